@@ -1,0 +1,122 @@
+#include "emulator/server.hpp"
+
+#include "error.hpp"
+#include "html.hpp"
+#include "templates.hpp"
+
+#include <httplib.h>
+
+namespace keap::emulator {
+
+namespace {
+
+constexpr const char* k_authorize_path = "/app/oauth/authorize";
+
+Parameters query_of(const httplib::Request& request) {
+  auto start = request.target.find('?');
+  return parse_form(start == std::string::npos ? "" : request.target.substr(start + 1)).value_or(Parameters{});
+}
+
+std::string value_of(const Parameters& parameters, std::string_view name) {
+  for (const auto& [key, value] : parameters) {
+    if (key == name) {
+      return value;
+    }
+  }
+  return {};
+}
+
+void send_page(httplib::Response& response, int status, const std::string& html, bool form_redirects = false) {
+  response.status = status;
+  for (const auto& [name, value] : page_headers(form_redirects)) {
+    response.set_header(name, value);
+  }
+  response.set_content(html, "text/html; charset=utf-8");
+}
+
+void send_reply(httplib::Response& response, const Reply& reply) {
+  response.status = reply.status;
+  if (!reply.location.empty()) {
+    response.set_header("Location", reply.location);
+  }
+  response.set_header("Cache-Control", "no-store");
+  response.set_content(reply.body, "application/json");
+}
+
+void send_redirect(httplib::Response& response, const std::string& location) {
+  response.status = 302;
+  response.set_header("Location", location);
+  response.set_header("Cache-Control", "no-store");
+}
+
+std::string problem_page(const std::string& message) {
+  return render_template(templates::k_error_html,
+                         {{"title", "Keap emulator: cannot authorize"}, {"message", message}, {"hint", ""}});
+}
+
+} // namespace
+
+Server::Server(Settings settings, int port) : m_state(std::move(settings)), m_server(std::make_unique<httplib::Server>()) {
+  install_routes();
+  m_server->set_keep_alive_max_count(1);
+  m_server->set_payload_max_length(64 * 1024);
+  m_port = port == 0 ? m_server->bind_to_any_port("127.0.0.1") : (m_server->bind_to_port("127.0.0.1", port) ? port : -1);
+  if (m_port < 0) {
+    throw Error(ExitCode::usage, "the emulator cannot listen on 127.0.0.1 port " + std::to_string(port),
+                "choose another --port, or 0 for any free one");
+  }
+}
+
+Server::~Server() { stop(); }
+
+void Server::start() {
+  m_thread = std::thread([this] { m_server->listen_after_bind(); });
+}
+
+void Server::run() { m_server->listen_after_bind(); }
+
+void Server::stop() {
+  m_server->stop();
+  if (m_thread.joinable()) {
+    m_thread.join();
+  }
+}
+
+void Server::install_routes() {
+  m_server->Get(k_authorize_path, [this](const httplib::Request& request, httplib::Response& response) {
+    auto query = query_of(request);
+    if (auto problem = m_state.authorize_problem(query)) {
+      return send_page(response, 400, problem_page(*problem));
+    }
+    if (m_state.settings().auto_approve) {
+      return send_redirect(response, m_state.decide(query, true, now_seconds()));
+    }
+    TemplateValues values{{"action", k_authorize_path}, {"app", m_state.settings().app}};
+    for (const char* name : {"client_id", "redirect_uri", "state", "scope", "code_challenge", "code_challenge_method"}) {
+      values.emplace_back(name, value_of(query, name));
+    }
+    send_page(response, 200, render_template(templates::k_consent_html, values), true);
+  });
+  m_server->Post(k_authorize_path, [this](const httplib::Request& request, httplib::Response& response) {
+    auto form = parse_form(request.body).value_or(Parameters{});
+    form.emplace_back("response_type", "code");
+    if (auto problem = m_state.authorize_problem(form)) {
+      return send_page(response, 400, problem_page(*problem));
+    }
+    send_redirect(response, m_state.decide(form, value_of(form, "decision") == "allow", now_seconds()));
+  });
+  m_server->Post("/token", [this](const httplib::Request& request, httplib::Response& response) {
+    if (!request.has_header("Content-Length")) {
+      // Keap is known to reject bodies without a Content-Length.
+      return send_reply(response, {400, R"({"error":"invalid_request","error_description":"Content-Length required"})", ""});
+    }
+    TokenRequest token_request{request.get_header_value("Content-Type"), request.get_header_value("Authorization"),
+                               request.body};
+    send_reply(response, m_state.token(token_request, now_seconds()));
+  });
+  m_server->Get("/crm/rest/v1/oauth/connect/userinfo", [this](const httplib::Request& request, httplib::Response& response) {
+    send_reply(response, m_state.userinfo(request.get_header_value("Authorization"), now_seconds()));
+  });
+}
+
+} // namespace keap::emulator

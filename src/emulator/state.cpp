@@ -1,0 +1,240 @@
+#include "emulator/state.hpp"
+
+#include "authorization_request.hpp"
+
+#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+
+namespace keap::emulator {
+
+namespace {
+
+using nlohmann::json;
+
+std::optional<std::string> parameter(const Parameters& parameters, std::string_view name) {
+  for (const auto& [key, value] : parameters) {
+    if (key == name) {
+      return value;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string value_of(const Parameters& parameters, std::string_view name) {
+  return parameter(parameters, name).value_or("");
+}
+
+/// Random alphanumerics, shaped like Keap's tokens (the client must treat them as opaque).
+std::string random_alphanumeric(size_t length) {
+  std::string result;
+  while (result.size() < length) {
+    for (char c : random_url_safe(length)) {
+      if (std::isalnum(static_cast<unsigned char>(c)) && result.size() < length) {
+        result += c;
+      }
+    }
+  }
+  return result;
+}
+
+Reply json_reply(int status, const json& body) { return {status, body.dump(), ""}; }
+
+} // namespace
+
+std::optional<std::pair<std::string, std::string>> parse_basic_authorization(std::string_view header) {
+  constexpr std::string_view k_prefix = "Basic ";
+  if (header.size() <= k_prefix.size() || header.substr(0, k_prefix.size()) != k_prefix ||
+      header.size() > 4096) {
+    return std::nullopt;
+  }
+  auto encoded = header.substr(k_prefix.size());
+  if (encoded.size() % 4 != 0) {
+    return std::nullopt;
+  }
+  std::string decoded(encoded.size() / 4 * 3, '\0');
+  int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
+                               reinterpret_cast<const unsigned char*>(encoded.data()), static_cast<int>(encoded.size()));
+  if (length < 0) {
+    return std::nullopt;
+  }
+  size_t padding = encoded.ends_with("==") ? 2 : encoded.ends_with("=") ? 1 : 0;
+  decoded.resize(static_cast<size_t>(length) - padding);
+  auto colon = decoded.find(':');
+  if (colon == std::string::npos) {
+    return std::nullopt;
+  }
+  auto id = percent_decode(decoded.substr(0, colon));
+  auto secret = percent_decode(decoded.substr(colon + 1));
+  if (!id || !secret) {
+    return std::nullopt;
+  }
+  return std::make_pair(*id, *secret);
+}
+
+State::State(Settings settings) : m_settings(std::move(settings)) {}
+
+std::optional<std::string> State::authorize_problem(const Parameters& query) const {
+  if (value_of(query, "client_id") != m_settings.client_id) {
+    return "Invalid Client: the client_id is not known here.";
+  }
+  auto redirect = parse_url(value_of(query, "redirect_uri"));
+  if (!redirect) {
+    return "Invalid redirect_uri: it must be an absolute http(s) URL.";
+  }
+  if (value_of(query, "response_type") != "code") {
+    return "Invalid response_type: only \"code\" is supported.";
+  }
+  return std::nullopt;
+}
+
+std::string State::decide(const Parameters& query, bool allow, TimePoint now) {
+  auto redirect = *parse_url(value_of(query, "redirect_uri"));
+  Parameters answer;
+  auto challenge = value_of(query, "code_challenge");
+  bool pkce_ok = !m_settings.enforce_pkce || (!challenge.empty() && value_of(query, "code_challenge_method") == "S256");
+  if (!allow) {
+    answer = {{"state", value_of(query, "state")},
+              {"error", "access_denied"},
+              {"error_description", "User denied access to resource"}};
+  } else if (!pkce_ok) {
+    answer = {{"state", value_of(query, "state")},
+              {"error", "invalid_request"},
+              {"error_description", "code_challenge with code_challenge_method=S256 is required"}};
+  } else {
+    auto code = random_alphanumeric(8);
+    {
+      std::lock_guard lock(m_mutex);
+      m_codes[code] = {m_settings.client_id, redirect.to_string(), challenge, now + m_settings.code_ttl};
+    }
+    answer = {{"code", code},
+              {"scope", "full|" + m_settings.app + ".infusionsoft.com"},
+              {"state", value_of(query, "state")}};
+  }
+  redirect.query = (redirect.query.empty() ? "" : redirect.query + "&") + form_encode(answer);
+  return redirect.to_string();
+}
+
+Reply State::oauth_error(int status, const std::string& error, const std::string& description) const {
+  return json_reply(status, {{"error", error}, {"error_description", description}});
+}
+
+Reply State::token(const TokenRequest& request, TimePoint now) {
+  TokenRequestRecord record;
+  record.content_type = request.content_type;
+  record.authorization_scheme = request.authorization.substr(0, request.authorization.find(' '));
+  auto form = request.content_type.starts_with("application/x-www-form-urlencoded") ? parse_form(request.body)
+                                                                                      : std::nullopt;
+  Reply reply;
+  if (!form) {
+    // What Keap answers to a JSON body.
+    reply = oauth_error(400, "invalid_request", "response_type or grant_type is required");
+  } else {
+    record.grant_type = value_of(*form, "grant_type");
+    record.code = value_of(*form, "code");
+    record.refresh_token = value_of(*form, "refresh_token");
+    record.code_verifier = value_of(*form, "code_verifier");
+    record.client_secret_in_body = parameter(*form, "client_secret").has_value();
+    auto basic = parse_basic_authorization(request.authorization);
+    bool basic_ok = basic && basic->first == m_settings.client_id && basic->second == m_settings.client_secret;
+    bool body_ok = value_of(*form, "client_id") == m_settings.client_id &&
+                   value_of(*form, "client_secret") == m_settings.client_secret;
+    if (record.grant_type == "authorization_code") {
+      // Keap takes the secret in the body here; a Bearer header is rejected, a matching Basic tolerated.
+      bool bad_header = !request.authorization.empty() && !basic_ok;
+      reply = bad_header ? oauth_error(400, "invalid_request", "Unexpected Authorization header")
+                         : authorization_code_grant(*form, body_ok || basic_ok, now);
+    } else if (record.grant_type == "refresh_token") {
+      reply = refresh_token_grant(*form, basic_ok, now); // Keap documents HTTP Basic for refresh
+    } else {
+      reply = oauth_error(400, "unsupported_grant_type", "Unsupported grant_type");
+    }
+  }
+  record.status = reply.status;
+  std::lock_guard lock(m_mutex);
+  m_token_requests.push_back(std::move(record));
+  return reply;
+}
+
+Reply State::authorization_code_grant(const Parameters& form, bool client_authenticated, TimePoint now) {
+  if (!client_authenticated) {
+    return oauth_error(401, "invalid_grant", "Unable to authenticate username and password");
+  }
+  std::unique_lock lock(m_mutex);
+  auto found = m_codes.find(value_of(form, "code"));
+  if (found == m_codes.end() || found->second.expires_at <= now) {
+    return oauth_error(400, "invalid_grant", "Invalid code");
+  }
+  Code code = found->second;
+  m_codes.erase(found); // single use, even when the rest of the request is wrong
+  lock.unlock();
+  if (code.redirect_uri != value_of(form, "redirect_uri")) {
+    return oauth_error(400, "invalid_request", "Invalid redirect_uri");
+  }
+  if (m_settings.enforce_pkce && pkce_challenge(value_of(form, "code_verifier")) != code.code_challenge) {
+    return oauth_error(400, "invalid_grant", "code_verifier does not match the code_challenge");
+  }
+  return issue_tokens(now);
+}
+
+Reply State::refresh_token_grant(const Parameters& form, bool client_authenticated, TimePoint now) {
+  if (!client_authenticated) {
+    return oauth_error(401, "invalid_grant", "Unable to authenticate username and password");
+  }
+  std::unique_lock lock(m_mutex);
+  auto found = m_refresh_tokens.find(value_of(form, "refresh_token"));
+  if (found == m_refresh_tokens.end() || found->second <= now) {
+    return m_settings.legacy_errors ? oauth_error(400, "invalid_grant", "Invalid refresh token")
+                                    : oauth_error(400, "invalid_request", "Invalid Refresh Token");
+  }
+  m_refresh_tokens.erase(found); // rotation: the presented token dies at once
+  lock.unlock();
+  return issue_tokens(now);
+}
+
+Reply State::issue_tokens(TimePoint now) {
+  auto access = random_alphanumeric(28);
+  auto refresh = random_alphanumeric(32);
+  {
+    std::lock_guard lock(m_mutex);
+    m_access_tokens[access] = now + m_settings.access_ttl;
+    m_refresh_tokens[refresh] = now + m_settings.refresh_ttl;
+  }
+  return json_reply(200, {{"access_token", access},
+                          {"token_type", "bearer"},
+                          {"expires_in", std::max<long long>(1, m_settings.access_ttl.count() - 1)},
+                          {"refresh_token", refresh},
+                          {"scope", "full|" + m_settings.app + ".infusionsoft.com"}});
+}
+
+Reply State::userinfo(std::string_view authorization, TimePoint now) const {
+  constexpr std::string_view k_bearer = "Bearer ";
+  std::string token(authorization.starts_with(k_bearer) ? authorization.substr(k_bearer.size()) : "");
+  std::lock_guard lock(m_mutex);
+  auto found = m_access_tokens.find(token);
+  if (found == m_access_tokens.end() || found->second <= now) {
+    return json_reply(401, {{"fault",
+                             {{"faultstring", "Invalid Access Token"},
+                              {"detail", {{"errorcode", "keymanagement.service.invalid_access_token"}}}}}});
+  }
+  return json_reply(200, {{"email", "ada@example.com"},
+                          {"family_name", "Lovelace"},
+                          {"given_name", "Ada"},
+                          {"global_user_id", "7b9a3c1e"},
+                          {"infusionsoft_id", m_settings.app + ".infusionsoft.com"},
+                          {"middle_name", ""},
+                          {"preferred_name", "Ada"},
+                          {"sub", "7b9a3c1e"}});
+}
+
+std::vector<TokenRequestRecord> State::token_requests() const {
+  std::lock_guard lock(m_mutex);
+  return m_token_requests;
+}
+
+bool State::refresh_token_valid(const std::string& refresh_token, TimePoint now) const {
+  std::lock_guard lock(m_mutex);
+  auto found = m_refresh_tokens.find(refresh_token);
+  return found != m_refresh_tokens.end() && found->second > now;
+}
+
+} // namespace keap::emulator

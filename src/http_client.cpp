@@ -1,0 +1,127 @@
+#include "http_client.hpp"
+
+#include "error.hpp"
+
+#include <httplib.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+namespace keap {
+
+namespace {
+
+const std::string k_user_agent = std::string("keap-auth/") + KEAP_AUTH_VERSION;
+
+Error transport_error(const HttpRequest& request, httplib::Error error, long verify_result,
+                      const HttpOptions& options) {
+  std::string endpoint = request.url.origin() + request.url.path;
+  switch (error) {
+  case httplib::Error::SSLServerVerification:
+    return Error(ExitCode::unavailable,
+                 "the TLS certificate of " + endpoint + " could not be verified (" +
+                     X509_verify_cert_error_string(verify_result) + ")",
+                 "this is a certificate problem: if the server uses a private CA, set \"ca_file\" in the config "
+                 "to a PEM file with that CA's certificate");
+  case httplib::Error::SSLConnection:
+    return Error(ExitCode::unavailable, "the TLS handshake with " + endpoint + " failed",
+                 "check that the URL's scheme and port are right");
+  case httplib::Error::SSLLoadingCerts:
+    return Error(ExitCode::unavailable,
+                 "cannot load the trusted certificates" + (options.ca_file.empty() ? "" : " from " + options.ca_file),
+                 "check that \"ca_file\" names a readable PEM file");
+  case httplib::Error::Connection:
+    return Error(ExitCode::unavailable, "cannot connect to " + endpoint,
+                 "check the network and the URL; the server may be down");
+  case httplib::Error::ConnectionTimeout:
+    return Error(ExitCode::unavailable, "connecting to " + endpoint + " timed out", "try again later");
+  case httplib::Error::Read:
+    return Error(ExitCode::unavailable, "no complete response from " + endpoint + " (read failed or timed out)",
+                 "try again later");
+  case httplib::Error::Canceled:
+    return Error(ExitCode::unavailable,
+                 "the response from " + endpoint + " is larger than " + std::to_string(options.max_body) +
+                     " bytes; refused");
+  default:
+    return Error(ExitCode::unavailable, "request to " + endpoint + " failed: " + httplib::to_string(error));
+  }
+}
+
+/// The system's CA store plus the user's extra CAs. httplib takes ownership.
+X509_STORE* trust_store(const std::string& ca_file) {
+  X509_STORE* store = X509_STORE_new();
+  if (store == nullptr || X509_STORE_set_default_paths(store) != 1 ||
+      X509_STORE_load_file(store, ca_file.c_str()) != 1) {
+    X509_STORE_free(store);
+    throw Error(ExitCode::usage, "ca_file " + ca_file + " cannot be loaded as PEM certificates",
+                "set \"ca_file\" to a readable PEM file");
+  }
+  return store;
+}
+
+} // namespace
+
+HttpResponse send_request(const HttpRequest& request, const HttpOptions& options) {
+  httplib::Client client(request.url.origin());
+  client.set_connection_timeout(options.connect_timeout);
+  client.set_read_timeout(options.read_timeout);
+  client.set_write_timeout(options.read_timeout);
+  client.set_follow_location(false);
+  client.set_keep_alive(false);
+  client.enable_server_certificate_verification(true);
+  if (request.url.scheme == "https" && !options.ca_file.empty()) {
+    client.set_ca_cert_store(trust_store(options.ca_file));
+  }
+
+  httplib::Request http_request;
+  http_request.method = request.method;
+  http_request.path = request.url.path + (request.url.query.empty() ? "" : "?" + request.url.query);
+  http_request.headers = {{"User-Agent", k_user_agent}};
+  for (const auto& [name, value] : request.headers) {
+    http_request.headers.emplace(name, value);
+  }
+  if (!request.content_type.empty()) {
+    http_request.headers.emplace("Content-Type", request.content_type);
+  }
+  http_request.body = request.body;
+
+  HttpResponse response;
+  http_request.content_receiver = [&](const char* data, size_t length, uint64_t, uint64_t) {
+    if (response.body.size() + length > options.max_body) {
+      return false;
+    }
+    response.body.append(data, length);
+    return true;
+  };
+  auto result = client.send(http_request);
+  if (!result) {
+    throw transport_error(request, result.error(), client.get_openssl_verify_result(), options);
+  }
+  response.status = result->status;
+  response.content_type = result->get_header_value("Content-Type");
+  response.retry_after = result->get_header_value("Retry-After");
+  return response;
+}
+
+std::string base64(std::string_view bytes) {
+  std::string result(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(result.data()),
+                               reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  result.resize(static_cast<size_t>(length));
+  return result;
+}
+
+std::string printable_excerpt(std::string_view text) {
+  std::string result;
+  for (char c : text.substr(0, 300)) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte != 0x7f) {
+      result += c;
+    } else if (c == '\n' || c == '\t') {
+      result += ' ';
+    }
+  }
+  return result;
+}
+
+} // namespace keap

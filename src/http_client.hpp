@@ -1,0 +1,46 @@
+#pragma once
+
+#include "url.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace keap {
+
+struct HttpRequest {
+  std::string method = "GET";
+  Url url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string content_type;
+};
+
+struct HttpResponse {
+  int status = 0;
+  std::string body;
+  std::string content_type;
+  std::string retry_after;
+};
+
+struct HttpOptions {
+  std::string ca_file; ///< extra CAs, trusted in addition to the system's store
+  std::chrono::seconds connect_timeout{10};
+  std::chrono::seconds read_timeout{60}; ///< Keap's token endpoint takes tens of seconds when busy
+  size_t max_body = 1024 * 1024;         ///< a response larger than this is refused, not buffered
+};
+
+/// Sends one request with certificate and host-name verification always on, and returns the response
+/// whatever its status. Throws Error (exit 5) when no complete response arrives, naming the endpoint
+/// and the reason (connection refused, timeout, certificate problem with the ca_file hint, ...).
+HttpResponse send_request(const HttpRequest& request, const HttpOptions& options);
+
+/// Standard base64 with padding, as HTTP Basic uses.
+std::string base64(std::string_view bytes);
+
+/// Server-sent text made safe for a terminal line: control characters dropped, at most 300 bytes.
+std::string printable_excerpt(std::string_view text);
+
+} // namespace keap
