@@ -90,8 +90,8 @@ void print_summary(const Credentials& credentials, const std::string& path, bool
   say("credentials saved to " + path + " (mode 0600); the access token expires at " +
       format_rfc3339(credentials.expires_at));
   if (json) {
-    nlohmann::json summary = {{"credentials_file", path},
-                              {"app", credentials.app ? nlohmann::json(*credentials.app) : nlohmann::json(nullptr)},
+    nlohmann::ordered_json summary = {{"credentials_file", path},
+                              {"app", credentials.app ? nlohmann::ordered_json(*credentials.app) : nlohmann::ordered_json(nullptr)},
                               {"scope", credentials.scope},
                               {"client_id", credentials.client_id},
                               {"token_url", credentials.token_url},
@@ -124,7 +124,8 @@ int run_login(const GlobalOptions& global, const LoginOptions& options) {
   auto url = authorize_url(*parse_url(config.authorize_url),
                            {config.client_id, receiver.redirect_uri(), config.scope}, request);
   say("waiting for the browser on " + receiver.redirect_uri());
-  say("open this URL to sign in to Keap (it is also being opened for you):\n\n  " + url + "\n");
+  say(std::string("open this URL to sign in to Keap") + (options.no_browser ? "" : " (it is also being opened for you)") +
+      ":\n\n  " + url + "\n");
   if (!options.no_browser) {
     const char* browser = std::getenv("BROWSER");
     if (auto problem = start_browser(browser_command(browser ? browser : "", url))) {

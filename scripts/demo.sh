@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The main job without a Keap account or a desktop browser: starts the built-in Keap emulator,
+# runs a full `keap-auth login` against it with curl standing in for the browser (it follows the
+# redirects exactly as a browser would after a click on Allow), and shows what was saved.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x build/keap-auth ] || scripts/setup.sh
+
+work=.demo
+rm -rf "$work"
+mkdir -m 700 "$work"
+build/keap-auth emulator --port 0 --auto-approve --write-config "$work/keap-auth.json" 2> "$work/emulator.log" &
+emulator=$!
+trap 'kill $emulator 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ -s "$work/keap-auth.json" ] && break; sleep 0.1; done
+[ -s "$work/keap-auth.json" ] || { cat "$work/emulator.log"; exit 1; }
+
+echo "== keap-auth login (against the emulator; curl plays the browser)"
+cd "$work"
+BROWSER="curl -fsSL -o /dev/null" ../build/keap-auth login --config keap-auth.json --timeout 60 --json > summary.json
+echo
+echo "== what a service now reads (summary without secrets)"
+cat summary.json
+echo
+ls -l keap-credentials.json
+echo "demo: done; the credentials are in $work/keap-credentials.json"

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian packages keap-auth needs (only those missing; apt-get update first) and builds
+# it into build/. Idempotent: a second run installs nothing and rebuilds only what changed.
+#   scripts/setup.sh           build the tool
+#   scripts/setup.sh --tests   also install what the tests need (Chromium) and build the tests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+with_tests=OFF
+packages=(g++ cmake ninja-build pkg-config libcpp-httplib-dev libssl-dev nlohmann-json3-dev libcli11-dev curl)
+if [ "${1:-}" = "--tests" ]; then
+  with_tests=ON
+  packages+=(catch2 chromium)
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKEAP_AUTH_BUILD_TESTS=$with_tests > /dev/null
+cmake --build build
+echo "setup: built build/keap-auth"

@@ -1,0 +1,152 @@
+#include "support/process.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace keap::test {
+
+TempDir::TempDir() {
+  char pattern[] = "/tmp/keap-auth-test-XXXXXX";
+  if (::mkdtemp(pattern) == nullptr) {
+    throw std::runtime_error("mkdtemp failed");
+  }
+  m_path = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::permissions(m_path, std::filesystem::perms::owner_all, ignored);
+  std::filesystem::remove_all(m_path, ignored);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream stream(path, std::ios::binary);
+  std::ostringstream buffer;
+  buffer << stream.rdbuf();
+  return buffer.str();
+}
+
+void write_file(const std::string& path, const std::string& content, unsigned mode) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
+  ::chmod(path.c_str(), mode);
+}
+
+bool file_exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+unsigned file_mode(const std::string& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0 ? info.st_mode & 07777 : 0;
+}
+
+Process::Process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                 const std::string& cwd, const std::optional<std::string>& stdin_text) {
+  std::vector<std::string> environment;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string_view variable(*entry);
+    if (!variable.starts_with("KEAP_") && !variable.starts_with("BROWSER=")) {
+      environment.emplace_back(variable);
+    }
+  }
+  for (const auto& [name, value] : env) {
+    environment.push_back(name + "=" + value);
+  }
+  if (stdin_text) {
+    write_file(m_io.file("stdin"), *stdin_text);
+  }
+  std::string out_path = m_io.file("stdout"), err_path = m_io.file("stderr");
+  std::string in_path = stdin_text ? m_io.file("stdin") : "/dev/null";
+  m_pid = ::fork();
+  if (m_pid == 0) {
+    int in = ::open(in_path.c_str(), O_RDONLY);
+    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(in, 0);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    ::closefrom(3);
+    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) {
+      ::_exit(126);
+    }
+    std::vector<char*> args, envp;
+    for (const auto& word : argv) {
+      args.push_back(const_cast<char*>(word.c_str()));
+    }
+    args.push_back(nullptr);
+    for (auto& variable : environment) {
+      envp.push_back(variable.data());
+    }
+    envp.push_back(nullptr);
+    ::execve(args[0], args.data(), envp.data());
+    ::_exit(127);
+  }
+}
+
+Process::~Process() {
+  if (!m_result) {
+    ::kill(m_pid, SIGKILL);
+    ::waitpid(m_pid, nullptr, 0);
+  }
+}
+
+std::string Process::out() const { return read_file(m_io.file("stdout")); }
+std::string Process::err() const { return read_file(m_io.file("stderr")); }
+
+bool Process::wait_for_err(const std::string& text, std::chrono::milliseconds timeout) const {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (err().find(text) != std::string::npos) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+void Process::send_signal(int signal) const { ::kill(m_pid, signal); }
+
+bool Process::running() {
+  if (m_result) {
+    return false;
+  }
+  int status = 0;
+  if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
+    m_result = ProcessResult{WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out(), err()};
+    return false;
+  }
+  return true;
+}
+
+ProcessResult Process::wait(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (!m_result) {
+    ::kill(m_pid, SIGKILL);
+    ::waitpid(m_pid, nullptr, 0);
+    m_result = ProcessResult{-1, out(), err()};
+  }
+  return *m_result;
+}
+
+ProcessResult run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                  const std::string& cwd, const std::optional<std::string>& stdin_text) {
+  Process process(argv, env, cwd, stdin_text);
+  return process.wait();
+}
+
+} // namespace keap::test
