@@ -117,6 +117,19 @@ void write_file_atomically(const std::string& path, std::string_view content) {
   }
 }
 
+bool write_new_private_file(const std::string& path, std::string_view content) {
+  FileDescriptor file(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (file.get() < 0) {
+    return false;
+  }
+  if (::fchmod(file.get(), 0600) != 0 || !write_all(file.get(), content) || ::fsync(file.get()) != 0 ||
+      file.close() != 0) {
+    ::unlink(path.c_str());
+    return false;
+  }
+  return true;
+}
+
 std::optional<std::string> read_file_if_exists(const std::string& path) {
   FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (file.get() < 0) {

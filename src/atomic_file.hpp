@@ -18,6 +18,10 @@ void write_file_atomically(const std::string& path, std::string_view content);
 /// other failure (permissions, a folder in the way).
 std::optional<std::string> read_file_if_exists(const std::string& path);
 
+/// Creates a new file (never replacing or following anything: O_CREAT|O_EXCL|O_NOFOLLOW) with mode
+/// 0600 and `content`, fsynced. Returns false, leaving nothing behind, when any step fails.
+bool write_new_private_file(const std::string& path, std::string_view content);
+
 /// Creates `folder` and any missing parents with mode 0700. Throws Error naming the folder.
 void create_private_folders(const std::string& folder);
 

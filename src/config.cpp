@@ -1,5 +1,6 @@
 #include "config.hpp"
 
+#include "duration.hpp"
 #include "error.hpp"
 #include "url.hpp"
 
@@ -18,12 +19,13 @@ namespace {
 
 using nlohmann::json;
 
-enum class KeyType { text, path, boolean, token_auth };
+enum class KeyType { text, path, boolean, token_auth, duration };
 
 struct Key {
   const char* name;
   KeyType type;
-  std::string Config::*field; ///< for text and path keys
+  std::string Config::*field = nullptr;                   ///< for text and path keys
+  std::chrono::seconds Config::*duration_field = nullptr; ///< for duration keys
 };
 
 // The config file's keys; anything else in a file is an error (a typo must never be ignored).
@@ -39,6 +41,9 @@ const Key k_keys[] = {
     {"token_auth", KeyType::token_auth, nullptr},
     {"pkce", KeyType::boolean, nullptr},
     {"ca_file", KeyType::path, &Config::ca_file},
+    {"refresh_token_lifetime", KeyType::duration, nullptr, &Config::refresh_token_lifetime},
+    {"connect_timeout", KeyType::duration, nullptr, &Config::connect_timeout},
+    {"read_timeout", KeyType::duration, nullptr, &Config::read_timeout},
 };
 
 size_t edit_distance(std::string_view left, std::string_view right) {
@@ -103,6 +108,15 @@ void apply_key(Config& config, const Key& key, const json& value, const std::str
     }
     config.pkce = value.get<bool>();
     return;
+  case KeyType::duration: {
+    auto duration = value.is_string() ? parse_duration(value.get<std::string>()) : std::nullopt;
+    if (!duration || duration->count() == 0) {
+      throw config_error(origin, std::string("key \"") + key.name + "\" must be a positive duration: " +
+                                     std::string(k_duration_forms) + ", not " + value.dump());
+    }
+    config.*key.duration_field = *duration;
+    return;
+  }
   case KeyType::token_auth: {
     if (!value.is_string()) {
       throw wrong_type("a string");

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -26,6 +27,9 @@ struct Config {
   TokenAuth token_auth = TokenAuth::keap;
   bool pkce = true;
   std::string ca_file;
+  std::chrono::seconds refresh_token_lifetime{45 * 86400}; ///< Keap's refresh tokens live about 45 days
+  std::chrono::seconds connect_timeout{10};
+  std::chrono::seconds read_timeout{40}; ///< Keap's token endpoint takes tens of seconds when busy
 
   std::string config_file; ///< the file that was read, or empty when none was
 };

@@ -2,18 +2,40 @@
 
 #include "atomic_file.hpp"
 
+#include <cstdio>
+
+#include <sys/stat.h>
+
 namespace keap {
 
-std::optional<Credentials> load_credentials(const std::string& path) {
+std::optional<StoredCredentials> read_credentials(const std::string& path) {
   auto text = read_file_if_exists(path);
   if (!text) {
     return std::nullopt;
   }
-  return parse_credentials(*text, path);
+  StoredCredentials stored{parse_credentials(*text, path), std::nullopt};
+  struct stat info {};
+  if (::stat(path.c_str(), &info) == 0 && (info.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", info.st_mode & 07777);
+    stored.warning = "permissions " + std::string(mode) + " for " + path +
+                     " are too open: other users may read your Keap tokens; run `chmod 600 " + path + "`";
+  }
+  return stored;
+}
+
+std::optional<Credentials> load_credentials(const std::string& path) {
+  auto stored = read_credentials(path);
+  if (!stored) {
+    return std::nullopt;
+  }
+  return stored->credentials;
 }
 
 void save_credentials(const std::string& path, const Credentials& credentials) {
   write_file_atomically(path, serialize_credentials(credentials));
 }
+
+std::string lock_path_for(const std::string& credentials_path) { return credentials_path + ".lock"; }
 
 } // namespace keap

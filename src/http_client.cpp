@@ -13,37 +13,35 @@ namespace {
 
 const std::string k_user_agent = std::string("keap-auth/") + KEAP_AUTH_VERSION;
 
-Error transport_error(const HttpRequest& request, httplib::Error error, long verify_result,
-                      const HttpOptions& options) {
+TransportError transport_error(const HttpRequest& request, httplib::Error error, long verify_result,
+                               const HttpOptions& options) {
   std::string endpoint = request.url.origin() + request.url.path;
   switch (error) {
   case httplib::Error::SSLServerVerification:
-    return Error(ExitCode::unavailable,
-                 "the TLS certificate of " + endpoint + " could not be verified (" +
-                     X509_verify_cert_error_string(verify_result) + ")",
-                 "this is a certificate problem: if the server uses a private CA, set \"ca_file\" in the config "
-                 "to a PEM file with that CA's certificate");
+    return TransportError(false,
+                          "the TLS certificate of " + endpoint + " could not be verified (" +
+                              X509_verify_cert_error_string(verify_result) + ")",
+                          "this is a certificate problem: if the server uses a private CA, set \"ca_file\" in the "
+                          "config to a PEM file with that CA's certificate");
   case httplib::Error::SSLConnection:
-    return Error(ExitCode::unavailable, "the TLS handshake with " + endpoint + " failed",
-                 "check that the URL's scheme and port are right");
+    return TransportError(false, "the TLS handshake with " + endpoint + " failed",
+                          "check that the URL's scheme and port are right");
   case httplib::Error::SSLLoadingCerts:
-    return Error(ExitCode::unavailable,
-                 "cannot load the trusted certificates" + (options.ca_file.empty() ? "" : " from " + options.ca_file),
-                 "check that \"ca_file\" names a readable PEM file");
+    return TransportError(false, "cannot load the trusted certificates" +
+                                     (options.ca_file.empty() ? "" : " from " + options.ca_file),
+                          "check that \"ca_file\" names a readable PEM file");
   case httplib::Error::Connection:
-    return Error(ExitCode::unavailable, "cannot connect to " + endpoint,
-                 "check the network and the URL; the server may be down");
+    return TransportError(false, "cannot connect to " + endpoint, "check the network and the URL; the server may be down");
   case httplib::Error::ConnectionTimeout:
-    return Error(ExitCode::unavailable, "connecting to " + endpoint + " timed out", "try again later");
+    return TransportError(false, "connecting to " + endpoint + " timed out", "try again later");
   case httplib::Error::Read:
-    return Error(ExitCode::unavailable, "no complete response from " + endpoint + " (read failed or timed out)",
-                 "try again later");
+    return TransportError(true, "no complete response from " + endpoint + " (read failed or timed out)",
+                          "try again later");
   case httplib::Error::Canceled:
-    return Error(ExitCode::unavailable,
-                 "the response from " + endpoint + " is larger than " + std::to_string(options.max_body) +
-                     " bytes; refused");
+    return TransportError(true, "the response from " + endpoint + " is larger than " +
+                                    std::to_string(options.max_body) + " bytes; refused");
   default:
-    return Error(ExitCode::unavailable, "request to " + endpoint + " failed: " + httplib::to_string(error));
+    return TransportError(true, "request to " + endpoint + " failed: " + httplib::to_string(error));
   }
 }
 

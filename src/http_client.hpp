@@ -1,5 +1,6 @@
 #pragma once
 
+#include "error.hpp"
 #include "url.hpp"
 
 #include <chrono>
@@ -32,8 +33,20 @@ struct HttpOptions {
   size_t max_body = 1024 * 1024;         ///< a response larger than this is refused, not buffered
 };
 
+/// No complete response arrived. `request_sent()` is false when the connection was never made, so
+/// retrying cannot repeat a request the server may already have processed (a refresh rotates).
+class TransportError : public Error {
+public:
+  TransportError(bool request_sent, const std::string& message, std::string hint = {})
+      : Error(ExitCode::unavailable, message, std::move(hint)), m_request_sent(request_sent) {}
+  bool request_sent() const { return m_request_sent; }
+
+private:
+  bool m_request_sent;
+};
+
 /// Sends one request with certificate and host-name verification always on, and returns the response
-/// whatever its status. Throws Error (exit 5) when no complete response arrives, naming the endpoint
+/// whatever its status. Throws TransportError (exit 5) when no complete response arrives, naming the endpoint
 /// and the reason (connection refused, timeout, certificate problem with the ca_file hint, ...).
 HttpResponse send_request(const HttpRequest& request, const HttpOptions& options);
 

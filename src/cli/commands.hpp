@@ -1,15 +1,14 @@
 #pragma once
 
 #include "config.hpp"
+#include "refresh.hpp"
 
+#include <chrono>
+#include <optional>
 #include <string>
 
-namespace CLI {
-class App;
-}
-
-/// One file per subcommand: each declares its options on the CLI::App, and its run_ function does
-/// the work after parsing, returning the exit code or throwing keap::Error.
+/// One file per subcommand: its run_ function does the work after parsing and returns the exit code
+/// or throws keap::Error. Every flag of every subcommand is declared in parser.cpp.
 namespace keap::cli {
 
 /// Options every subcommand accepts, before or after its name.
@@ -23,8 +22,28 @@ struct LoginOptions {
   bool force = false;
   bool json = false;
 };
-void add_login(CLI::App& app, LoginOptions& options);
-int run_login(const GlobalOptions& global, const LoginOptions& options);
+
+struct RefreshOptions {
+  bool force = false;
+  std::optional<std::string> if_older_than;
+  std::optional<std::string> if_expires_within;
+  std::string lock_timeout = "60s";
+};
+
+struct TokenOptions {
+  std::string min_valid = "5m";
+  bool header = false;
+  std::string lock_timeout = "60s";
+};
+
+struct StatusOptions {
+  bool json = false;
+};
+
+struct WhoamiOptions {
+  bool json = false;
+  std::string lock_timeout = "60s";
+};
 
 struct EmulatorOptions {
   int port = 9876;
@@ -37,7 +56,33 @@ struct EmulatorOptions {
   bool legacy_errors = false;
   std::string write_config;
 };
-void add_emulator(CLI::App& app, EmulatorOptions& options);
+
+/// Everything the command line said: which subcommand, and the options of each.
+struct CommandLine {
+  std::string command;
+  GlobalOptions global;
+  LoginOptions login;
+  RefreshOptions refresh;
+  TokenOptions token;
+  StatusOptions status;
+  WhoamiOptions whoami;
+  EmulatorOptions emulator;
+};
+
+int run_login(const GlobalOptions& global, const LoginOptions& options);
+int run_refresh(const GlobalOptions& global, const RefreshOptions& options);
+int run_token(const GlobalOptions& global, const TokenOptions& options);
+int run_status(const GlobalOptions& global, const StatusOptions& options);
+int run_whoami(const GlobalOptions& global, const WhoamiOptions& options);
 int run_emulator(const EmulatorOptions& options);
+
+/// A duration flag's value; Error (exit 2) naming the flag and the accepted forms otherwise.
+std::chrono::seconds duration_flag(const char* flag, const std::string& text);
+
+/// The HTTP client settings from the config (extra CAs, timeouts).
+HttpOptions http_options(const Config& config);
+
+/// How the refreshing commands refresh, from the config and --lock-timeout.
+RefreshSettings refresh_settings(const Config& config, const std::string& lock_timeout);
 
 } // namespace keap::cli

@@ -5,7 +5,6 @@
 #include "duration.hpp"
 #include "emulator/server.hpp"
 
-#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <thread>
@@ -14,13 +13,11 @@ namespace keap::cli {
 
 namespace {
 
-std::chrono::seconds duration_option(const char* flag, const std::string& text) {
-  auto duration = parse_duration(text);
-  if (!duration || duration->count() == 0) {
-    throw Error(ExitCode::usage, std::string(flag) + " \"" + text + "\" is not a positive duration",
-                std::string("use ") + std::string(k_duration_forms));
+std::chrono::seconds positive(std::chrono::seconds duration, const char* flag) {
+  if (duration.count() == 0) {
+    throw Error(ExitCode::usage, std::string(flag) + " must be longer than 0s");
   }
-  return *duration;
+  return duration;
 }
 
 nlohmann::json client_config(const emulator::Settings& settings, const std::string& base_url) {
@@ -33,29 +30,13 @@ nlohmann::json client_config(const emulator::Settings& settings, const std::stri
 
 } // namespace
 
-void add_emulator(CLI::App& app, EmulatorOptions& options) {
-  auto* emulator = app.add_subcommand("emulator", "Run a local Keap look-alike for tests, demos and offline work");
-  emulator->add_option("--port", options.port, "Port on 127.0.0.1 (0 = any free port; default 9876)")
-      ->check(CLI::Range(0, 65535));
-  emulator->add_option("--emulated-client-id", options.client_id, "The client_id it accepts");
-  emulator->add_option("--app", options.app, "The Keap app name it grants (scope full|APP.infusionsoft.com)");
-  emulator->add_option("--access-ttl", options.access_ttl, "Access token lifetime (default 24h)")->type_name("DUR");
-  emulator->add_option("--refresh-ttl", options.refresh_ttl, "Refresh token lifetime (default 45d)")->type_name("DUR");
-  emulator->add_flag("--auto-approve", options.auto_approve, "Redirect at once instead of showing Allow / Deny");
-  emulator->add_flag("--enforce-pkce", options.enforce_pkce, "Require and verify PKCE S256 (Keap likely ignores it)");
-  emulator->add_flag("--legacy-errors", options.legacy_errors, "Answer a dead refresh token the pre-2020 way");
-  emulator->add_option("--write-config", options.write_config,
-                       "Also write a ready client config (0600, with the secret) to FILE")
-      ->type_name("FILE");
-}
-
 int run_emulator(const EmulatorOptions& options) {
   emulator::Settings settings;
   settings.client_id = options.client_id;
   settings.client_secret = random_url_safe(24); // fresh each run, so it never sits in argv or a script
   settings.app = options.app;
-  settings.access_ttl = duration_option("--access-ttl", options.access_ttl);
-  settings.refresh_ttl = duration_option("--refresh-ttl", options.refresh_ttl);
+  settings.access_ttl = positive(duration_flag("--access-ttl", options.access_ttl), "--access-ttl");
+  settings.refresh_ttl = positive(duration_flag("--refresh-ttl", options.refresh_ttl), "--refresh-ttl");
   settings.auto_approve = options.auto_approve;
   settings.enforce_pkce = options.enforce_pkce;
   settings.legacy_errors = options.legacy_errors;

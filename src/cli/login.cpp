@@ -5,7 +5,6 @@
 #include "receiver.hpp"
 #include "token_client.hpp"
 
-#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
@@ -72,7 +71,7 @@ Callback wait_for_browser(Receiver& receiver, int timeout_seconds) {
 Credentials exchange(const Config& config, const Receiver& receiver, const AuthorizationRequest& request,
                      const std::string& code) {
   TokenEndpoint endpoint{*parse_url(config.token_url), config.token_auth, config.client_id, config.client_secret, {}};
-  endpoint.http.ca_file = config.ca_file;
+  endpoint.http = http_options(config);
   try {
     auto response = exchange_code(endpoint, code, receiver.redirect_uri(), request.code_verifier);
     return make_credentials(response, {config.client_id, config.client_secret, config.token_url}, now_seconds());
@@ -102,16 +101,6 @@ void print_summary(const Credentials& credentials, const std::string& path, bool
 }
 
 } // namespace
-
-void add_login(CLI::App& app, LoginOptions& options) {
-  auto* login = app.add_subcommand("login", "Authorize once in the browser and save the token pair");
-  login->add_flag("--no-browser", options.no_browser, "Only print the URL to open; start no browser");
-  login->add_option("--timeout", options.timeout_seconds, "Seconds to wait for the browser (default 300)")
-      ->check(CLI::Range(1, 86400))
-      ->type_name("SECONDS");
-  login->add_flag("--force", options.force, "Replace a credentials file of another app or client_id");
-  login->add_flag("--json", options.json, "Print a summary without secrets on stdout");
-}
 
 int run_login(const GlobalOptions& global, const LoginOptions& options) {
   Config config = load_config(global.config, process_environment());

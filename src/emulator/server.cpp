@@ -6,6 +6,8 @@
 
 #include <httplib.h>
 
+#include <thread>
+
 namespace keap::emulator {
 
 namespace {
@@ -35,12 +37,16 @@ void send_page(httplib::Response& response, int status, const std::string& html,
 }
 
 void send_reply(httplib::Response& response, const Reply& reply) {
+  std::this_thread::sleep_for(reply.delay);
   response.status = reply.status;
+  if (!reply.retry_after.empty()) {
+    response.set_header("Retry-After", reply.retry_after);
+  }
   if (!reply.location.empty()) {
     response.set_header("Location", reply.location);
   }
   response.set_header("Cache-Control", "no-store");
-  response.set_content(reply.body, "application/json");
+  response.set_content(reply.body, reply.content_type);
 }
 
 void send_redirect(httplib::Response& response, const std::string& location) {
@@ -108,7 +114,8 @@ void Server::install_routes() {
   m_server->Post("/token", [this](const httplib::Request& request, httplib::Response& response) {
     if (!request.has_header("Content-Length")) {
       // Keap is known to reject bodies without a Content-Length.
-      return send_reply(response, {400, R"({"error":"invalid_request","error_description":"Content-Length required"})", ""});
+      return send_reply(response, {400, R"({"error":"invalid_request","error_description":"Content-Length required"})",
+                                   "", "application/json", "", {}});
     }
     TokenRequest token_request{request.get_header_value("Content-Type"), request.get_header_value("Authorization"),
                                request.body};

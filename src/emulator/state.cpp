@@ -37,7 +37,7 @@ std::string random_alphanumeric(size_t length) {
   return result;
 }
 
-Reply json_reply(int status, const json& body) { return {status, body.dump(), ""}; }
+Reply json_reply(int status, const json& body) { return {status, body.dump(), "", "application/json", "", {}}; }
 
 } // namespace
 
@@ -71,7 +71,23 @@ std::optional<std::pair<std::string, std::string>> parse_basic_authorization(std
   return std::make_pair(*id, *secret);
 }
 
-State::State(Settings settings) : m_settings(std::move(settings)) {}
+State::State(Settings settings) : m_settings(std::move(settings)), m_fault(m_settings.token_fault) {}
+
+void State::set_token_fault(std::optional<Fault> fault) {
+  std::lock_guard lock(m_mutex);
+  m_fault = std::move(fault);
+}
+
+std::optional<Fault> State::take_fault() {
+  std::lock_guard lock(m_mutex);
+  if (!m_fault || m_fault->count == 0) {
+    return std::nullopt;
+  }
+  if (m_fault->count > 0) {
+    --m_fault->count;
+  }
+  return m_fault;
+}
 
 std::optional<std::string> State::authorize_problem(const Parameters& query) const {
   if (value_of(query, "client_id") != m_settings.client_id) {
@@ -124,16 +140,21 @@ Reply State::token(const TokenRequest& request, TimePoint now) {
   record.authorization_scheme = request.authorization.substr(0, request.authorization.find(' '));
   auto form = request.content_type.starts_with("application/x-www-form-urlencoded") ? parse_form(request.body)
                                                                                       : std::nullopt;
-  Reply reply;
-  if (!form) {
-    // What Keap answers to a JSON body.
-    reply = oauth_error(400, "invalid_request", "response_type or grant_type is required");
-  } else {
+  if (form) {
     record.grant_type = value_of(*form, "grant_type");
     record.code = value_of(*form, "code");
     record.refresh_token = value_of(*form, "refresh_token");
     record.code_verifier = value_of(*form, "code_verifier");
     record.client_secret_in_body = parameter(*form, "client_secret").has_value();
+  }
+  Reply reply;
+  auto fault = take_fault();
+  if (fault && fault->status != 0) {
+    reply = {fault->status, fault->body, "", fault->content_type, fault->retry_after, fault->delay};
+  } else if (!form) {
+    // What Keap answers to a JSON body.
+    reply = oauth_error(400, "invalid_request", "response_type or grant_type is required");
+  } else {
     auto basic = parse_basic_authorization(request.authorization);
     bool basic_ok = basic && basic->first == m_settings.client_id && basic->second == m_settings.client_secret;
     bool body_ok = value_of(*form, "client_id") == m_settings.client_id &&
@@ -148,6 +169,9 @@ Reply State::token(const TokenRequest& request, TimePoint now) {
     } else {
       reply = oauth_error(400, "unsupported_grant_type", "Unsupported grant_type");
     }
+  }
+  if (fault) {
+    reply.delay = fault->delay;
   }
   record.status = reply.status;
   std::lock_guard lock(m_mutex);

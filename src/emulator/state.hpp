@@ -16,6 +16,16 @@
 /// URL, HTML and time helpers.
 namespace keap::emulator {
 
+/// A canned failure of the token endpoint, for tests of how the client copes with broken servers.
+struct Fault {
+  int status = 500;        ///< 0: after `delay`, answer normally (a slow server)
+  std::string body = "<html><body>Internal Server Error</body></html>";
+  std::string content_type = "text/html";
+  std::string retry_after; ///< a Retry-After header, when not empty
+  std::chrono::milliseconds delay{0};
+  int count = -1;          ///< how many requests it hits; -1 = every one
+};
+
 struct Settings {
   std::string client_id;
   std::string client_secret;
@@ -26,6 +36,7 @@ struct Settings {
   bool auto_approve = false;
   bool enforce_pkce = false;  ///< Keap most likely ignores PKCE; this proves the client sends it right
   bool legacy_errors = false; ///< the pre-2020 invalid_grant shape for a dead refresh token
+  std::optional<Fault> token_fault;
 };
 
 /// An HTTP answer from the emulator's logic: status, body and, for redirects, the Location.
@@ -33,6 +44,9 @@ struct Reply {
   int status = 200;
   std::string body;
   std::string location;
+  std::string content_type = "application/json";
+  std::string retry_after;
+  std::chrono::milliseconds delay{0}; ///< how long the server waits before answering
 };
 
 /// What the token endpoint received, for tests to assert on.
@@ -76,6 +90,9 @@ public:
   /// GET userinfo with `Authorization: Bearer ...`.
   Reply userinfo(std::string_view authorization, TimePoint now) const;
 
+  /// Makes the token endpoint fail from now on (nothing: work again).
+  void set_token_fault(std::optional<Fault> fault);
+
   std::vector<TokenRequestRecord> token_requests() const;
   /// True when `refresh_token` would be accepted now.
   bool refresh_token_valid(const std::string& refresh_token, TimePoint now) const;
@@ -91,6 +108,7 @@ private:
   Reply refresh_token_grant(const Parameters& form, bool client_authenticated, TimePoint now);
   Reply issue_tokens(TimePoint now);
   Reply oauth_error(int status, const std::string& error, const std::string& description) const;
+  std::optional<Fault> take_fault();
 
   Settings m_settings;
   mutable std::mutex m_mutex;
@@ -98,6 +116,7 @@ private:
   std::map<std::string, TimePoint> m_access_tokens;
   std::map<std::string, TimePoint> m_refresh_tokens;
   std::vector<TokenRequestRecord> m_token_requests;
+  std::optional<Fault> m_fault;
 };
 
 } // namespace keap::emulator

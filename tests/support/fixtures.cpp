@@ -1,5 +1,8 @@
 #include "support/fixtures.hpp"
 
+#include "authorization_request.hpp"
+#include "credential_store.hpp"
+
 #include <httplib.h>
 
 #include <stdexcept>
@@ -34,6 +37,45 @@ std::string write_config(const TempDir& dir, const Emulator& emulator, const nlo
   auto path = dir.file("keap-auth.json");
   write_file(path, config.dump(2), 0600);
   return path;
+}
+
+Credentials seed_credentials(Emulator& emulator, const std::string& path, std::chrono::seconds access_left,
+                             std::chrono::seconds refresh_age) {
+  auto& state = emulator.server.state();
+  auto verifier = random_url_safe(32);
+  Parameters query{{"client_id", k_client_id},
+                   {"redirect_uri", "http://localhost:1/callback"},
+                   {"state", "seed"},
+                   {"code_challenge", pkce_challenge(verifier)},
+                   {"code_challenge_method", "S256"}};
+  auto code = query_parameter(state.decide(query, true, now_seconds()), "code");
+  auto reply = state.token({"application/x-www-form-urlencoded", "",
+                            form_encode({{"grant_type", "authorization_code"},
+                                         {"code", code},
+                                         {"redirect_uri", "http://localhost:1/callback"},
+                                         {"client_id", k_client_id},
+                                         {"client_secret", k_client_secret},
+                                         {"code_verifier", verifier}})},
+                           now_seconds());
+  auto body = nlohmann::json::parse(reply.body);
+  TokenResponse response{body["access_token"], body["refresh_token"], body["token_type"], body["scope"],
+                         body["expires_in"]};
+  auto now = now_seconds();
+  auto credentials = make_credentials(response, {k_client_id, k_client_secret, emulator.server.base_url() + "/token"},
+                                      now - refresh_age);
+  credentials.expires_at = now + access_left;
+  save_credentials(path, credentials);
+  return credentials;
+}
+
+size_t refresh_grants(Emulator& emulator, int status) {
+  size_t count = 0;
+  for (const auto& request : emulator.server.state().token_requests()) {
+    if (request.grant_type == "refresh_token" && (status == 0 || request.status == status)) {
+      ++count;
+    }
+  }
+  return count;
 }
 
 LoginRun start_login(const std::vector<std::string>& arguments, const std::map<std::string, std::string>& env) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "credentials.hpp"
 #include "emulator/server.hpp"
 #include "support/process.hpp"
 #include "url.hpp"
@@ -29,6 +30,14 @@ struct Emulator {
 /// Writes keap-auth.json for `emulator` into `dir` (redirect_uri on an ephemeral port unless `extra`
 /// says otherwise) and returns its path.
 std::string write_config(const TempDir& dir, const Emulator& emulator, const nlohmann::json& extra = {});
+
+/// Credentials for the test client obtained through `emulator`'s real code grant, then aged: the access
+/// token expires `access_left` from now and the refresh token is `refresh_age` old. Saved to `path`.
+Credentials seed_credentials(Emulator& emulator, const std::string& path, std::chrono::seconds access_left,
+                             std::chrono::seconds refresh_age = std::chrono::seconds(0));
+
+/// Number of refresh_token grants the emulator has answered with `status` (any status when 0).
+size_t refresh_grants(Emulator& emulator, int status = 200);
 
 /// A running `keap-auth login`, after it printed the URL for the browser.
 struct LoginRun {

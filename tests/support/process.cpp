@@ -11,6 +11,7 @@
 #include <thread>
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,7 +54,7 @@ unsigned file_mode(const std::string& path) {
 }
 
 Process::Process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                 const std::string& cwd, const std::optional<std::string>& stdin_text) {
+                 const std::string& cwd, const std::optional<std::string>& stdin_text, const Limits& limits) {
   std::vector<std::string> environment;
   for (char** entry = environ; *entry != nullptr; ++entry) {
     std::string_view variable(*entry);
@@ -78,6 +79,13 @@ Process::Process(const std::vector<std::string>& argv, const std::map<std::strin
     ::dup2(out, 1);
     ::dup2(err, 2);
     ::closefrom(3);
+    if (limits.file_size_limit) {
+      rlimit limit{*limits.file_size_limit, *limits.file_size_limit};
+      ::setrlimit(RLIMIT_FSIZE, &limit);
+    }
+    if (limits.user && (::setgid(*limits.user) != 0 || ::setuid(*limits.user) != 0)) {
+      ::_exit(125);
+    }
     if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) {
       ::_exit(126);
     }
@@ -144,8 +152,8 @@ ProcessResult Process::wait(std::chrono::milliseconds timeout) {
 }
 
 ProcessResult run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                  const std::string& cwd, const std::optional<std::string>& stdin_text) {
-  Process process(argv, env, cwd, stdin_text);
+                  const std::string& cwd, const std::optional<std::string>& stdin_text, const Limits& limits) {
+  Process process(argv, env, cwd, stdin_text, limits);
   return process.wait();
 }
 

@@ -35,12 +35,19 @@ struct ProcessResult {
   std::string err;
 };
 
+/// What to change about a child process beyond argv and environment.
+struct Limits {
+  std::optional<uid_t> user;                      ///< run as this user (when we are root)
+  std::optional<unsigned long> file_size_limit;   ///< RLIMIT_FSIZE in bytes
+};
+
 /// A real child process with stdout and stderr captured to files, an environment built from ours
 /// without KEAP_* and BROWSER (so the developer's own settings never leak into a test) plus `env`.
 class Process {
 public:
   Process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
-          const std::string& cwd = {}, const std::optional<std::string>& stdin_text = std::nullopt);
+          const std::string& cwd = {}, const std::optional<std::string>& stdin_text = std::nullopt,
+          const Limits& limits = {});
   ~Process();
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
@@ -61,6 +68,7 @@ private:
 };
 
 ProcessResult run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
-                  const std::string& cwd = {}, const std::optional<std::string>& stdin_text = std::nullopt);
+                  const std::string& cwd = {}, const std::optional<std::string>& stdin_text = std::nullopt,
+                  const Limits& limits = {});
 
 } // namespace keap::test

@@ -103,6 +103,12 @@ TEST_CASE("config: each error names the file, the key and what is expected", "[c
   REQUIRE(error_of([&] { apply(R"({"token_auth": "basic"})"); }).find("must be \"keap\"") != std::string::npos);
   REQUIRE(error_of([&] { apply("{\n\"client_id\": \"x\",\n}"); }) == "/etc/keap/prod.json: not valid JSON at line 3, column 1");
   REQUIRE(error_of([&] { apply("[1]"); }) == "/etc/keap/prod.json: must hold a JSON object, not array");
+  REQUIRE(error_of([&] { apply(R"({"read_timeout": "soon"})"); }) ==
+          "/etc/keap/prod.json: key \"read_timeout\" must be a positive duration: a number with a unit: 90s, 5m, 12h "
+          "or 30d, not \"soon\"");
+  apply(R"({"refresh_token_lifetime": "40d", "connect_timeout": "3s"})");
+  REQUIRE(config.refresh_token_lifetime == std::chrono::hours(24 * 40));
+  REQUIRE(config.connect_timeout == std::chrono::seconds(3));
 }
 
 TEST_CASE("config: URLs are validated and endpoints need https unless on loopback", "[config]") {
@@ -136,7 +142,8 @@ TEST_CASE("config: keap-auth.example.json sets every key and loads", "[config]")
   apply_config_text(config, text, "keap-auth.example.json");
   validate_config(config);
   for (const char* key : {"client_id", "client_secret", "redirect_uri", "scope", "authorize_url", "token_url",
-                          "userinfo_url", "credentials_file", "token_auth", "pkce", "ca_file"}) {
+                          "userinfo_url", "credentials_file", "token_auth", "pkce", "ca_file", "refresh_token_lifetime",
+                          "connect_timeout", "read_timeout"}) {
     INFO(key);
     REQUIRE(text.find(std::string("\"") + key + "\"") != std::string::npos);
   }

@@ -9,7 +9,8 @@ namespace {
 
 ExitCode code_of(int status, const std::string& body, std::string* message = nullptr) {
   try {
-    interpret_token_response({status, body, "application/json", ""}, "https://api.infusionsoft.com/token");
+    interpret_token_response({status, body, "application/json", ""}, "https://api.infusionsoft.com/token",
+                             Grant::authorization_code);
   } catch (const Error& error) {
     if (message) {
       *message = error.what();
@@ -26,7 +27,7 @@ TEST_CASE("token client: a Keap success response", "[token]") {
       {200,
        R"({"access_token":"Ab3xYz","token_type":"bearer","expires_in":86399,"refresh_token":"Rf9","scope":"full|ab123.infusionsoft.com"})",
        "", ""},
-      "e");
+      "e", Grant::authorization_code);
   REQUIRE(token.access_token == "Ab3xYz");
   REQUIRE(token.refresh_token == "Rf9");
   REQUIRE(token.expires_in == 86399);
@@ -37,7 +38,7 @@ TEST_CASE("token client: other servers' normal fields are accepted", "[token]") 
   auto token = interpret_token_response(
       {200, R"({"access_token":"a","token_type":"Bearer","expires_in":"3600","refresh_token":"r","id_token":"x.y.z","scope":"openid"})",
        "", ""},
-      "e");
+      "e", Grant::authorization_code);
   REQUIRE(token.expires_in == 3600);
   REQUIRE(token.token_type == "Bearer");
 }
@@ -77,7 +78,7 @@ TEST_CASE("token client: the code exchange request follows token_auth", "[token]
   REQUIRE(keap.method == "POST");
   REQUIRE(keap.content_type == "application/x-www-form-urlencoded");
   REQUIRE(keap.body == "grant_type=authorization_code&code=CODE&redirect_uri=http%3A%2F%2Flocalhost%3A8765%2Fcallback"
-                       "&client_id=id&client_secret=se%20cret&code_verifier=VERIFIER");
+                       "&code_verifier=VERIFIER&client_id=id&client_secret=se%20cret");
   for (const auto& [name, value] : keap.headers) {
     REQUIRE(name != "Authorization");
   }
@@ -85,4 +86,36 @@ TEST_CASE("token client: the code exchange request follows token_auth", "[token]
   auto basic = code_exchange_request(endpoint, "CODE", "http://localhost/", "");
   REQUIRE(basic.body == "grant_type=authorization_code&code=CODE&redirect_uri=http%3A%2F%2Flocalhost%2F");
   REQUIRE(basic.headers.back() == std::pair<std::string, std::string>{"Authorization", "Basic aWQ6c2UlMjBjcmV0"});
+}
+
+TEST_CASE("token client: the refresh request follows token_auth", "[token]") {
+  TokenEndpoint endpoint{*parse_url("https://api.infusionsoft.com/token"), TokenAuth::keap, "id", "sec", {}};
+  auto keap = refresh_request(endpoint, "R1");
+  REQUIRE(keap.body == "grant_type=refresh_token&refresh_token=R1");
+  REQUIRE(keap.headers.back() == std::pair<std::string, std::string>{"Authorization", "Basic aWQ6c2Vj"});
+  endpoint.auth = TokenAuth::client_secret_post;
+  auto post = refresh_request(endpoint, "R1");
+  REQUIRE(post.body == "grant_type=refresh_token&refresh_token=R1&client_id=id&client_secret=sec");
+  REQUIRE(post.headers.size() == 1);
+}
+
+TEST_CASE("token client: refresh failures are classified", "[token]") {
+  auto refresh_code = [](int status, const std::string& body) {
+    try {
+      interpret_token_response({status, body, "", ""}, "e", Grant::refresh_token);
+    } catch (const Error& error) {
+      return error.code();
+    }
+    return ExitCode::ok;
+  };
+  REQUIRE(refresh_code(400, R"({"error":"invalid_request","error_description":"Invalid Refresh Token"})") ==
+          ExitCode::relogin);
+  REQUIRE(refresh_code(400, R"({"error":"invalid_grant","error_description":"Invalid refresh token"})") ==
+          ExitCode::relogin);
+  REQUIRE(refresh_code(401, R"({"error":"invalid_grant","error_description":"Unable to authenticate"})") ==
+          ExitCode::relogin);
+  REQUIRE(refresh_code(403, "{}") == ExitCode::failure);
+  REQUIRE(refresh_code(429, "{}") == ExitCode::unavailable);
+  REQUIRE(refresh_code(502, "<html>") == ExitCode::unavailable);
+  REQUIRE(refresh_code(200, R"({"access_token":"a"})") == ExitCode::unavailable);
 }

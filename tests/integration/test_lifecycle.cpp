@@ -1,0 +1,422 @@
+// refresh, token, status and whoami as real processes against the emulator: rotation, the
+// single-flight lock, crash safety, every failure class, and the rescue of a pair that cannot be saved.
+#include "credential_store.hpp"
+#include "http_client.hpp"
+#include "support/fixtures.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <random>
+#include <set>
+#include <thread>
+
+#include <csignal>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+using namespace keap;
+using namespace keap::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// A credentials folder with a config that points at the emulator.
+struct Setup {
+  explicit Setup(emulator::Settings settings = emulator_settings(), nlohmann::json extra = {})
+      : emulator(std::move(settings)) {
+    config = write_config(dir, emulator, extra);
+  }
+  ProcessResult keap(std::vector<std::string> arguments, const std::map<std::string, std::string>& env = {},
+                     const Limits& limits = {}) {
+    arguments.insert(arguments.begin(), keap_auth());
+    arguments.insert(arguments.end(), {"--config", config});
+    return run(arguments, env, {}, std::nullopt, limits);
+  }
+  std::string path() const { return dir.file("keap-credentials.json"); }
+
+  Emulator emulator;
+  TempDir dir;
+  std::string config;
+};
+
+} // namespace
+
+TEST_CASE("refresh: rotates the pair; the old refresh token is dead and the file holds the new one", "[refresh]") {
+  Setup setup;
+  auto old = seed_credentials(setup.emulator, setup.path(), 1h);
+  auto result = setup.keap({"refresh"});
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  REQUIRE(result.err.find("refreshed because no condition was given") != std::string::npos);
+  auto fresh = *load_credentials(setup.path());
+  REQUIRE(fresh.refresh_token != old.refresh_token);
+  REQUIRE(fresh.access_token != old.access_token);
+  REQUIRE(file_mode(setup.path()) == 0600);
+  auto& state = setup.emulator.server.state();
+  REQUIRE_FALSE(state.refresh_token_valid(old.refresh_token, now_seconds()));
+  REQUIRE(state.refresh_token_valid(fresh.refresh_token, now_seconds()));
+  REQUIRE(fresh.refresh_token_obtained_at >= old.obtained_at);
+  REQUIRE(fresh.client_secret == k_client_secret);
+
+  auto requests = state.token_requests();
+  REQUIRE(requests.back().grant_type == "refresh_token");
+  REQUIRE(requests.back().authorization_scheme == "Basic"); // as Keap documents for refresh
+  REQUIRE_FALSE(requests.back().client_secret_in_body);
+  REQUIRE(result.out.empty());
+  REQUIRE(result.err.find(fresh.refresh_token) == std::string::npos);
+  REQUIRE(result.err.find(fresh.access_token) == std::string::npos);
+}
+
+TEST_CASE("refresh: conditions decide, and say which held", "[refresh]") {
+  Setup setup;
+  seed_credentials(setup.emulator, setup.path(), 23h, 29 * 24h);
+  auto young = setup.keap({"refresh", "--if-older-than", "30d"});
+  REQUIRE(young.exit_code == 0);
+  REQUIRE(young.err.find("nothing to do") != std::string::npos);
+  REQUIRE(refresh_grants(setup.emulator, 0) == 0);
+
+  seed_credentials(setup.emulator, setup.path(), 23h, 31 * 24h);
+  auto old = setup.keap({"refresh", "--if-older-than", "30d"});
+  REQUIRE(old.exit_code == 0);
+  REQUIRE(old.err.find("the refresh token is at least 30d old") != std::string::npos);
+  REQUIRE(refresh_grants(setup.emulator) == 1);
+
+  seed_credentials(setup.emulator, setup.path(), 10min);
+  auto expiring = setup.keap({"refresh", "--if-older-than", "30d", "--if-expires-within", "1h"});
+  REQUIRE(expiring.exit_code == 0);
+  REQUIRE(expiring.err.find("the access token expires within 1h") != std::string::npos);
+  REQUIRE(refresh_grants(setup.emulator) == 2);
+
+  auto forced = setup.keap({"refresh", "--if-older-than", "30d", "--force"});
+  REQUIRE(forced.err.find("--force was given") != std::string::npos);
+  REQUIRE(refresh_grants(setup.emulator) == 3);
+
+  auto bad = setup.keap({"refresh", "--if-older-than", "a month"});
+  REQUIRE(bad.exit_code == 2);
+  REQUIRE(bad.err.find("90s, 5m, 12h or 30d") != std::string::npos);
+}
+
+TEST_CASE("token: 32 processes on an expired token cause exactly one refresh", "[token][stampede]") {
+  Setup setup;
+  seed_credentials(setup.emulator, setup.path(), -1h);
+  std::vector<std::unique_ptr<Process>> processes;
+  for (int i = 0; i < 32; ++i) {
+    processes.push_back(std::make_unique<Process>(
+        std::vector<std::string>{keap_auth(), "token", "--config", setup.config}));
+  }
+  std::set<std::string> outputs;
+  for (auto& process : processes) {
+    auto result = process->wait();
+    INFO(result.err);
+    REQUIRE(result.exit_code == 0);
+    outputs.insert(result.out);
+  }
+  auto credentials = *load_credentials(setup.path());
+  REQUIRE(outputs == std::set<std::string>{credentials.access_token + "\n"});
+  REQUIRE(refresh_grants(setup.emulator, 0) == 1);
+  REQUIRE(file_mode(setup.path()) == 0600);
+}
+
+TEST_CASE("token: the hot path prints the token without lock, network or TLS", "[token]") {
+  Setup setup;
+  auto credentials = seed_credentials(setup.emulator, setup.path(), 2h);
+  // Hold the refresh lock: a token command that wanted it would wait and fail.
+  int lock = ::open((setup.path() + ".lock").c_str(), O_RDWR | O_CREAT, 0600);
+  REQUIRE(::flock(lock, LOCK_EX) == 0);
+  auto result = setup.keap({"token", "--lock-timeout", "1s"}, {{"LD_DEBUG", "libs"}});
+  ::close(lock);
+  REQUIRE(result.exit_code == 0);
+  REQUIRE(result.out == credentials.access_token + "\n");
+  REQUIRE(setup.emulator.server.state().token_requests().size() == 1); // only the seeding login
+  // The dynamic loader's own log: neither OpenSSL nor cpp-httplib was loaded.
+  REQUIRE(result.err.find("libstdc++") != std::string::npos);
+  REQUIRE(result.err.find("libssl") == std::string::npos);
+  REQUIRE(result.err.find("libcrypto") == std::string::npos);
+  REQUIRE(result.err.find("httplib") == std::string::npos);
+
+  auto header = setup.keap({"token", "--header"});
+  REQUIRE(header.out == "Authorization: Bearer " + credentials.access_token + "\n");
+}
+
+TEST_CASE("token: --min-valid decides when to refresh first", "[token]") {
+  Setup setup;
+  auto credentials = seed_credentials(setup.emulator, setup.path(), 30min);
+  REQUIRE(setup.keap({"token", "--min-valid", "10m"}).out == credentials.access_token + "\n");
+  REQUIRE(refresh_grants(setup.emulator, 0) == 0);
+  auto refreshed = setup.keap({"token", "--min-valid", "1h"});
+  REQUIRE(refreshed.exit_code == 0);
+  REQUIRE(refreshed.out == load_credentials(setup.path())->access_token + "\n");
+  REQUIRE(refreshed.out != credentials.access_token + "\n");
+  REQUIRE(refresh_grants(setup.emulator) == 1);
+}
+
+TEST_CASE("token: no credentials file is exit 4, telling to log in", "[token]") {
+  Setup setup;
+  auto result = setup.keap({"token"});
+  REQUIRE(result.exit_code == 4);
+  REQUIRE(result.out.empty());
+  REQUIRE(result.err.find("no credentials at") != std::string::npos);
+  REQUIRE(result.err.find("keap-auth login") != std::string::npos);
+}
+
+TEST_CASE("credentials: loose permissions warn, damaged files name the file", "[token]") {
+  Setup setup;
+  auto credentials = seed_credentials(setup.emulator, setup.path(), 2h);
+  ::chmod(setup.path().c_str(), 0644);
+  auto loose = setup.keap({"token"});
+  REQUIRE(loose.exit_code == 0);
+  REQUIRE(loose.out == credentials.access_token + "\n");
+  REQUIRE(loose.err.find("permissions 0644 for " + setup.path() + " are too open") != std::string::npos);
+
+  write_file(setup.path(), "{\"version\": 1, \"access_tok", 0600);
+  auto damaged = setup.keap({"token"});
+  REQUIRE(damaged.exit_code == 4);
+  REQUIRE(damaged.err.find("credentials file " + setup.path() + ": not a JSON object") != std::string::npos);
+
+  auto newer = nlohmann::json::parse(serialize_credentials(credentials));
+  newer["version"] = 7;
+  write_file(setup.path(), newer.dump(), 0600);
+  auto future = setup.keap({"status"});
+  REQUIRE(future.exit_code == 1);
+  REQUIRE(future.err.find("has version 7") != std::string::npos);
+}
+
+TEST_CASE("refresh: each failure class has its exit code and leaves the file byte for byte", "[refresh]") {
+  struct Case {
+    const char* name;
+    std::optional<emulator::Fault> fault;
+    bool legacy_errors;
+    int exit_code;
+    const char* message;
+  };
+  emulator::Fault html500;
+  emulator::Fault unavailable{503, "", "text/plain", "", 0ms, -1};
+  emulator::Fault limited{429, R"({"fault":{"faultstring":"Rate limit quota violation"}})", "application/json", "0",
+                          0ms, -1};
+  emulator::Fault malformed{200, R"({"access_token": "abc", "refresh_tok)", "application/json", "", 0ms, -1};
+  emulator::Fault incomplete{200, R"({"access_token": "abc", "expires_in": 3600})", "application/json", "", 0ms, -1};
+  emulator::Fault absurd{200, R"({"access_token":"a","refresh_token":"r","expires_in":-3})", "application/json", "", 0ms,
+                         -1};
+  emulator::Fault slow{0, "", "", "", 3000ms, -1};
+  std::vector<Case> cases{
+      {"dead refresh token", std::nullopt, false, 4, "Invalid Refresh Token"},
+      {"dead refresh token, pre-2020 shape", std::nullopt, true, 4, "invalid_grant: Invalid refresh token"},
+      {"500 with an HTML body", html500, false, 5, "answered HTTP 500"},
+      {"503", unavailable, false, 5, "answered HTTP 503"},
+      {"429 past the retries", limited, false, 5, "answered HTTP 429"},
+      {"malformed JSON", malformed, false, 5, "not a JSON object"},
+      {"no refresh_token", incomplete, false, 5, "without a usable \"refresh_token\""},
+      {"negative expires_in", absurd, false, 5, "expires_in of -3"},
+      {"slower than read_timeout", slow, false, 5, "no complete response"},
+  };
+  for (const auto& test : cases) {
+    DYNAMIC_SECTION(test.name) {
+      auto settings = emulator_settings();
+      settings.legacy_errors = test.legacy_errors;
+      Setup setup(settings, {{"read_timeout", "1s"}});
+      auto seeded = seed_credentials(setup.emulator, setup.path(), 1h);
+      if (!test.fault) {
+        // Kill the refresh token the way Keap does when another client used it.
+        setup.emulator.server.state().token(
+            {"application/x-www-form-urlencoded", "Basic " + base64(k_client_id + ":" + k_client_secret),
+             form_encode({{"grant_type", "refresh_token"}, {"refresh_token", seeded.refresh_token}})},
+            now_seconds());
+      }
+      setup.emulator.server.state().set_token_fault(test.fault); // after seeding, which needed a working endpoint
+      auto before = read_file(setup.path());
+      auto result = setup.keap({"refresh"});
+      INFO(result.err);
+      REQUIRE(result.exit_code == test.exit_code);
+      REQUIRE(result.err.find(test.message) != std::string::npos);
+      REQUIRE(read_file(setup.path()) == before);
+      if (test.exit_code == 4) {
+        REQUIRE(result.err.find("run `keap-auth login` again") != std::string::npos);
+      }
+    }
+  }
+}
+
+TEST_CASE("refresh: a refused connection is retried, a 429 is retried after Retry-After", "[refresh]") {
+  Setup setup;
+  seed_credentials(setup.emulator, setup.path(), 1h);
+  setup.emulator.server.state().set_token_fault(emulator::Fault{429, "{}", "application/json", "1", 0ms, 1});
+  auto result = setup.keap({"refresh"});
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  auto requests = setup.emulator.server.state().token_requests();
+  REQUIRE(requests.size() == 3); // the login, the 429, the successful retry
+  REQUIRE(requests[1].status == 429);
+  REQUIRE(requests[2].status == 200);
+}
+
+TEST_CASE("refresh: a token endpoint that is down is exit 5 with the file untouched", "[refresh]") {
+  Setup setup;
+  auto credentials = seed_credentials(setup.emulator, setup.path(), 1h);
+  credentials.token_url = "http://127.0.0.1:1/token";
+  save_credentials(setup.path(), credentials);
+  auto before = read_file(setup.path());
+  auto result = setup.keap({"refresh"});
+  REQUIRE(result.exit_code == 5);
+  REQUIRE(result.err.find("cannot connect to http://127.0.0.1:1/token") != std::string::npos);
+  REQUIRE(read_file(setup.path()) == before);
+}
+
+TEST_CASE("refresh: waiting for the lock is bounded", "[refresh]") {
+  Setup setup;
+  seed_credentials(setup.emulator, setup.path(), -1h);
+  int lock = ::open((setup.path() + ".lock").c_str(), O_RDWR | O_CREAT, 0600);
+  REQUIRE(::flock(lock, LOCK_EX) == 0);
+  auto result = setup.keap({"token", "--lock-timeout", "1s"});
+  ::close(lock);
+  REQUIRE(result.exit_code == 5);
+  REQUIRE(result.err.find("has held the lock " + setup.path() + ".lock") != std::string::npos);
+  REQUIRE(refresh_grants(setup.emulator, 0) == 0);
+}
+
+TEST_CASE("refresh: killed with SIGKILL at random moments, the file is always whole", "[refresh][crash]") {
+  Setup setup;
+  seed_credentials(setup.emulator, setup.path(), 1h);
+  std::mt19937 random(20261127);
+  std::uniform_int_distribution<int> delay_us(2000, 20000);
+  int refreshed = 0;
+  for (int run = 0; run < 100; ++run) {
+    Process refresh({keap_auth(), "refresh", "--config", setup.config});
+    std::this_thread::sleep_for(std::chrono::microseconds(delay_us(random)));
+    refresh.send_signal(SIGKILL);
+    auto result = refresh.wait();
+    refreshed += result.exit_code == 0 ? 1 : 0;
+    auto text = read_file(setup.path());
+    INFO("run " << run);
+    REQUIRE_FALSE(text.empty());
+    REQUIRE(file_mode(setup.path()) == 0600);
+    auto credentials = parse_credentials(text, setup.path()); // throws if damaged
+    if (!setup.emulator.server.state().refresh_token_valid(credentials.refresh_token, now_seconds())) {
+      // Killed after Keap rotated but before the write: the pair is gone, as with any crash at that
+      // moment. Start again so the next runs still exercise the write.
+      seed_credentials(setup.emulator, setup.path(), 1h);
+    }
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(setup.dir.path())) {
+    INFO(entry.path()); // a temp file left by a kill is as private as the credentials
+    REQUIRE((file_mode(entry.path().string()) & 077) == 0);
+  }
+  WARN("refreshes that completed before the kill: " << refreshed << " of 100");
+}
+
+TEST_CASE("refresh: a pair that cannot be written is rescued, never dropped", "[refresh][rescue]") {
+  Setup setup;
+  // A folder only its owner may use: root must become someone else for permissions to bind.
+  bool as_root = ::geteuid() == 0;
+  uid_t user = as_root ? 65534 : ::geteuid();
+  TempDir home;
+  auto folder = home.file("creds");
+  std::filesystem::create_directory(folder);
+  std::filesystem::copy_file(keap_auth(), home.file("keap-auth"));
+  std::filesystem::copy_file(std::filesystem::path(keap_auth()).parent_path() / "keap-auth-full.so",
+                             home.file("keap-auth-full.so"));
+  auto path = folder + "/keap-credentials.json";
+  seed_credentials(setup.emulator, path, 1h);
+  write_file(path + ".lock", "", 0600);
+  auto config = setup.config;
+  std::filesystem::copy_file(config, home.file("keap-auth.json"));
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(home.path())) {
+    REQUIRE(::chown(entry.path().c_str(), user, user) == 0);
+  }
+  REQUIRE(::chown(home.path().c_str(), user, user) == 0);
+  ::chmod(home.path().c_str(), 0755);
+  auto before = read_file(path);
+  ::chmod(folder.c_str(), 0500); // the lock can be taken, but no new file can be made here
+
+  auto result = run({home.file("keap-auth"), "refresh", "--config", home.file("keap-auth.json"), "--credentials", path},
+                    {{"HOME", home.path()}, {"XDG_STATE_HOME", home.file("state")}}, {}, std::nullopt,
+                    {as_root ? std::optional<uid_t>(user) : std::nullopt, std::nullopt});
+  ::chmod(folder.c_str(), 0700);
+  INFO(result.err);
+  REQUIRE(result.exit_code == 1);
+  REQUIRE(read_file(path) == before);
+  auto marker = std::string("the NEW credentials were saved to ");
+  auto at = result.err.find(marker);
+  REQUIRE(at != std::string::npos);
+  auto rescue = result.err.substr(at + marker.size(), result.err.find('\n', at) - at - marker.size());
+  REQUIRE(rescue.starts_with(home.file("state/keap-auth/keap-credentials.json.rescue-")));
+  REQUIRE(file_mode(rescue) == 0600);
+  auto rescued = parse_credentials(read_file(rescue), rescue);
+  REQUIRE(setup.emulator.server.state().refresh_token_valid(rescued.refresh_token, now_seconds()));
+  REQUIRE(result.err.find("mv '" + rescue + "'") != std::string::npos);
+}
+
+TEST_CASE("refresh: with nowhere to write, it says plainly that the new pair is lost", "[refresh][rescue]") {
+  Setup setup;
+  auto seeded = seed_credentials(setup.emulator, setup.path(), 1h);
+  auto before = read_file(setup.path());
+  TempDir state;
+  // RLIMIT_FSIZE makes every file write fail with EFBIG; prlimit applies it to keap-auth alone, so its
+  // stderr (through a pipe) still reaches the test whole.
+  auto result = run({"/bin/bash", "-c", "set -o pipefail; prlimit --fsize=64 -- \"$0\" \"$@\" 2>&1 | cat >&2",
+                     keap_auth(), "refresh", "--config", setup.config},
+                    {{"XDG_STATE_HOME", state.path()}, {"TMPDIR", state.path()}});
+  REQUIRE(result.exit_code == 4);
+  REQUIRE(result.err.find("could not be saved anywhere") != std::string::npos);
+  REQUIRE(result.err.find("so it is lost") != std::string::npos);
+  REQUIRE(read_file(setup.path()) == before);
+  REQUIRE_FALSE(setup.emulator.server.state().refresh_token_valid(seeded.refresh_token, now_seconds()));
+}
+
+TEST_CASE("status: both formats, and exit 4 when a login is needed", "[status]") {
+  Setup setup(emulator_settings(), {{"refresh_token_lifetime", "45d"}});
+  auto missing = setup.keap({"status", "--json"});
+  REQUIRE(missing.exit_code == 4);
+  REQUIRE(nlohmann::json::parse(missing.out)["next_step"] == "run `keap-auth login`");
+
+  auto credentials = seed_credentials(setup.emulator, setup.path(), 2h, 3 * 24h);
+  auto human = setup.keap({"status"});
+  REQUIRE(human.exit_code == 0);
+  REQUIRE(human.out.find("Keap app:    ab123") != std::string::npos);
+  REQUIRE((human.out.find("(in 1h 59m") != std::string::npos || human.out.find("(in 2h)") != std::string::npos));
+  REQUIRE(human.out.find("3d old") != std::string::npos);
+  REQUIRE(human.out.find("(in 42d") != std::string::npos);
+  auto json = nlohmann::json::parse(setup.keap({"status", "--json"}).out);
+  REQUIRE(json["app"] == "ab123");
+  REQUIRE(json["access_token_valid"] == true);
+  REQUIRE(json["usable"] == true);
+  REQUIRE(json["refresh_token_age_seconds"].get<long long>() >= 3 * 86400);
+  for (const auto& secret : {credentials.access_token, credentials.refresh_token, k_client_secret}) {
+    REQUIRE(human.out.find(secret) == std::string::npos);
+    REQUIRE(json.dump().find(secret) == std::string::npos);
+  }
+
+  seed_credentials(setup.emulator, setup.path(), -2h, 10 * 24h);
+  auto expired = setup.keap({"status", "--json"});
+  REQUIRE(expired.exit_code == 0); // refreshable
+  REQUIRE(nlohmann::json::parse(expired.out)["access_token_valid"] == false);
+  REQUIRE(setup.keap({"status"}).out.find("expired") != std::string::npos);
+
+  seed_credentials(setup.emulator, setup.path(), -2h, 46 * 24h);
+  auto dead = setup.keap({"status", "--json"});
+  REQUIRE(dead.exit_code == 4);
+  REQUIRE(nlohmann::json::parse(dead.out)["next_step"].get<std::string>().find("keap-auth login") != std::string::npos);
+}
+
+TEST_CASE("whoami: says who, and after a 401 refreshes once and retries", "[whoami]") {
+  Setup setup;
+  seed_credentials(setup.emulator, setup.path(), 2h);
+  auto result = setup.keap({"whoami"});
+  REQUIRE(result.exit_code == 0);
+  REQUIRE(result.out == "Ada <ada@example.com>, Keap app ab123\n");
+  REQUIRE(refresh_grants(setup.emulator, 0) == 0);
+
+  // An access token the server no longer accepts, though the file says it is valid.
+  auto credentials = *load_credentials(setup.path());
+  credentials.access_token = "revoked-access-token-000000";
+  save_credentials(setup.path(), credentials);
+  auto retried = setup.keap({"whoami", "--json"});
+  INFO(retried.err);
+  REQUIRE(retried.exit_code == 0);
+  REQUIRE(nlohmann::json::parse(retried.out)["email"] == "ada@example.com");
+  REQUIRE(refresh_grants(setup.emulator) == 1);
+  REQUIRE(load_credentials(setup.path())->access_token != "revoked-access-token-000000");
+}
