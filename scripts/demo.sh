@@ -23,4 +23,10 @@ echo "== what a service now reads (summary without secrets)"
 cat summary.json
 echo
 ls -l keap-credentials.json
+echo
+echo "== keap-auth status"
+../build/keap-auth status --config keap-auth.json
+echo
+echo "== keap-auth refresh (rotates the pair; the emulator kills the old refresh token)"
+../build/keap-auth refresh --config keap-auth.json
 echo "demo: done; the credentials are in $work/keap-credentials.json"

@@ -215,6 +215,8 @@ Reply State::refresh_token_grant(const Parameters& form, bool client_authenticat
   return issue_tokens(now);
 }
 
+Reply State::mint_tokens(TimePoint now) { return issue_tokens(now); }
+
 Reply State::issue_tokens(TimePoint now) {
   auto access = random_alphanumeric(28);
   auto refresh = random_alphanumeric(32);

@@ -87,6 +87,10 @@ public:
   /// POST /token.
   Reply token(const TokenRequest& request, TimePoint now);
 
+  /// A token pair issued without an authorization, as a grant would issue it (for tests and benchmarks
+  /// that need valid tokens without playing the browser).
+  Reply mint_tokens(TimePoint now);
+
   /// GET userinfo with `Authorization: Bearer ...`.
   Reply userinfo(std::string_view authorization, TimePoint now) const;
 

@@ -1,6 +1,5 @@
 #include "support/fixtures.hpp"
 
-#include "authorization_request.hpp"
 #include "credential_store.hpp"
 
 #include <httplib.h>
@@ -41,22 +40,7 @@ std::string write_config(const TempDir& dir, const Emulator& emulator, const nlo
 
 Credentials seed_credentials(Emulator& emulator, const std::string& path, std::chrono::seconds access_left,
                              std::chrono::seconds refresh_age) {
-  auto& state = emulator.server.state();
-  auto verifier = random_url_safe(32);
-  Parameters query{{"client_id", k_client_id},
-                   {"redirect_uri", "http://localhost:1/callback"},
-                   {"state", "seed"},
-                   {"code_challenge", pkce_challenge(verifier)},
-                   {"code_challenge_method", "S256"}};
-  auto code = query_parameter(state.decide(query, true, now_seconds()), "code");
-  auto reply = state.token({"application/x-www-form-urlencoded", "",
-                            form_encode({{"grant_type", "authorization_code"},
-                                         {"code", code},
-                                         {"redirect_uri", "http://localhost:1/callback"},
-                                         {"client_id", k_client_id},
-                                         {"client_secret", k_client_secret},
-                                         {"code_verifier", verifier}})},
-                           now_seconds());
+  auto reply = emulator.server.state().mint_tokens(now_seconds());
   auto body = nlohmann::json::parse(reply.body);
   TokenResponse response{body["access_token"], body["refresh_token"], body["token_type"], body["scope"],
                          body["expires_in"]};

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds keap-auth and the benchmark, then prints the table that README.md's "Speed" section shows.
+#   bench/run.sh [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh > /dev/null
+# GNU time measures peak memory; curl is the floor of the refresh path.
+for package in time curl; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+    { [ "$(id -u)" -eq 0 ] || sudo=sudo; ${sudo:-} apt-get update -qq; ${sudo:-} apt-get install -y -qq "$package"; }
+done
+cmake -S . -B build -DKEAP_AUTH_BUILD_BENCH=ON > /dev/null
+cmake --build build --target bench_token > /dev/null
+build/bench/bench_token "$PWD/build/keap-auth" "${1:-300}"
