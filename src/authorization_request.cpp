@@ -94,6 +94,25 @@ Callback parse_callback(std::string_view query) {
   return callback;
 }
 
+PastedAnswer parse_pasted_answer(std::string_view text) {
+  auto first = text.find_first_not_of(" \t\r\n");
+  auto last = text.find_last_not_of(" \t\r\n");
+  text = first == std::string_view::npos ? std::string_view{} : text.substr(first, last - first + 1);
+  PastedAnswer answer;
+  if (text.empty()) {
+    answer.problem = "nothing was given";
+  } else if (auto question = text.find('?'); question != std::string_view::npos || text.find('=') != text.npos) {
+    auto query = question == std::string_view::npos ? text : text.substr(question + 1);
+    answer.callback = parse_callback(query.substr(0, query.find('#')));
+  } else if (text.size() <= 2048 && text.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                             "0123456789-._~/+") == std::string_view::npos) {
+    answer.code = std::string(text);
+  } else {
+    answer.problem = "it is neither the address the browser landed on nor an authorization code";
+  }
+  return answer;
+}
+
 bool same_secret(std::string_view left, std::string_view right) {
   return left.size() == right.size() && CRYPTO_memcmp(left.data(), right.data(), left.size()) == 0;
 }

@@ -54,6 +54,17 @@ struct Callback {
 /// Parses a redirect's query string. Unknown parameters (iss, scope, ...) are ignored. Pure.
 Callback parse_callback(std::string_view query);
 
+/// What a person pasted for `login --finish`: the address the browser landed on (or its query), or a
+/// bare code.
+struct PastedAnswer {
+  std::optional<Callback> callback;
+  std::optional<std::string> code;
+  std::optional<std::string> problem;
+};
+
+/// Parses a pasted answer; surrounding white space is ignored. Pure.
+PastedAnswer parse_pasted_answer(std::string_view text);
+
 /// Constant-time comparison, so a forged state cannot be guessed byte by byte from timing.
 bool same_secret(std::string_view left, std::string_view right);
 

@@ -44,6 +44,9 @@ const Key k_keys[] = {
     {"refresh_token_lifetime", KeyType::duration, nullptr, &Config::refresh_token_lifetime},
     {"connect_timeout", KeyType::duration, nullptr, &Config::connect_timeout},
     {"read_timeout", KeyType::duration, nullptr, &Config::read_timeout},
+    {"tls_cert", KeyType::path, &Config::tls_cert},
+    {"tls_key", KeyType::path, &Config::tls_key},
+    {"pending_lifetime", KeyType::duration, nullptr, &Config::pending_lifetime},
 };
 
 size_t edit_distance(std::string_view left, std::string_view right) {
@@ -249,6 +252,10 @@ void validate_config(const Config& config) {
   if (config.credentials_file.empty()) {
     throw config_error(origin, "credentials_file must not be empty");
   }
+  if (config.tls_cert.empty() != config.tls_key.empty()) {
+    throw config_error(origin, "tls_cert and tls_key go together: set both or neither",
+                       "without them keap-auth makes and reuses a self-signed certificate for localhost");
+  }
 }
 
 Config load_config(const ConfigFlags& flags, const EnvironmentLookup& environment) {
@@ -287,6 +294,12 @@ Config load_config(const ConfigFlags& flags, const EnvironmentLookup& environmen
   }
   if (flags.credentials_file) {
     config.credentials_file = *flags.credentials_file;
+  }
+  if (flags.tls_cert) {
+    config.tls_cert = *flags.tls_cert;
+  }
+  if (flags.tls_key) {
+    config.tls_key = *flags.tls_key;
   }
 
   validate_config(config);

@@ -30,6 +30,9 @@ struct Config {
   std::chrono::seconds refresh_token_lifetime{45 * 86400}; ///< Keap's refresh tokens live about 45 days
   std::chrono::seconds connect_timeout{10};
   std::chrono::seconds read_timeout{40}; ///< Keap's token endpoint takes tens of seconds when busy
+  std::string tls_cert; ///< the https receiver's certificate; empty: a reusable self-signed one
+  std::string tls_key;
+  std::chrono::seconds pending_lifetime{600}; ///< how long `login --begin` waits for `--finish`
 
   std::string config_file; ///< the file that was read, or empty when none was
 };
@@ -40,6 +43,8 @@ struct ConfigFlags {
   std::optional<std::string> credentials_file;
   std::optional<std::string> client_id;
   std::optional<std::string> client_secret_file;
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
 };
 
 /// Reads one environment variable; a seam so tests need not change the process environment.

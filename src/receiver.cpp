@@ -5,6 +5,7 @@
 #include "templates.hpp"
 
 #include <httplib.h>
+#include <openssl/pem.h>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -51,13 +52,12 @@ Error port_error(const std::string& address, int port, const std::string& redire
 
 } // namespace
 
-Receiver::Receiver(const Url& redirect_uri, std::string expected_state)
+Receiver::Receiver(const Url& redirect_uri, std::string expected_state, const TlsIdentity* tls)
     : m_callback_path(redirect_uri.path), m_expected_state(std::move(expected_state)) {
-  if (redirect_uri.scheme != "http") {
-    throw Error(ExitCode::usage, "redirect_uri " + redirect_uri.to_string() + " uses https, which this version's receiver "
-                                 "does not serve yet", "use an http://localhost:PORT/path redirect_uri");
+  if ((redirect_uri.scheme == "https") != (tls != nullptr)) {
+    throw Error(ExitCode::failure, "internal error: an https receiver needs a certificate, an http one none");
   }
-  bind(redirect_uri);
+  bind(redirect_uri, tls);
   for (auto& server : m_servers) {
     m_threads.emplace_back([raw = server.get()] { raw->listen_after_bind(); });
   }
@@ -79,7 +79,31 @@ Receiver::~Receiver() {
   }
 }
 
-void Receiver::bind(const Url& redirect_uri) {
+namespace {
+
+std::unique_ptr<httplib::Server> make_server(const TlsIdentity* tls) {
+  if (tls == nullptr) {
+    return std::make_unique<httplib::Server>();
+  }
+  BIO* certificate_bio = BIO_new_mem_buf(tls->certificate_pem.data(), static_cast<int>(tls->certificate_pem.size()));
+  BIO* key_bio = BIO_new_mem_buf(tls->private_key_pem.data(), static_cast<int>(tls->private_key_pem.size()));
+  X509* certificate = PEM_read_bio_X509(certificate_bio, nullptr, nullptr, nullptr);
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr);
+  BIO_free(certificate_bio);
+  BIO_free(key_bio);
+  auto server = std::make_unique<httplib::SSLServer>(certificate, key); // takes its own references
+  X509_free(certificate);
+  EVP_PKEY_free(key);
+  if (!server->is_valid()) {
+    throw Error(ExitCode::usage, "the certificate " + tls->certificate_file + " cannot be served",
+                "check --tls-cert and --tls-key");
+  }
+  return server;
+}
+
+} // namespace
+
+void Receiver::bind(const Url& redirect_uri, const TlsIdentity* tls) {
   // "localhost" may resolve to either family in the browser, so it gets both loopback addresses.
   std::vector<std::string> addresses{redirect_uri.host};
   if (redirect_uri.host == "localhost") {
@@ -90,7 +114,7 @@ void Receiver::bind(const Url& redirect_uri) {
   }
   int port = redirect_uri.port;
   for (const auto& address : addresses) {
-    auto server = std::make_unique<httplib::Server>();
+    auto server = make_server(tls);
     server->set_socket_options(socket_options);
     server->set_keep_alive_max_count(1);
     server->set_read_timeout(std::chrono::seconds(5));

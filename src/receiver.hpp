@@ -1,6 +1,7 @@
 #pragma once
 
 #include "authorization_request.hpp"
+#include "tls_identity.hpp"
 #include "url.hpp"
 
 #include <atomic>
@@ -28,7 +29,7 @@ struct LoginOutcome {
   std::string credentials_file; ///< shown on the success page
 };
 
-/// The loopback HTTP server behind redirect_uri. It binds in the constructor, so a busy port fails
+/// The loopback HTTP(S) server behind redirect_uri. It binds in the constructor, so a busy port fails
 /// before any browser opens, then serves on background threads until destroyed.
 ///
 /// Only the callback path is answered (anything else: 404), only with the receiver's own Host
@@ -38,7 +39,8 @@ struct LoginOutcome {
 /// request is held until finish() says how the login ended, so the page tells the truth.
 class Receiver {
 public:
-  Receiver(const Url& redirect_uri, std::string expected_state);
+  /// An https redirect_uri needs `tls`, the certificate to serve.
+  Receiver(const Url& redirect_uri, std::string expected_state, const TlsIdentity* tls = nullptr);
   ~Receiver();
   Receiver(const Receiver&) = delete;
   Receiver& operator=(const Receiver&) = delete;
@@ -63,7 +65,7 @@ private:
     int status;
     std::string html;
   };
-  void bind(const Url& redirect_uri);
+  void bind(const Url& redirect_uri, const TlsIdentity* tls);
   Page handle(const std::string& method, const std::string& path, const std::string& query, const std::string& host,
               std::string& location);
   Page handle_callback(const std::string& query, std::string& location);

@@ -21,6 +21,9 @@ struct LoginOptions {
   int timeout_seconds = 300;
   bool force = false;
   bool json = false;
+  bool begin = false;                ///< two-step login, first half
+  std::optional<std::string> finish; ///< two-step login, second half: address, code, or "-" for stdin
+  bool manual = false;               ///< both halves in one command, the address pasted on stdin
 };
 
 struct RefreshOptions {

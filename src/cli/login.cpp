@@ -1,8 +1,10 @@
+#include "cli/login.hpp"
+
 #include "browser.hpp"
-#include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "credential_store.hpp"
 #include "receiver.hpp"
+#include "tls_identity.hpp"
 #include "token_client.hpp"
 
 #include <nlohmann/json.hpp>
@@ -23,15 +25,6 @@ std::optional<Credentials> existing_credentials(const std::string& path) {
   } catch (const Error& error) {
     warn(std::string(error.what()) + "; a successful login will replace it");
     return std::nullopt;
-  }
-}
-
-void check_same_client(const std::optional<Credentials>& existing, const Config& config, bool force) {
-  if (existing && existing->client_id != config.client_id && !force) {
-    throw Error(ExitCode::usage,
-                "credentials file " + config.credentials_file + " belongs to client_id " + existing->client_id +
-                    ", not " + config.client_id + "; nothing was changed",
-                "use another --credentials file, or run again with --force to replace it");
   }
 }
 
@@ -68,53 +61,64 @@ Callback wait_for_browser(Receiver& receiver, int timeout_seconds) {
               "run `keap-auth login` again and finish signing in within the time, or raise --timeout");
 }
 
-Credentials exchange(const Config& config, const Receiver& receiver, const AuthorizationRequest& request,
-                     const std::string& code) {
-  TokenEndpoint endpoint{*parse_url(config.token_url), config.token_auth, config.client_id, config.client_secret, {}};
-  endpoint.http = http_options(config);
-  try {
-    auto response = exchange_code(endpoint, code, receiver.redirect_uri(), request.code_verifier);
-    return make_credentials(response, {config.client_id, config.client_secret, config.token_url}, now_seconds());
-  } catch (const Error& error) {
-    if (error.code() == ExitCode::failure && config.pkce) {
-      throw Error(error.code(), error.what(),
-                  "if this server does not support PKCE, set \"pkce\": false in the config and log in again");
-    }
-    throw;
-  }
-}
-
 void print_summary(const Credentials& credentials, const std::string& path, bool json) {
   say("signed in to Keap app " + app_name(credentials.app) + " (scope " + credentials.scope + ")");
   say("credentials saved to " + path + " (mode 0600); the access token expires at " +
       format_rfc3339(credentials.expires_at));
   if (json) {
-    nlohmann::ordered_json summary = {{"credentials_file", path},
-                              {"app", credentials.app ? nlohmann::ordered_json(*credentials.app) : nlohmann::ordered_json(nullptr)},
-                              {"scope", credentials.scope},
-                              {"client_id", credentials.client_id},
-                              {"token_url", credentials.token_url},
-                              {"obtained_at", format_rfc3339(credentials.obtained_at)},
-                              {"expires_at", format_rfc3339(credentials.expires_at)}};
+    nlohmann::ordered_json summary = {
+        {"credentials_file", path},
+        {"app", credentials.app ? nlohmann::ordered_json(*credentials.app) : nlohmann::ordered_json(nullptr)},
+        {"scope", credentials.scope},
+        {"client_id", credentials.client_id},
+        {"token_url", credentials.token_url},
+        {"obtained_at", format_rfc3339(credentials.obtained_at)},
+        {"expires_at", format_rfc3339(credentials.expires_at)}};
     print_stdout(summary.dump(2) + "\n");
   }
 }
 
-} // namespace
+/// The certificate an https redirect_uri is served with, and what the user should know about it.
+TlsIdentity receiver_identity(const Config& config) {
+  if (!config.tls_cert.empty()) {
+    return load_tls_identity(config.tls_cert, config.tls_key);
+  }
+  std::vector<std::string> notices;
+  auto identity = self_signed_identity(default_certificate_folder(), now_seconds(), notices);
+  for (const auto& notice : notices) {
+    say(notice);
+  }
+  say("the receiver uses a self-signed certificate, SHA-256 fingerprint " + identity.fingerprint);
+  say("your browser will warn that the connection to localhost is not private (NET::ERR_CERT_AUTHORITY_INVALID "
+      "or \"Warning: Potential Security Risk\"): that is expected for this certificate; check the fingerprint, "
+      "then proceed (or trust " + identity.certificate_file + " once, or use --tls-cert/--tls-key with mkcert's)");
+  return identity;
+}
 
-int run_login(const GlobalOptions& global, const LoginOptions& options) {
-  Config config = load_config(global.config, process_environment());
-  require_client_credentials(config);
-  auto existing = existing_credentials(config.credentials_file);
-  check_same_client(existing, config, options.force);
+void hint_for_ssh(const Url& redirect) {
+  if (std::getenv("SSH_CONNECTION") != nullptr && is_loopback_host(redirect.host)) {
+    auto port = std::to_string(redirect.port);
+    say("on SSH? the browser's redirect must reach this machine's port " + port +
+        ": from the computer with the browser, run `ssh -L " + port + ":127.0.0.1:" + port +
+        " <this host>` first (or use `keap-auth login --begin` / `--finish`)");
+  }
+}
 
+int run_interactive_login(const LoginContext& context, const LoginOptions& options) {
+  const auto& config = context.config;
+  auto redirect = *parse_url(config.redirect_uri);
+  std::optional<TlsIdentity> identity;
+  if (redirect.scheme == "https") {
+    identity = receiver_identity(config);
+  }
   auto request = new_authorization_request(config.pkce);
-  Receiver receiver(*parse_url(config.redirect_uri), request.state);
+  Receiver receiver(redirect, request.state, identity ? &*identity : nullptr);
   auto url = authorize_url(*parse_url(config.authorize_url),
                            {config.client_id, receiver.redirect_uri(), config.scope}, request);
   say("waiting for the browser on " + receiver.redirect_uri());
   say(std::string("open this URL to sign in to Keap") + (options.no_browser ? "" : " (it is also being opened for you)") +
       ":\n\n  " + url + "\n");
+  hint_for_ssh(*parse_url(receiver.redirect_uri()));
   if (!options.no_browser) {
     const char* browser = std::getenv("BROWSER");
     if (auto problem = start_browser(browser_command(browser ? browser : "", url))) {
@@ -130,20 +134,70 @@ int run_login(const GlobalOptions& global, const LoginOptions& options) {
     receiver.wait_until_shown(std::chrono::seconds(2));
     throw denied;
   }
-  std::string path = std::filesystem::absolute(config.credentials_file).lexically_normal().string();
   try {
-    auto credentials = exchange(config, receiver, request, *callback.code);
-    check_same_app(existing, credentials, config.credentials_file, options.force);
-    save_credentials(config.credentials_file, credentials);
-    receiver.finish({true, "Signed in", "Signed in to Keap app " + app_name(credentials.app) + ".", "", path});
+    auto credentials = complete_login(context, options, *callback.code, receiver.redirect_uri(), request.code_verifier);
+    receiver.finish({true, "Signed in", "Signed in to Keap app " + app_name(credentials.app) + ".", "",
+                     std::filesystem::absolute(config.credentials_file).lexically_normal().string()});
     receiver.wait_until_shown(std::chrono::seconds(5));
-    print_summary(credentials, path, options.json);
   } catch (const Error& error) {
     receiver.finish({false, "Sign-in failed", error.what(), error.hint(), ""});
     receiver.wait_until_shown(std::chrono::seconds(2));
     throw;
   }
   return 0;
+}
+
+} // namespace
+
+LoginContext prepare_login(const GlobalOptions& global, const LoginOptions& options) {
+  LoginContext context{load_config(global.config, process_environment()), std::nullopt};
+  const auto& config = context.config;
+  require_client_credentials(config);
+  context.existing = existing_credentials(config.credentials_file);
+  if (context.existing && context.existing->client_id != config.client_id && !options.force) {
+    throw Error(ExitCode::usage,
+                "credentials file " + config.credentials_file + " belongs to client_id " +
+                    context.existing->client_id + ", not " + config.client_id + "; nothing was changed",
+                "use another --credentials file, or run again with --force to replace it");
+  }
+  return context;
+}
+
+Credentials complete_login(const LoginContext& context, const LoginOptions& options, const std::string& code,
+                           const std::string& redirect_uri, const std::string& code_verifier) {
+  const auto& config = context.config;
+  TokenEndpoint endpoint{*parse_url(config.token_url), config.token_auth, config.client_id, config.client_secret,
+                         http_options(config)};
+  Credentials credentials;
+  try {
+    auto response = exchange_code(endpoint, code, redirect_uri, code_verifier);
+    credentials = make_credentials(response, {config.client_id, config.client_secret, config.token_url}, now_seconds());
+  } catch (const Error& error) {
+    if (error.code() == ExitCode::failure && config.pkce) {
+      throw Error(error.code(), error.what(),
+                  "if this server does not support PKCE, set \"pkce\": false in the config and log in again");
+    }
+    throw;
+  }
+  check_same_app(context.existing, credentials, config.credentials_file, options.force);
+  save_credentials(config.credentials_file, credentials);
+  print_summary(credentials, std::filesystem::absolute(config.credentials_file).lexically_normal().string(),
+                options.json);
+  return credentials;
+}
+
+int run_login(const GlobalOptions& global, const LoginOptions& options) {
+  auto context = prepare_login(global, options);
+  if (options.begin) {
+    return run_login_begin(context, options);
+  }
+  if (options.finish) {
+    return run_login_finish(context, options);
+  }
+  if (options.manual) {
+    return run_login_manual(context, options);
+  }
+  return run_interactive_login(context, options);
 }
 
 } // namespace keap::cli

@@ -27,7 +27,7 @@ void add_global_options(CLI::App& app, GlobalOptions& global) {
       ->type_name("FILE");
 }
 
-void add_login(CLI::App& app, LoginOptions& options) {
+void add_login(CLI::App& app, LoginOptions& options, ConfigFlags& config) {
   auto* login = app.add_subcommand("login", "Authorize once in the browser and save the token pair");
   login->add_flag("--no-browser", options.no_browser, "Only print the URL to open; start no browser");
   login->add_option("--timeout", options.timeout_seconds, "Seconds to wait for the browser (default 300)")
@@ -35,6 +35,24 @@ void add_login(CLI::App& app, LoginOptions& options) {
       ->type_name("SECONDS");
   login->add_flag("--force", options.force, "Replace a credentials file of another app or client_id");
   login->add_flag("--json", options.json, "Print a summary without secrets on stdout");
+  auto* begin = login->add_flag("--begin", options.begin,
+                                "Two-step login: save a pending request, print the URL on stdout, exit");
+  auto* finish = login->add_option("--finish", options.finish,
+                                   "Two-step login: complete it with the address the browser landed on, the code, "
+                                   "or - to read either from stdin")
+                     ->type_name("URL_OR_CODE");
+  auto* manual = login->add_flag("--manual", options.manual,
+                                 "Print the URL, then read the address the browser landed on from stdin");
+  begin->excludes(finish)->excludes(manual);
+  finish->excludes(manual);
+  login->add_option_function<std::string>(
+           "--tls-cert", [&config](const std::string& value) { config.tls_cert = value; },
+           "Certificate (PEM) for an https redirect_uri (default: a reusable self-signed one)")
+      ->type_name("FILE");
+  login->add_option_function<std::string>(
+           "--tls-key", [&config](const std::string& value) { config.tls_key = value; },
+           "Its private key (PEM)")
+      ->type_name("FILE");
 }
 
 void add_refresh(CLI::App& app, RefreshOptions& options) {
@@ -94,7 +112,7 @@ void define_command_line(CLI::App& app, CommandLine& command_line) {
   app.footer("Exit codes: 0 ok, 1 other error, 2 usage or configuration, 3 denied or timed out,\n"
              "4 re-login required, 5 network/TLS/server, 130 interrupted.");
   add_global_options(app, command_line.global);
-  add_login(app, command_line.login);
+  add_login(app, command_line.login, command_line.global.config);
   add_refresh(app, command_line.refresh);
   add_token(app, command_line.token);
   add_status(app, command_line.status);
