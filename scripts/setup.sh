@@ -6,10 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-with_tests=OFF
+tests_option=() # without --tests, an existing build keeps its setting
 packages=(g++ cmake ninja-build pkg-config libcpp-httplib-dev libssl-dev nlohmann-json3-dev libcli11-dev curl)
 if [ "${1:-}" = "--tests" ]; then
-  with_tests=ON
+  tests_option=(-DKEAP_AUTH_BUILD_TESTS=ON)
   packages+=(catch2 chromium)
 fi
 
@@ -25,6 +25,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKEAP_AUTH_BUILD_TESTS=$with_tests > /dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${tests_option[@]}" > /dev/null
 cmake --build build
 echo "setup: built build/keap-auth"

@@ -3,8 +3,11 @@
 #include "credential_store.hpp"
 #include "support/chromium.hpp"
 #include "support/fixtures.hpp"
+#include "tls_identity.hpp"
 
 #include <catch2/catch.hpp>
+
+#include <functional>
 
 using namespace keap;
 using namespace keap::test;
@@ -13,11 +16,13 @@ namespace {
 
 const char* k_page_state = "location.pathname + '|' + document.title + '|' + document.body.innerText";
 
+/// A login started with `arguments` and a Chromium (with `chromium_arguments`, decided once the login
+/// is listening) pointed at its authorize URL.
 struct BrowserLogin {
   Emulator emulator{consent_settings()};
   TempDir dir;
   LoginRun login;
-  Chromium chromium;
+  std::unique_ptr<Chromium> chromium;
   std::string session;
 
   static emulator::Settings consent_settings() {
@@ -26,54 +31,84 @@ struct BrowserLogin {
     return settings;
   }
 
-  BrowserLogin() : login(start_login({"--no-browser", "--config", write_config(dir, emulator)})) {
+  explicit BrowserLogin(const nlohmann::json& config = {}, std::vector<std::string> arguments = {},
+                        const std::function<std::vector<std::string>(const TempDir&)>& chromium_arguments = {}) {
+    arguments.insert(arguments.begin(), {"--no-browser", "--config", write_config(dir, emulator, config)});
+    login = start_login(arguments, {{"XDG_CONFIG_HOME", dir.file("xdg")}});
     REQUIRE_FALSE(login.authorize_url.empty());
-    session = chromium.open(login.authorize_url);
+    chromium = std::make_unique<Chromium>(chromium_arguments ? chromium_arguments(dir) : std::vector<std::string>{});
+    session = chromium->open(login.authorize_url);
   }
 
   void click(const std::string& id) {
-    REQUIRE(chromium.wait_for(session, "document.getElementById('" + id + "') ? 'ready' : ''") == "ready");
-    chromium.evaluate(session, "document.getElementById('" + id + "').click(); 'clicked'");
+    REQUIRE(chromium->wait_for(session, "document.getElementById('" + id + "') ? 'ready' : ''") == "ready");
+    chromium->evaluate(session, "document.getElementById('" + id + "').click(); 'clicked'");
   }
 
   std::string page_once(const std::string& path_prefix) {
-    return chromium.wait_for(session, "location.pathname.startsWith('" + path_prefix + "') && document.readyState === "
-                                      "'complete' ? " + std::string(k_page_state) + " : ''");
+    return chromium->wait_for(session, "location.pathname.startsWith('" + path_prefix + "') && document.readyState === "
+                                       "'complete' ? " + std::string(k_page_state) + " : ''");
+  }
+
+  /// Allow, then the success page and a valid 0600 file, with no secret on the page or in the address.
+  void require_signed_in(const std::string& scheme) {
+    click("allow");
+    auto page = page_once("/keap-auth/done");
+    auto result = login.process->wait();
+    INFO(result.err);
+    REQUIRE(result.exit_code == 0);
+    REQUIRE(page.starts_with("/keap-auth/done|keap-auth: signed in|"));
+    REQUIRE(page.find("Signed in to Keap") != std::string::npos);
+    REQUIRE(page.find("You can close this tab.") != std::string::npos);
+    auto url = chromium->evaluate(session, "location.href");
+    REQUIRE(url.starts_with(scheme + "://localhost:"));
+    auto path = dir.file("keap-credentials.json");
+    REQUIRE(file_mode(path) == 0600);
+    auto credentials = *load_credentials(path);
+    REQUIRE(credentials.app == "ab123");
+    auto code = emulator.server.state().token_requests().at(0).code;
+    for (const auto& secret : {credentials.access_token, credentials.refresh_token, code, k_client_secret}) {
+      REQUIRE(page.find(secret) == std::string::npos);
+      REQUIRE(url.find(secret) == std::string::npos);
+    }
   }
 };
+
+/// Chromium trusts exactly this certificate's key, and no other.
+std::vector<std::string> trust(const std::string& certificate, const std::string& key) {
+  return {"--ignore-certificate-errors-spki-list=" + load_tls_identity(certificate, key).spki_sha256};
+}
 
 } // namespace
 
 TEST_CASE("browser: Allow in Chromium ends on the success page with a saved file", "[e2e]") {
-  if (!Chromium::available()) {
-    FAIL("Debian's chromium is not installed; scripts/setup.sh installs it");
-  }
+  REQUIRE(Chromium::available());
   BrowserLogin run;
-  run.click("allow");
-  auto page = run.page_once("/keap-auth/done");
-  auto result = run.login.process->wait();
-  INFO(result.err);
-  REQUIRE(result.exit_code == 0);
-  REQUIRE(page.starts_with("/keap-auth/done|keap-auth: signed in|"));
-  REQUIRE(page.find("Signed in to Keap") != std::string::npos);
-  REQUIRE(page.find("You can close this tab.") != std::string::npos);
+  run.require_signed_in("http");
+}
 
-  auto path = run.dir.file("keap-credentials.json");
-  REQUIRE(file_mode(path) == 0600);
-  auto credentials = *load_credentials(path);
-  REQUIRE(credentials.app == "ab123");
-  auto code = run.emulator.server.state().token_requests().at(0).code;
-  auto url = run.chromium.evaluate(run.session, "location.href");
-  for (const auto& secret : {credentials.access_token, credentials.refresh_token, code, k_client_secret}) {
-    REQUIRE(page.find(secret) == std::string::npos);
-    REQUIRE(url.find(secret) == std::string::npos);
-  }
+TEST_CASE("browser: over HTTPS with the generated certificate", "[e2e][https]") {
+  REQUIRE(Chromium::available());
+  BrowserLogin run({{"redirect_uri", "https://localhost:0/callback"}}, {}, [](const TempDir& dir) {
+    return trust(dir.file("xdg/keap-auth/localhost-cert.pem"), dir.file("xdg/keap-auth/localhost-key.pem"));
+  });
+  run.require_signed_in("https");
+}
+
+TEST_CASE("browser: over HTTPS with the user's certificate", "[e2e][https]") {
+  REQUIRE(Chromium::available());
+  TempDir certificates;
+  std::vector<std::string> notices;
+  auto own = self_signed_identity(certificates.path(), now_seconds(), notices);
+  auto key = certificates.file("localhost-key.pem");
+  BrowserLogin run({{"redirect_uri", "https://localhost:0/callback"}},
+                   {"--tls-cert", own.certificate_file, "--tls-key", key},
+                   [&](const TempDir&) { return trust(own.certificate_file, key); });
+  run.require_signed_in("https");
 }
 
 TEST_CASE("browser: Deny in Chromium shows the refusal and writes nothing", "[e2e]") {
-  if (!Chromium::available()) {
-    FAIL("Debian's chromium is not installed; scripts/setup.sh installs it");
-  }
+  REQUIRE(Chromium::available()); // scripts/setup.sh --tests installs Debian's chromium
   BrowserLogin run;
   run.click("deny");
   auto page = run.page_once("/callback");

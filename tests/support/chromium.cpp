@@ -19,7 +19,7 @@ constexpr const char* k_chromium = "/usr/bin/chromium";
 
 bool Chromium::available() { return ::access(k_chromium, X_OK) == 0; }
 
-Chromium::Chromium() {
+Chromium::Chromium(const std::vector<std::string>& extra_arguments) {
   int to_browser[2], from_browser[2];
   if (::pipe2(to_browser, O_CLOEXEC) != 0 || ::pipe2(from_browser, O_CLOEXEC) != 0) {
     throw std::runtime_error("pipe failed");
@@ -30,7 +30,9 @@ Chromium::Chromium() {
                                 "--no-first-run",    "--disable-background-networking",
                                 "--disable-component-update", "--disable-sync",
                                 "--disable-quic",    "--remote-debugging-pipe",
-                                profile,             "about:blank"};
+                                profile};
+  args.insert(args.end(), extra_arguments.begin(), extra_arguments.end());
+  args.emplace_back("about:blank");
   m_pid = ::fork();
   if (m_pid == 0) {
     // High numbers first, so dup2 onto 3 and 4 never collides with the pipe ends themselves.

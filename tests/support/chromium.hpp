@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 namespace keap::test {
 
@@ -14,7 +15,7 @@ namespace keap::test {
 /// Each instance has a fresh profile and is closed with the test.
 class Chromium {
 public:
-  Chromium();
+  explicit Chromium(const std::vector<std::string>& extra_arguments = {});
   ~Chromium();
   Chromium(const Chromium&) = delete;
   Chromium& operator=(const Chromium&) = delete;

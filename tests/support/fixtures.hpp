@@ -53,11 +53,13 @@ struct Page {
   std::string body;
   std::multimap<std::string, std::string> headers;
 };
-Page browser_get(const std::string& url, const std::string& host_header = {});
+/// `trusted_certificate`: for https, the only certificate (PEM file) to trust.
+Page browser_get(const std::string& url, const std::string& host_header = {},
+                 const std::string& trusted_certificate = {});
 Page browser_post_form(const std::string& url, const Parameters& form);
 
 /// Follows redirects (relative ones against the current URL) from `url` like a browser, at most 5 hops.
-Page browse(std::string url, std::vector<std::string>* visited = nullptr);
+Page browse(std::string url, std::vector<std::string>* visited = nullptr, const std::string& trusted_certificate = {});
 
 /// A parameter of a URL's query, or empty.
 std::string query_parameter(const std::string& url, const std::string& name);

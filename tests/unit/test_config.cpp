@@ -143,7 +143,7 @@ TEST_CASE("config: keap-auth.example.json sets every key and loads", "[config]")
   validate_config(config);
   for (const char* key : {"client_id", "client_secret", "redirect_uri", "scope", "authorize_url", "token_url",
                           "userinfo_url", "credentials_file", "token_auth", "pkce", "ca_file", "refresh_token_lifetime",
-                          "connect_timeout", "read_timeout"}) {
+                          "connect_timeout", "read_timeout", "tls_cert", "tls_key", "pending_lifetime"}) {
     INFO(key);
     REQUIRE(text.find(std::string("\"") + key + "\"") != std::string::npos);
   }
