@@ -3,6 +3,7 @@
 #include "atomic_file.hpp"
 
 #include <cstdio>
+#include <filesystem>
 
 #include <sys/stat.h>
 
@@ -32,10 +33,21 @@ std::optional<Credentials> load_credentials(const std::string& path) {
   return stored->credentials;
 }
 
-void save_credentials(const std::string& path, const Credentials& credentials) {
-  write_file_atomically(path, serialize_credentials(credentials));
+std::string credentials_target(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_symlink(path, error)) {
+    auto target = std::filesystem::weakly_canonical(path, error);
+    if (!error) {
+      return target.string();
+    }
+  }
+  return path;
 }
 
-std::string lock_path_for(const std::string& credentials_path) { return credentials_path + ".lock"; }
+void save_credentials(const std::string& path, const Credentials& credentials) {
+  write_file_atomically(credentials_target(path), serialize_credentials(credentials));
+}
+
+std::string lock_path_for(const std::string& credentials_path) { return credentials_target(credentials_path) + ".lock"; }
 
 } // namespace keap

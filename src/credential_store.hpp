@@ -21,7 +21,12 @@ std::optional<StoredCredentials> read_credentials(const std::string& path);
 /// read_credentials() without the warning, for callers that have nobody to tell.
 std::optional<Credentials> load_credentials(const std::string& path);
 
-/// Writes the credentials file atomically with mode 0600 (see write_file_atomically).
+/// The file a credentials path names. A symbolic link is followed, deliberately: deployments link a
+/// fixed path to where the file really lives, and replacing the link with a regular file would leave
+/// the real file stale. Writes, the lock and the rename all act on the target.
+std::string credentials_target(const std::string& path);
+
+/// Writes the credentials file (the link's target, for a link) atomically with mode 0600.
 void save_credentials(const std::string& path, const Credentials& credentials);
 
 /// The lock file that serialises refreshes of `credentials_path`.

@@ -1,6 +1,7 @@
 #include "http_client.hpp"
 
 #include "error.hpp"
+#include "redaction.hpp"
 
 #include <httplib.h>
 #include <openssl/evp.h>
@@ -13,9 +14,17 @@ namespace {
 
 const std::string k_user_agent = std::string("keap-auth/") + KEAP_AUTH_VERSION;
 
+/// Why the content receiver stopped reading.
+enum class Cancel { none, too_large, too_slow };
+
 TransportError transport_error(const HttpRequest& request, httplib::Error error, long verify_result,
-                               const HttpOptions& options) {
+                               const HttpOptions& options, Cancel cancel) {
   std::string endpoint = request.url.origin() + request.url.path;
+  if (error == httplib::Error::Canceled && cancel == Cancel::too_slow) {
+    return TransportError(true, "the response from " + endpoint + " did not end within " +
+                                    std::to_string(options.total_timeout().count()) + " seconds; refused",
+                          "the server may be overloaded; try again later (read_timeout sets the limit)");
+  }
   switch (error) {
   case httplib::Error::SSLServerVerification:
     return TransportError(false,
@@ -84,16 +93,44 @@ HttpResponse send_request(const HttpRequest& request, const HttpOptions& options
   http_request.body = request.body;
 
   HttpResponse response;
+  Cancel cancel = Cancel::none;
+  auto deadline = std::chrono::steady_clock::now() + options.total_timeout();
   http_request.content_receiver = [&](const char* data, size_t length, uint64_t, uint64_t) {
     if (response.body.size() + length > options.max_body) {
+      cancel = Cancel::too_large;
+      return false;
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      cancel = Cancel::too_slow;
       return false;
     }
     response.body.append(data, length);
     return true;
   };
+  auto started = std::chrono::steady_clock::now();
+  if (options.log) {
+    std::string line = "> " + request.method + " " + request.url.origin() + request.url.path +
+                       (request.url.query.empty() ? "" : "?" + redact_form(request.url.query));
+    for (const auto& [name, value] : request.headers) {
+      if (name == "Authorization") {
+        line += " (Authorization: " + redact_authorization(value) + ")";
+      }
+    }
+    if (!request.body.empty()) {
+      line += " body: " + redact_form(request.body);
+    }
+    options.log(line);
+  }
   auto result = client.send(http_request);
+  if (options.log) {
+    auto milliseconds =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+    options.log("< " + (result ? std::to_string(result->status) : "no response (" + httplib::to_string(result.error()) + ")") +
+                " in " + std::to_string(milliseconds) + " ms" +
+                (result ? " body: " + redact_body(response.body) : ""));
+  }
   if (!result) {
-    throw transport_error(request, result.error(), client.get_openssl_verify_result(), options);
+    throw transport_error(request, result.error(), client.get_openssl_verify_result(), options, cancel);
   }
   response.status = result->status;
   response.content_type = result->get_header_value("Content-Type");

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,6 +32,11 @@ struct HttpOptions {
   std::chrono::seconds connect_timeout{10};
   std::chrono::seconds read_timeout{60}; ///< Keap's token endpoint takes tens of seconds when busy
   size_t max_body = 1024 * 1024;         ///< a response larger than this is refused, not buffered
+  /// --verbose: told each exchange (method, URL, status, timing) with every secret redacted.
+  std::function<void(const std::string&)> log;
+  /// The whole exchange may take at most connect + 2 x read timeout: a server that dribbles a byte at
+  /// a time would otherwise reset the read timeout forever.
+  std::chrono::seconds total_timeout() const { return connect_timeout + 2 * read_timeout; }
 };
 
 /// No complete response arrived. `request_sent()` is false when the connection was never made, so

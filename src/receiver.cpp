@@ -1,11 +1,12 @@
 #include "receiver.hpp"
 
 #include "error.hpp"
+#include "http_server.hpp"
 #include "html.hpp"
+#include "redaction.hpp"
 #include "templates.hpp"
 
 #include <httplib.h>
-#include <openssl/pem.h>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -81,25 +82,37 @@ Receiver::~Receiver() {
 
 namespace {
 
-std::unique_ptr<httplib::Server> make_server(const TlsIdentity* tls) {
-  if (tls == nullptr) {
-    return std::make_unique<httplib::Server>();
+/// One thread per connection (up to a cap) instead of httplib's fixed pool of 8, so clients that
+/// connect and stall cannot keep the browser's real callback waiting for a worker.
+class ConnectionThreads : public httplib::TaskQueue {
+public:
+  void enqueue(std::function<void()> task) override {
+    std::unique_lock lock(m_shared->mutex);
+    m_shared->room.wait(lock, [this] { return m_shared->running < k_most_connections; });
+    ++m_shared->running;
+    // The threads share the counter, not `this`: httplib deletes the queue once shutdown() returns.
+    std::thread([shared = m_shared, task = std::move(task)] {
+      task();
+      std::lock_guard inner(shared->mutex);
+      --shared->running;
+      shared->room.notify_all();
+    }).detach();
   }
-  BIO* certificate_bio = BIO_new_mem_buf(tls->certificate_pem.data(), static_cast<int>(tls->certificate_pem.size()));
-  BIO* key_bio = BIO_new_mem_buf(tls->private_key_pem.data(), static_cast<int>(tls->private_key_pem.size()));
-  X509* certificate = PEM_read_bio_X509(certificate_bio, nullptr, nullptr, nullptr);
-  EVP_PKEY* key = PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr);
-  BIO_free(certificate_bio);
-  BIO_free(key_bio);
-  auto server = std::make_unique<httplib::SSLServer>(certificate, key); // takes its own references
-  X509_free(certificate);
-  EVP_PKEY_free(key);
-  if (!server->is_valid()) {
-    throw Error(ExitCode::usage, "the certificate " + tls->certificate_file + " cannot be served",
-                "check --tls-cert and --tls-key");
+
+  void shutdown() override {
+    std::unique_lock lock(m_shared->mutex);
+    m_shared->room.wait(lock, [this] { return m_shared->running == 0; });
   }
-  return server;
-}
+
+private:
+  static constexpr int k_most_connections = 256;
+  struct Shared {
+    std::mutex mutex;
+    std::condition_variable room;
+    int running = 0;
+  };
+  std::shared_ptr<Shared> m_shared = std::make_shared<Shared>();
+};
 
 } // namespace
 
@@ -114,10 +127,11 @@ void Receiver::bind(const Url& redirect_uri, const TlsIdentity* tls) {
   }
   int port = redirect_uri.port;
   for (const auto& address : addresses) {
-    auto server = make_server(tls);
+    auto server = make_http_server(tls);
     server->set_socket_options(socket_options);
     server->set_keep_alive_max_count(1);
-    server->set_read_timeout(std::chrono::seconds(5));
+    server->set_read_timeout(std::chrono::seconds(2)); // a browser sends its request at once
+    server->new_task_queue = [] { return new ConnectionThreads; };
     server->set_payload_max_length(64 * 1024);
     server->set_pre_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
       std::string location;
@@ -132,6 +146,10 @@ void Receiver::bind(const Url& redirect_uri, const TlsIdentity* tls) {
         response.set_header("Location", location);
       }
       response.set_content(page.html, "text/html; charset=utf-8");
+      if (m_log) {
+        m_log("receiver: " + request.method + " " + request.path + (query.empty() ? "" : "?" + redact_form(query)) +
+              " -> " + std::to_string(page.status));
+      }
       return httplib::Server::HandlerResponse::Handled;
     });
     if (port == 0) {

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -57,6 +58,9 @@ public:
   /// a clean local URL, so the code leaves the address bar and history.
   void finish(LoginOutcome outcome);
 
+  /// --verbose: told each request (method, path, redacted query, status).
+  void set_log(std::function<void(const std::string&)> log) { m_log = std::move(log); }
+
   /// After finish(): waits (bounded) until the browser has been shown the result.
   void wait_until_shown(std::chrono::milliseconds limit);
 
@@ -81,6 +85,7 @@ private:
   std::condition_variable m_changed;
   std::optional<Callback> m_callback;
   std::optional<LoginOutcome> m_outcome;
+  std::function<void(const std::string&)> m_log;
   bool m_shown = false;
 };
 

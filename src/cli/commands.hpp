@@ -14,6 +14,7 @@ namespace keap::cli {
 /// Options every subcommand accepts, before or after its name.
 struct GlobalOptions {
   ConfigFlags config;
+  bool verbose = false;
 };
 
 struct LoginOptions {
@@ -58,6 +59,9 @@ struct EmulatorOptions {
   bool enforce_pkce = false;
   bool legacy_errors = false;
   std::string write_config;
+  std::optional<std::string> fault;          ///< a named fault of the token endpoint
+  std::optional<std::string> userinfo_fault; ///< a named fault of the userinfo endpoint
+  bool tls = false;                          ///< serve HTTPS with the stored self-signed certificate
 };
 
 /// Everything the command line said: which subcommand, and the options of each.
@@ -83,9 +87,9 @@ int run_emulator(const EmulatorOptions& options);
 std::chrono::seconds duration_flag(const char* flag, const std::string& text);
 
 /// The HTTP client settings from the config (extra CAs, timeouts).
-HttpOptions http_options(const Config& config);
+HttpOptions http_options(const Config& config, const GlobalOptions& global);
 
 /// How the refreshing commands refresh, from the config and --lock-timeout.
-RefreshSettings refresh_settings(const Config& config, const std::string& lock_timeout);
+RefreshSettings refresh_settings(const Config& config, const GlobalOptions& global, const std::string& lock_timeout);
 
 } // namespace keap::cli

@@ -4,6 +4,7 @@
 #include "cli/output.hpp"
 #include "duration.hpp"
 #include "emulator/server.hpp"
+#include "tls_identity.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +19,18 @@ std::chrono::seconds positive(std::chrono::seconds duration, const char* flag) {
     throw Error(ExitCode::usage, std::string(flag) + " must be longer than 0s");
   }
   return duration;
+}
+
+std::optional<emulator::Fault> fault_option(const char* flag, const std::optional<std::string>& name) {
+  if (!name) {
+    return std::nullopt;
+  }
+  auto fault = emulator::named_fault(*name);
+  if (!fault) {
+    throw Error(ExitCode::usage, std::string(flag) + " \"" + *name + "\" is not a fault this emulator knows",
+                "use one of: " + emulator::fault_names());
+  }
+  return fault;
 }
 
 nlohmann::json client_config(const emulator::Settings& settings, const std::string& base_url) {
@@ -40,9 +53,22 @@ int run_emulator(const EmulatorOptions& options) {
   settings.auto_approve = options.auto_approve;
   settings.enforce_pkce = options.enforce_pkce;
   settings.legacy_errors = options.legacy_errors;
+  settings.token_fault = fault_option("--fault", options.fault);
+  settings.userinfo_fault = fault_option("--userinfo-fault", options.userinfo_fault);
 
-  emulator::Server server(settings, options.port);
+  std::optional<TlsIdentity> identity;
+  if (options.tls) {
+    std::vector<std::string> notices;
+    identity = self_signed_identity(default_certificate_folder(), now_seconds(), notices);
+    for (const auto& notice : notices) {
+      say(notice);
+    }
+  }
+  emulator::Server server(settings, options.port, identity ? &*identity : nullptr);
   auto config = client_config(settings, server.base_url());
+  if (identity) {
+    config["ca_file"] = identity->certificate_file; // without it, keap-auth rightly refuses the certificate
+  }
   if (!options.write_config.empty()) {
     write_file_atomically(options.write_config, config.dump(2) + "\n");
   }

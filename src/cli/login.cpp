@@ -113,6 +113,9 @@ int run_interactive_login(const LoginContext& context, const LoginOptions& optio
   }
   auto request = new_authorization_request(config.pkce);
   Receiver receiver(redirect, request.state, identity ? &*identity : nullptr);
+  if (context.global.verbose) {
+    receiver.set_log([](const std::string& line) { say(line); });
+  }
   auto url = authorize_url(*parse_url(config.authorize_url),
                            {config.client_id, receiver.redirect_uri(), config.scope}, request);
   say("waiting for the browser on " + receiver.redirect_uri());
@@ -150,7 +153,7 @@ int run_interactive_login(const LoginContext& context, const LoginOptions& optio
 } // namespace
 
 LoginContext prepare_login(const GlobalOptions& global, const LoginOptions& options) {
-  LoginContext context{load_config(global.config, process_environment()), std::nullopt};
+  LoginContext context{load_config(global.config, process_environment()), global, std::nullopt};
   const auto& config = context.config;
   require_client_credentials(config);
   context.existing = existing_credentials(config.credentials_file);
@@ -167,7 +170,7 @@ Credentials complete_login(const LoginContext& context, const LoginOptions& opti
                            const std::string& redirect_uri, const std::string& code_verifier) {
   const auto& config = context.config;
   TokenEndpoint endpoint{*parse_url(config.token_url), config.token_auth, config.client_id, config.client_secret,
-                         http_options(config)};
+                         http_options(config, context.global)};
   Credentials credentials;
   try {
     auto response = exchange_code(endpoint, code, redirect_uri, code_verifier);

@@ -14,6 +14,7 @@ namespace keap::cli {
 /// may replace.
 struct LoginContext {
   Config config;
+  GlobalOptions global;
   std::optional<Credentials> existing;
 };
 

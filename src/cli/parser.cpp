@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+
 namespace keap::cli {
 
 namespace {
@@ -22,6 +24,7 @@ void add_global_options(CLI::App& app, GlobalOptions& global) {
   app.add_option_function<std::string>("--client-id", text(global.config.client_id),
                                        "OAuth client id (env KEAP_CLIENT_ID; config client_id)")
       ->type_name("ID");
+  app.add_flag("-v,--verbose", global.verbose, "Show each HTTP exchange on stderr, with every secret redacted");
   app.add_option_function<std::string>("--client-secret-file", text(global.config.client_secret_file),
                                        "File holding the client secret (never pass the secret itself in argv)")
       ->type_name("FILE");
@@ -99,6 +102,15 @@ void add_emulator(CLI::App& app, EmulatorOptions& options) {
   emulator->add_flag("--auto-approve", options.auto_approve, "Redirect at once instead of showing Allow / Deny");
   emulator->add_flag("--enforce-pkce", options.enforce_pkce, "Require and verify PKCE S256 (Keap likely ignores it)");
   emulator->add_flag("--legacy-errors", options.legacy_errors, "Answer a dead refresh token the pre-2020 way");
+  emulator->add_option("--fault", options.fault,
+                       "Make the token endpoint fail: http-500, http-502, http-503, rate-limit, slow, never-ends, "
+                       "truncated, huge-body, malformed-json, missing-field, wrong-type, expires-in-zero, "
+                       "expires-in-negative, expires-in-absurd")
+      ->type_name("NAME");
+  emulator->add_option("--userinfo-fault", options.userinfo_fault, "Make the userinfo endpoint fail (same names)")
+      ->type_name("NAME");
+  emulator->add_flag("--tls", options.tls,
+                     "Serve HTTPS with the stored self-signed certificate (clients need it as ca_file)");
   emulator->add_option("--write-config", options.write_config,
                        "Also write a ready client config (0600, with the secret) to FILE")
       ->type_name("FILE");
@@ -137,19 +149,22 @@ std::chrono::seconds duration_flag(const char* flag, const std::string& text) {
   return *duration;
 }
 
-HttpOptions http_options(const Config& config) {
+HttpOptions http_options(const Config& config, const GlobalOptions& global) {
   HttpOptions http;
+  if (global.verbose) {
+    http.log = [](const std::string& line) { std::fprintf(stderr, "keap-auth: %s\n", line.c_str()); };
+  }
   http.ca_file = config.ca_file;
   http.connect_timeout = config.connect_timeout;
   http.read_timeout = config.read_timeout;
   return http;
 }
 
-RefreshSettings refresh_settings(const Config& config, const std::string& lock_timeout) {
+RefreshSettings refresh_settings(const Config& config, const GlobalOptions& global, const std::string& lock_timeout) {
   RefreshSettings settings;
   settings.credentials_file = config.credentials_file;
   settings.token_auth = config.token_auth;
-  settings.http = http_options(config);
+  settings.http = http_options(config, global);
   settings.lock_timeout = duration_flag("--lock-timeout", lock_timeout);
   return settings;
 }

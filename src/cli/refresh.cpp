@@ -14,7 +14,7 @@ int run_refresh(const GlobalOptions& global, const RefreshOptions& options) {
     conditions.if_expires_within = duration_flag("--if-expires-within", *options.if_expires_within);
   }
   auto config = load_config(global.config, process_environment());
-  auto settings = refresh_settings(config, options.lock_timeout);
+  auto settings = refresh_settings(config, global, options.lock_timeout);
   auto result = refresh_credentials(settings, [&](const Credentials& credentials, TimePoint now) {
     return refresh_reason(credentials, conditions, now);
   });

@@ -14,7 +14,7 @@ int run_token(const GlobalOptions& global, const TokenOptions& options) {
   if (auto stored = read_credentials(config.credentials_file); stored && stored->warning) {
     warn(*stored->warning);
   }
-  auto result = refresh_credentials(refresh_settings(config, options.lock_timeout),
+  auto result = refresh_credentials(refresh_settings(config, global, options.lock_timeout),
                                     [&](const Credentials& credentials, TimePoint now) {
                                       return access_token_expires_within(credentials, min_valid, now)
                                                  ? RefreshReason::access_token_expiring

@@ -31,8 +31,8 @@ std::string describe_user(const nlohmann::json& user, const Credentials& credent
 int run_whoami(const GlobalOptions& global, const WhoamiOptions& options) {
   auto config = load_config(global.config, process_environment());
   auto userinfo_url = *parse_url(config.userinfo_url);
-  auto settings = refresh_settings(config, options.lock_timeout);
-  auto http = http_options(config);
+  auto settings = refresh_settings(config, global, options.lock_timeout);
+  auto http = http_options(config, global);
 
   // Refresh first if the token is (nearly) expired.
   auto current = refresh_credentials(settings, [](const Credentials& credentials, TimePoint now) {

@@ -1,6 +1,7 @@
 #include "emulator/server.hpp"
 
 #include "error.hpp"
+#include "http_server.hpp"
 #include "html.hpp"
 #include "templates.hpp"
 
@@ -36,19 +37,6 @@ void send_page(httplib::Response& response, int status, const std::string& html,
   response.set_content(html, "text/html; charset=utf-8");
 }
 
-void send_reply(httplib::Response& response, const Reply& reply) {
-  std::this_thread::sleep_for(reply.delay);
-  response.status = reply.status;
-  if (!reply.retry_after.empty()) {
-    response.set_header("Retry-After", reply.retry_after);
-  }
-  if (!reply.location.empty()) {
-    response.set_header("Location", reply.location);
-  }
-  response.set_header("Cache-Control", "no-store");
-  response.set_content(reply.body, reply.content_type);
-}
-
 void send_redirect(httplib::Response& response, const std::string& location) {
   response.status = 302;
   response.set_header("Location", location);
@@ -62,7 +50,8 @@ std::string problem_page(const std::string& message) {
 
 } // namespace
 
-Server::Server(Settings settings, int port) : m_state(std::move(settings)), m_server(std::make_unique<httplib::Server>()) {
+Server::Server(Settings settings, int port, const TlsIdentity* tls)
+    : m_state(std::move(settings)), m_server(make_http_server(tls)), m_scheme(tls ? "https" : "http") {
   install_routes();
   m_server->set_keep_alive_max_count(1);
   m_server->set_payload_max_length(64 * 1024);
@@ -81,7 +70,44 @@ void Server::start() {
 
 void Server::run() { m_server->listen_after_bind(); }
 
+void Server::send_reply(httplib::Response& response, const Reply& reply) {
+  std::this_thread::sleep_for(reply.delay);
+  response.status = reply.status;
+  if (!reply.retry_after.empty()) {
+    response.set_header("Retry-After", reply.retry_after);
+  }
+  response.set_header("Cache-Control", "no-store");
+  switch (reply.delivery) {
+  case Delivery::whole:
+    response.set_content(reply.body, reply.content_type);
+    return;
+  case Delivery::truncated:
+    response.set_content_provider(reply.body.size() * 2, reply.content_type,
+                                  [body = reply.body](size_t offset, size_t, httplib::DataSink& sink) {
+                                    if (offset == 0) {
+                                      sink.write(body.data(), body.size());
+                                      return true;
+                                    }
+                                    return false; // closes the connection mid-body
+                                  });
+    return;
+  case Delivery::endless:
+    response.set_chunked_content_provider(
+        reply.content_type, [body = reply.body, stopping = m_stopping](size_t offset, httplib::DataSink& sink) {
+          if (offset == 0) {
+            sink.write(body.data(), body.size());
+          } else {
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            sink.write(" ", 1);
+          }
+          return !*stopping;
+        });
+    return;
+  }
+}
+
 void Server::stop() {
+  *m_stopping = true;
   m_server->stop();
   if (m_thread.joinable()) {
     m_thread.join();

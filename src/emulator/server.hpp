@@ -1,28 +1,32 @@
 #pragma once
 
 #include "emulator/state.hpp"
+#include "tls_identity.hpp"
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
 
 namespace httplib {
 class Server;
+struct Response;
 }
 
 namespace keap::emulator {
 
 /// The emulator's HTTP face: /app/oauth/authorize (consent page or auto-approve), POST /token and
-/// /crm/rest/v1/oauth/connect/userinfo, on 127.0.0.1 only. Binds in the constructor.
+/// /crm/rest/v1/oauth/connect/userinfo, on 127.0.0.1 only, over HTTP or, given a certificate, HTTPS.
+/// Binds in the constructor.
 class Server {
 public:
-  explicit Server(Settings settings, int port = 0);
+  explicit Server(Settings settings, int port = 0, const TlsIdentity* tls = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
   int port() const { return m_port; }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(m_port); }
+  std::string base_url() const { return m_scheme + "://127.0.0.1:" + std::to_string(m_port); }
   State& state() { return m_state; }
 
   void start(); ///< serves on a background thread until stop() or destruction
@@ -31,11 +35,14 @@ public:
 
 private:
   void install_routes();
+  void send_reply(httplib::Response& response, const Reply& reply);
 
   State m_state;
   std::unique_ptr<httplib::Server> m_server;
   std::thread m_thread;
   int m_port = 0;
+  std::string m_scheme = "http";
+  std::shared_ptr<std::atomic<bool>> m_stopping = std::make_shared<std::atomic<bool>>(false);
 };
 
 } // namespace keap::emulator

@@ -37,7 +37,9 @@ std::string random_alphanumeric(size_t length) {
   return result;
 }
 
-Reply json_reply(int status, const json& body) { return {status, body.dump(), "", "application/json", "", {}}; }
+Reply json_reply(int status, const json& body) {
+  return {status, body.dump(), "", "application/json", "", {}, Delivery::whole};
+}
 
 } // namespace
 
@@ -71,22 +73,86 @@ std::optional<std::pair<std::string, std::string>> parse_basic_authorization(std
   return std::make_pair(*id, *secret);
 }
 
-State::State(Settings settings) : m_settings(std::move(settings)), m_fault(m_settings.token_fault) {}
+std::optional<Fault> named_fault(std::string_view name) {
+  const std::string html = "<html><body><h1>Service Unavailable</h1></body></html>";
+  const std::string json = "application/json";
+  using namespace std::chrono_literals;
+  if (name == "http-500") {
+    return Fault{};
+  }
+  if (name == "http-502" || name == "http-503") {
+    return Fault{name == "http-502" ? 502 : 503, html, "text/html", "", 0ms, -1, Delivery::whole};
+  }
+  if (name == "rate-limit") {
+    return Fault{429, R"({"fault":{"faultstring":"Rate limit quota violation. Quota limit exceeded.",)"
+                      R"("detail":{"errorcode":"policies.ratelimit.QuotaViolation"}}})",
+                 json, "2", 0ms, -1, Delivery::whole};
+  }
+  if (name == "slow") {
+    return Fault{0, "", "", "", 90s, -1, Delivery::whole};
+  }
+  if (name == "never-ends") {
+    return Fault{200, R"({"access_token": ")", json, "", 0ms, -1, Delivery::endless};
+  }
+  if (name == "truncated") {
+    return Fault{200, R"({"access_token":"Ab3xYz","token_type":"bearer","expi)", json, "", 0ms, -1, Delivery::truncated};
+  }
+  if (name == "huge-body") {
+    return Fault{200, "{\"padding\": \"" + std::string(6 * 1024 * 1024, 'x') + "\"}", json, "", 0ms, -1, Delivery::whole};
+  }
+  if (name == "malformed-json") {
+    return Fault{200, R"({"access_token": "abc", "refresh_tok)", json, "", 0ms, -1, Delivery::whole};
+  }
+  if (name == "missing-field") {
+    return Fault{200, R"({"access_token":"Ab3xYz","token_type":"bearer","expires_in":86399})", json, "", 0ms, -1,
+                 Delivery::whole};
+  }
+  if (name == "wrong-type") {
+    return Fault{200, R"({"access_token":42,"refresh_token":["r"],"expires_in":{"s":1}})", json, "", 0ms, -1,
+                 Delivery::whole};
+  }
+  for (auto [fault_name, expires_in] : {std::pair<const char*, const char*>{"expires-in-zero", "0"},
+                                        {"expires-in-negative", "-3600"},
+                                        {"expires-in-absurd", "99999999999999"}}) {
+    if (name == fault_name) {
+      return Fault{200, std::string(R"({"access_token":"Ab3xYz","token_type":"bearer","refresh_token":"Rf9",)") +
+                            "\"expires_in\":" + expires_in + "}",
+                   json, "", 0ms, -1, Delivery::whole};
+    }
+  }
+  return std::nullopt;
+}
+
+std::string fault_names() {
+  return "http-500, http-502, http-503, rate-limit, slow, never-ends, truncated, huge-body, malformed-json, "
+         "missing-field, wrong-type, expires-in-zero, expires-in-negative, expires-in-absurd";
+}
+
+State::State(Settings settings)
+    : m_settings(std::move(settings)), m_fault(m_settings.token_fault), m_userinfo_fault(m_settings.userinfo_fault) {}
 
 void State::set_token_fault(std::optional<Fault> fault) {
   std::lock_guard lock(m_mutex);
   m_fault = std::move(fault);
 }
 
-std::optional<Fault> State::take_fault() {
+void State::set_userinfo_fault(std::optional<Fault> fault) {
   std::lock_guard lock(m_mutex);
-  if (!m_fault || m_fault->count == 0) {
+  m_userinfo_fault = std::move(fault);
+}
+
+std::optional<Fault> State::take(std::optional<Fault>& fault) {
+  if (!fault || fault->count == 0) {
     return std::nullopt;
   }
-  if (m_fault->count > 0) {
-    --m_fault->count;
+  if (fault->count > 0) {
+    --fault->count;
   }
-  return m_fault;
+  return fault;
+}
+
+Reply State::reply_for(const Fault& fault) {
+  return {fault.status, fault.body, "", fault.content_type, fault.retry_after, fault.delay, fault.delivery};
 }
 
 std::optional<std::string> State::authorize_problem(const Parameters& query) const {
@@ -148,9 +214,13 @@ Reply State::token(const TokenRequest& request, TimePoint now) {
     record.client_secret_in_body = parameter(*form, "client_secret").has_value();
   }
   Reply reply;
-  auto fault = take_fault();
+  std::optional<Fault> fault;
+  {
+    std::lock_guard lock(m_mutex);
+    fault = take(m_fault);
+  }
   if (fault && fault->status != 0) {
-    reply = {fault->status, fault->body, "", fault->content_type, fault->retry_after, fault->delay};
+    reply = reply_for(*fault);
   } else if (!form) {
     // What Keap answers to a JSON body.
     reply = oauth_error(400, "invalid_request", "response_type or grant_type is required");
@@ -232,10 +302,13 @@ Reply State::issue_tokens(TimePoint now) {
                           {"scope", "full|" + m_settings.app + ".infusionsoft.com"}});
 }
 
-Reply State::userinfo(std::string_view authorization, TimePoint now) const {
+Reply State::userinfo(std::string_view authorization, TimePoint now) {
   constexpr std::string_view k_bearer = "Bearer ";
   std::string token(authorization.starts_with(k_bearer) ? authorization.substr(k_bearer.size()) : "");
   std::lock_guard lock(m_mutex);
+  if (auto fault = take(m_userinfo_fault); fault && fault->status != 0) {
+    return reply_for(*fault);
+  }
   auto found = m_access_tokens.find(token);
   if (found == m_access_tokens.end() || found->second <= now) {
     return json_reply(401, {{"fault",

@@ -16,7 +16,14 @@
 /// URL, HTML and time helpers.
 namespace keap::emulator {
 
-/// A canned failure of the token endpoint, for tests of how the client copes with broken servers.
+/// How a reply's body reaches the client.
+enum class Delivery {
+  whole,     ///< as it is
+  truncated, ///< Content-Length says twice the body; the connection closes after the body
+  endless,   ///< chunked, and after the body a byte every 200 ms, forever
+};
+
+/// A canned failure of an endpoint, for tests of how the client copes with broken servers.
 struct Fault {
   int status = 500;        ///< 0: after `delay`, answer normally (a slow server)
   std::string body = "<html><body>Internal Server Error</body></html>";
@@ -24,7 +31,14 @@ struct Fault {
   std::string retry_after; ///< a Retry-After header, when not empty
   std::chrono::milliseconds delay{0};
   int count = -1;          ///< how many requests it hits; -1 = every one
+  Delivery delivery = Delivery::whole;
 };
+
+/// The named faults of `keap-auth emulator --fault NAME`; nothing for an unknown name.
+std::optional<Fault> named_fault(std::string_view name);
+
+/// The names, for --help and error messages.
+std::string fault_names();
 
 struct Settings {
   std::string client_id;
@@ -37,6 +51,7 @@ struct Settings {
   bool enforce_pkce = false;  ///< Keap most likely ignores PKCE; this proves the client sends it right
   bool legacy_errors = false; ///< the pre-2020 invalid_grant shape for a dead refresh token
   std::optional<Fault> token_fault;
+  std::optional<Fault> userinfo_fault;
 };
 
 /// An HTTP answer from the emulator's logic: status, body and, for redirects, the Location.
@@ -47,6 +62,7 @@ struct Reply {
   std::string content_type = "application/json";
   std::string retry_after;
   std::chrono::milliseconds delay{0}; ///< how long the server waits before answering
+  Delivery delivery = Delivery::whole;
 };
 
 /// What the token endpoint received, for tests to assert on.
@@ -92,10 +108,11 @@ public:
   Reply mint_tokens(TimePoint now);
 
   /// GET userinfo with `Authorization: Bearer ...`.
-  Reply userinfo(std::string_view authorization, TimePoint now) const;
+  Reply userinfo(std::string_view authorization, TimePoint now);
 
   /// Makes the token endpoint fail from now on (nothing: work again).
   void set_token_fault(std::optional<Fault> fault);
+  void set_userinfo_fault(std::optional<Fault> fault);
 
   std::vector<TokenRequestRecord> token_requests() const;
   /// True when `refresh_token` would be accepted now.
@@ -112,7 +129,8 @@ private:
   Reply refresh_token_grant(const Parameters& form, bool client_authenticated, TimePoint now);
   Reply issue_tokens(TimePoint now);
   Reply oauth_error(int status, const std::string& error, const std::string& description) const;
-  std::optional<Fault> take_fault();
+  static std::optional<Fault> take(std::optional<Fault>& fault);
+  static Reply reply_for(const Fault& fault);
 
   Settings m_settings;
   mutable std::mutex m_mutex;
@@ -121,6 +139,7 @@ private:
   std::map<std::string, TimePoint> m_refresh_tokens;
   std::vector<TokenRequestRecord> m_token_requests;
   std::optional<Fault> m_fault;
+  std::optional<Fault> m_userinfo_fault;
 };
 
 } // namespace keap::emulator

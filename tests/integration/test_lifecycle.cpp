@@ -333,7 +333,7 @@ TEST_CASE("refresh: a pair that cannot be written is rescued, never dropped", "[
 
   auto result = run({home.file("keap-auth"), "refresh", "--config", home.file("keap-auth.json"), "--credentials", path},
                     {{"HOME", home.path()}, {"XDG_STATE_HOME", home.file("state")}}, {}, std::nullopt,
-                    {as_root ? std::optional<uid_t>(user) : std::nullopt, std::nullopt});
+                    Limits{as_root ? std::optional<uid_t>(user) : std::nullopt, std::nullopt, std::nullopt});
   ::chmod(folder.c_str(), 0700);
   INFO(result.err);
   REQUIRE(result.exit_code == 1);

@@ -79,6 +79,9 @@ Process::Process(const std::vector<std::string>& argv, const std::map<std::strin
     ::dup2(out, 1);
     ::dup2(err, 2);
     ::closefrom(3);
+    if (limits.umask) {
+      ::umask(*limits.umask);
+    }
     if (limits.file_size_limit) {
       rlimit limit{*limits.file_size_limit, *limits.file_size_limit};
       ::setrlimit(RLIMIT_FSIZE, &limit);

@@ -1,0 +1,27 @@
+// Every committed fuzz input (seeds, and past crashes in fuzz/regressions/) through the same target
+// bodies libFuzzer runs, in the normal and the sanitizer builds: a fixed crash stays fixed.
+#include "targets.hpp"
+#include "support/process.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+TEST_CASE("fuzz: the corpus and every past crash run clean", "[fuzz]") {
+  size_t inputs = 0;
+  for (const auto& target : keap::fuzz::targets()) {
+    for (const char* kind : {"corpus", "regressions"}) {
+      auto folder = std::filesystem::path(KEAP_SOURCE_DIR) / "fuzz" / kind / target.name;
+      REQUIRE(std::filesystem::is_directory(folder));
+      for (const auto& entry : std::filesystem::directory_iterator(folder)) {
+        if (entry.path().filename().string().starts_with(".")) {
+          continue;
+        }
+        INFO(entry.path());
+        target.run(keap::test::read_file(entry.path().string()));
+        ++inputs;
+      }
+    }
+  }
+  REQUIRE(inputs >= keap::fuzz::targets().size() * 2);
+}
