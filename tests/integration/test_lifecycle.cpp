@@ -240,7 +240,7 @@ TEST_CASE("refresh: each failure class has its exit code and leaves the file byt
   }
 }
 
-TEST_CASE("refresh: a refused connection is retried, a 429 is retried after Retry-After", "[refresh]") {
+TEST_CASE("refresh: a 429 is retried after its Retry-After", "[refresh]") {
   Setup setup;
   seed_credentials(setup.emulator, setup.path(), 1h);
   setup.emulator.server.state().set_token_fault(emulator::Fault{429, "{}", "application/json", "1", 0ms, 1});
@@ -251,6 +251,30 @@ TEST_CASE("refresh: a refused connection is retried, a 429 is retried after Retr
   REQUIRE(requests.size() == 2); // the 429, then the successful retry
   REQUIRE(requests[0].status == 429);
   REQUIRE(requests[1].status == 200);
+}
+
+TEST_CASE("refresh: a refused connection is retried (the request never reached the server)", "[refresh]") {
+  TempDir dir;
+  auto path = dir.file("keap-credentials.json");
+  int port = 0;
+  {
+    Emulator first;
+    port = first.server.port();
+    seed_credentials(first, path, 1h);
+    first.server.stop(); // nothing listens on the port now
+  }
+  write_file(dir.file("keap-auth.json"), nlohmann::json{{"credentials_file", path}}.dump(), 0600);
+  Process refresh({keap_auth(), "refresh", "--config", dir.file("keap-auth.json")});
+  std::this_thread::sleep_for(400ms); // the first attempt is refused; the retry comes after 1 s
+  emulator::Server second(emulator_settings(), port);
+  second.start();
+  auto result = refresh.wait();
+  INFO(result.err);
+  // The second emulator never issued that refresh token, so it answers "Invalid Refresh Token": the
+  // point is that the retried request reached it.
+  REQUIRE(result.exit_code == 4);
+  REQUIRE(second.state().token_requests().size() == 1);
+  REQUIRE(second.state().token_requests()[0].grant_type == "refresh_token");
 }
 
 TEST_CASE("refresh: a token endpoint that is down is exit 5 with the file untouched", "[refresh]") {

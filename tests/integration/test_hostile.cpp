@@ -1,0 +1,350 @@
+// Hostile input at the receiver, hostile or broken servers, TLS verification and secret hygiene.
+// Every receiver case ends with the real callback still completing the login.
+#include "credential_store.hpp"
+#include "support/fixtures.hpp"
+#include "tls_identity.hpp"
+
+#include <catch2/catch.hpp>
+#include <httplib.h>
+
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace keap;
+using namespace keap::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+int connect_to(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  return fd;
+}
+
+/// Sends raw bytes and returns the first line of the answer (empty when the server just closed).
+std::string raw_exchange(int port, const std::string& bytes) {
+  int fd = connect_to(port);
+  timeval timeout{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    auto count = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (count <= 0) {
+      break; // the server may stop reading and close: that is an answer too
+    }
+    sent += static_cast<size_t>(count);
+  }
+  char buffer[256] = {};
+  auto count = ::recv(fd, buffer, sizeof buffer - 1, 0);
+  ::close(fd);
+  std::string answer(buffer, count > 0 ? static_cast<size_t>(count) : 0);
+  return answer.substr(0, answer.find("\r\n"));
+}
+
+/// A login waiting for the browser, and the way to finish it for real.
+struct Waiting {
+  Emulator emulator;
+  TempDir dir;
+  LoginRun login{start_login({"--no-browser", "--config", write_config(dir, emulator)})};
+  Url redirect = *parse_url(query_parameter(login.authorize_url, "redirect_uri"));
+
+  void require_real_callback_completes() {
+    REQUIRE(login.process->running());
+    auto page = browse(login.authorize_url);
+    auto result = login.process->wait();
+    INFO(result.err);
+    REQUIRE(result.exit_code == 0);
+    REQUIRE(page.body.find("Signed in to Keap") != std::string::npos);
+    REQUIRE(load_credentials(dir.file("keap-credentials.json"))->app == "ab123");
+  }
+};
+
+} // namespace
+
+TEST_CASE("receiver: a 64 KiB URL and 64 KiB of headers are refused quickly", "[hostile]") {
+  Waiting waiting;
+  auto started = std::chrono::steady_clock::now();
+  auto long_url = raw_exchange(waiting.redirect.port, "GET " + waiting.redirect.path + "?code=" +
+                                                          std::string(64 * 1024, 'a') + " HTTP/1.1\r\nHost: " +
+                                                          waiting.redirect.authority() + "\r\n\r\n");
+  REQUIRE(long_url == "HTTP/1.1 414 URI Too Long");
+  auto long_header = raw_exchange(waiting.redirect.port, "GET " + waiting.redirect.path + " HTTP/1.1\r\nHost: " +
+                                                             waiting.redirect.authority() + "\r\nX-Junk: " +
+                                                             std::string(64 * 1024, 'b') + "\r\n\r\n");
+  REQUIRE((long_header.empty() || long_header.find(" 4") != std::string::npos)); // closed, or a 4xx
+  REQUIRE(std::chrono::steady_clock::now() - started < 10s);
+  waiting.require_real_callback_completes();
+}
+
+TEST_CASE("receiver: 200 junk connections and 40 stalled clients do not block the real callback", "[hostile]") {
+  Waiting waiting;
+  for (int i = 0; i < 200; ++i) {
+    int fd = connect_to(waiting.redirect.port);
+    auto junk = std::string(static_cast<size_t>(i % 7) * 13, static_cast<char>(i));
+    ::send(fd, junk.data(), junk.size(), MSG_NOSIGNAL);
+    ::close(fd);
+  }
+  std::vector<int> stalled;
+  for (int i = 0; i < 40; ++i) {
+    int fd = connect_to(waiting.redirect.port);
+    if (i % 2 == 0) {
+      ::send(fd, "GET /callback?st", 16, MSG_NOSIGNAL); // half a request line, then nothing
+    }
+    stalled.push_back(fd);
+  }
+  waiting.require_real_callback_completes(); // while all 40 are still open
+  for (int fd : stalled) {
+    ::close(fd);
+  }
+}
+
+TEST_CASE("receiver: other methods, CORS preflights and foreign Origins get nothing a page could read", "[hostile]") {
+  Waiting waiting;
+  httplib::Client client(waiting.redirect.origin());
+  httplib::Headers from_a_page{{"Origin", "https://evil.example"}};
+  for (const char* method : {"OPTIONS", "POST", "PUT", "DELETE"}) {
+    httplib::Request request;
+    request.method = method;
+    request.path = waiting.redirect.path;
+    request.headers = from_a_page;
+    request.headers.emplace("Access-Control-Request-Method", "GET");
+    auto response = client.send(request);
+    REQUIRE(response);
+    INFO(method);
+    REQUIRE(response->status >= 400);
+    REQUIRE_FALSE(response->has_header("Access-Control-Allow-Origin"));
+    REQUIRE(response->get_header_value("Content-Type").starts_with("text/html"));
+  }
+  auto get = client.Get((waiting.redirect.path + "?state=x&code=y").c_str(), from_a_page);
+  REQUIRE(get->status == 400);
+  REQUIRE_FALSE(get->has_header("Access-Control-Allow-Origin"));
+  REQUIRE(get->get_header_value("X-Frame-Options") == "DENY");
+  // A page on another origin that rebinds its DNS name to 127.0.0.1 still sends its own Host.
+  REQUIRE(browser_get(waiting.redirect.to_string() + "?state=x", "attacker.example:" +
+                                                                     std::to_string(waiting.redirect.port))
+              .status == 403);
+  waiting.require_real_callback_completes();
+}
+
+TEST_CASE("broken token endpoint: every fault is classified, named, and changes nothing", "[hostile][faults]") {
+  struct Case {
+    const char* fault;
+    const char* message;
+  };
+  for (const auto& test : std::vector<Case>{{"http-500", "answered HTTP 500"},
+                                            {"http-502", "answered HTTP 502"},
+                                            {"http-503", "answered HTTP 503"},
+                                            {"never-ends", "did not end within"},
+                                            {"slow", "no complete response"},
+                                            {"truncated", "no complete response"},
+                                            {"huge-body", "larger than 1048576 bytes"},
+                                            {"malformed-json", "not a JSON object"},
+                                            {"missing-field", "without a usable \"refresh_token\""},
+                                            {"wrong-type", "without a usable \"access_token\""},
+                                            {"expires-in-zero", "expires_in of 0 seconds"},
+                                            {"expires-in-negative", "expires_in of -3600 seconds"},
+                                            {"expires-in-absurd", "expires_in of 99999999999999 seconds"}}) {
+    DYNAMIC_SECTION(test.fault) {
+      Emulator emulator;
+      TempDir dir;
+      auto config = write_config(dir, emulator, {{"read_timeout", "1s"}, {"connect_timeout", "1s"}});
+      auto path = dir.file("keap-credentials.json");
+      seed_credentials(emulator, path, -1h);
+      emulator.server.state().set_token_fault(emulator::named_fault(test.fault));
+      auto before = read_file(path);
+      for (const char* command : {"refresh", "token", "whoami"}) {
+        auto result = run({keap_auth(), command, "--config", config});
+        INFO(command << ": " << result.err);
+        REQUIRE(result.exit_code == 5);
+        REQUIRE(result.err.find(emulator.server.base_url() + "/token") != std::string::npos);
+        REQUIRE(result.err.find(test.message) != std::string::npos);
+        REQUIRE(read_file(path) == before);
+      }
+    }
+  }
+}
+
+TEST_CASE("broken userinfo endpoint: whoami says which endpoint and what", "[hostile][faults]") {
+  Emulator emulator;
+  TempDir dir;
+  auto config = write_config(dir, emulator, {{"read_timeout", "1s"}, {"connect_timeout", "1s"}});
+  seed_credentials(emulator, dir.file("keap-credentials.json"), 2h);
+  emulator.server.state().set_userinfo_fault(emulator::named_fault("http-503"));
+  auto unavailable = run({keap_auth(), "whoami", "--config", config});
+  REQUIRE(unavailable.exit_code == 5);
+  REQUIRE(unavailable.err.find("userinfo endpoint " + emulator.server.base_url()) != std::string::npos);
+  emulator.server.state().set_userinfo_fault(emulator::named_fault("huge-body"));
+  auto huge = run({keap_auth(), "whoami", "--config", config});
+  REQUIRE(huge.exit_code == 5);
+  REQUIRE(huge.err.find("larger than 1048576 bytes") != std::string::npos);
+}
+
+TEST_CASE("login: a broken token endpoint fails the login with exit 5 and tells the browser", "[hostile][faults]") {
+  Emulator emulator;
+  TempDir dir;
+  auto login = start_login({"--no-browser", "--config", write_config(dir, emulator, {{"read_timeout", "1s"}})});
+  emulator.server.state().set_token_fault(emulator::named_fault("truncated"));
+  auto page = browse(login.authorize_url);
+  auto result = login.process->wait();
+  REQUIRE(result.exit_code == 5);
+  REQUIRE(page.body.find("Sign-in failed") != std::string::npos);
+  REQUIRE_FALSE(file_exists(dir.file("keap-credentials.json")));
+}
+
+TEST_CASE("tls: a certificate keap-auth does not trust fails every command with exit 5 and the ca_file hint",
+          "[tls]") {
+  TempDir certificates;
+  std::vector<std::string> notices;
+  auto identity = self_signed_identity(certificates.path(), now_seconds(), notices);
+  emulator::Server server(emulator_settings(), 0, &identity);
+  server.start();
+  REQUIRE(server.base_url().starts_with("https://127.0.0.1:"));
+  TempDir dir;
+  nlohmann::json config = {{"client_id", k_client_id},
+                           {"client_secret", k_client_secret},
+                           {"redirect_uri", "http://localhost:0/callback"},
+                           {"authorize_url", server.base_url() + "/app/oauth/authorize"},
+                           {"token_url", server.base_url() + "/token"},
+                           {"userinfo_url", server.base_url() + "/crm/rest/v1/oauth/connect/userinfo"},
+                           {"credentials_file", "keap-credentials.json"}};
+  write_file(dir.file("untrusted.json"), config.dump(), 0600);
+  config["ca_file"] = identity.certificate_file;
+  write_file(dir.file("trusted.json"), config.dump(), 0600);
+
+  auto body = nlohmann::json::parse(server.state().mint_tokens(now_seconds()).body);
+  auto credentials = make_credentials({body["access_token"], body["refresh_token"], "bearer", body["scope"], 60},
+                                      {k_client_id, k_client_secret, server.base_url() + "/token"}, now_seconds());
+  auto path = dir.file("keap-credentials.json");
+  save_credentials(path, credentials);
+  auto before = read_file(path);
+  for (const char* command : {"refresh", "token", "whoami"}) {
+    auto result = run({keap_auth(), command, "--config", dir.file("untrusted.json")});
+    INFO(command << ": " << result.err);
+    REQUIRE(result.exit_code == 5);
+    REQUIRE(result.err.find("TLS certificate of " + server.base_url()) != std::string::npos);
+    REQUIRE(result.err.find("certificate problem") != std::string::npos);
+    REQUIRE(result.err.find("ca_file") != std::string::npos);
+    REQUIRE(read_file(path) == before);
+  }
+  // The login's code exchange too; the browser is told.
+  auto login = start_login({"--no-browser", "--config", dir.file("untrusted.json")});
+  httplib::Client client(server.base_url());
+  client.set_ca_cert_path(identity.certificate_file);
+  auto approved = client.Get((parse_url(login.authorize_url)->path + "?" + parse_url(login.authorize_url)->query).c_str());
+  auto page = browse(approved->get_header_value("Location"));
+  REQUIRE(login.process->wait().exit_code == 5);
+  REQUIRE(page.body.find("certificate") != std::string::npos);
+
+  // Trusting exactly that certificate through ca_file makes every command work.
+  for (const char* command : {"refresh", "token", "whoami"}) {
+    auto result = run({keap_auth(), command, "--config", dir.file("trusted.json")});
+    INFO(command << ": " << result.err);
+    REQUIRE(result.exit_code == 0);
+  }
+}
+
+TEST_CASE("secrets: no output of any command in any mode carries a secret", "[secrets]") {
+  Emulator emulator;
+  TempDir dir;
+  auto config = write_config(dir, emulator, {{"redirect_uri", "http://localhost:0/callback"}});
+  auto two_step = dir.file("two-step.json");
+  auto fixed = nlohmann::json::parse(read_file(config));
+  fixed["redirect_uri"] = "http://localhost:8765/callback";
+  write_file(two_step, fixed.dump(), 0600);
+  auto path = dir.file("keap-credentials.json");
+  std::string everything;
+  std::set<std::string> secrets{k_client_secret};
+  auto remember = [&] {
+    if (auto credentials = load_credentials(path)) {
+      secrets.insert(credentials->access_token);
+      secrets.insert(credentials->refresh_token);
+    }
+  };
+  for (bool verbose : {false, true}) {
+    std::vector<std::string> v = verbose ? std::vector<std::string>{"--verbose"} : std::vector<std::string>{};
+    auto args = [&](std::vector<std::string> command, const std::string& which) {
+      command.insert(command.begin(), keap_auth());
+      command.insert(command.end(), v.begin(), v.end());
+      command.insert(command.end(), {"--config", which});
+      return command;
+    };
+    auto login_args = args({"--no-browser", "--json"}, config);
+    login_args.erase(login_args.begin());
+    auto login = start_login(login_args);
+    auto page = browse(login.authorize_url);
+    auto result = login.process->wait();
+    REQUIRE(result.exit_code == 0);
+    everything += result.out + result.err + page.body;
+    remember();
+    auto begin = run(args({"login", "--begin", "--json"}, two_step));
+    auto landing = browser_get(nlohmann::json::parse(begin.out)["authorize_url"]).location;
+    auto finish = run(args({"login", "--finish", "-"}, two_step), {}, {}, landing);
+    REQUIRE(finish.exit_code == 0);
+    everything += begin.out + begin.err + finish.out + finish.err;
+    remember();
+    for (auto command : std::vector<std::vector<std::string>>{{"refresh"}, {"status"}, {"status", "--json"},
+                                                               {"whoami"}, {"whoami", "--json"},
+                                                               {"token", "--min-valid", "48h"}, {"token"}}) {
+      auto ran = run(args(command, config));
+      INFO(command.front() << ": " << ran.err);
+      REQUIRE(ran.exit_code == 0);
+      everything += ran.err + (command.front() == "token" ? "" : ran.out); // token's stdout is the token itself
+      remember();
+    }
+  }
+  for (const auto& request : emulator.server.state().token_requests()) {
+    secrets.insert(request.refresh_token);
+    if (!request.code.empty()) {
+      secrets.insert(request.code);
+    }
+    if (!request.code_verifier.empty()) {
+      secrets.insert(request.code_verifier);
+    }
+  }
+  secrets.erase("");
+  REQUIRE(secrets.size() > 20);
+  REQUIRE(everything.find("> POST " + emulator.server.base_url() + "/token") != std::string::npos); // verbose ran
+  REQUIRE(everything.find("[redacted]") != std::string::npos);
+  for (const auto& secret : secrets) {
+    INFO("secret: " << secret);
+    REQUIRE(everything.find(secret) == std::string::npos);
+  }
+}
+
+TEST_CASE("files: 0600 and 0700 whatever the umask; a symlinked credentials path is followed", "[files]") {
+  Emulator emulator;
+  TempDir dir;
+  auto config = write_config(dir, emulator, {{"credentials_file", "deep/er/keap-credentials.json"}});
+  auto login = start_login({"--no-browser", "--config", config});
+  browse(login.authorize_url);
+  REQUIRE(login.process->wait().exit_code == 0);
+  auto refresh = run({keap_auth(), "refresh", "--config", config}, {}, {}, std::nullopt,
+                     Limits{std::nullopt, std::nullopt, 0});
+  REQUIRE(refresh.exit_code == 0);
+  REQUIRE(file_mode(dir.file("deep")) == 0700);
+  REQUIRE(file_mode(dir.file("deep/er")) == 0700);
+  REQUIRE(file_mode(dir.file("deep/er/keap-credentials.json")) == 0600);
+  REQUIRE(file_mode(dir.file("deep/er/keap-credentials.json.lock")) == 0600);
+
+  // A deployment links a fixed path to the real file: the link stays, the target is replaced.
+  auto link = dir.file("linked-credentials.json");
+  std::filesystem::create_symlink(dir.file("deep/er/keap-credentials.json"), link);
+  auto before = load_credentials(link)->refresh_token;
+  auto through_link = run({keap_auth(), "refresh", "--config", config, "--credentials", link}, {}, {}, std::nullopt,
+                          Limits{std::nullopt, std::nullopt, 0});
+  REQUIRE(through_link.exit_code == 0);
+  REQUIRE(std::filesystem::is_symlink(link));
+  REQUIRE(load_credentials(dir.file("deep/er/keap-credentials.json"))->refresh_token != before);
+  REQUIRE(file_mode(dir.file("deep/er/keap-credentials.json")) == 0600);
+}
