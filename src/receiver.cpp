@@ -8,6 +8,8 @@
 
 #include <httplib.h>
 
+#include <map>
+
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -83,35 +85,55 @@ Receiver::~Receiver() {
 namespace {
 
 /// One thread per connection (up to a cap) instead of httplib's fixed pool of 8, so clients that
-/// connect and stall cannot keep the browser's real callback waiting for a worker.
+/// connect and stall cannot keep the browser's real callback waiting for a worker. Threads are joined,
+/// never detached: a thread still unwinding when the process exits would race OpenSSL's per-thread
+/// cleanup (LeakSanitizer caught exactly that).
 class ConnectionThreads : public httplib::TaskQueue {
 public:
   void enqueue(std::function<void()> task) override {
-    std::unique_lock lock(m_shared->mutex);
-    m_shared->room.wait(lock, [this] { return m_shared->running < k_most_connections; });
-    ++m_shared->running;
-    // The threads share the counter, not `this`: httplib deletes the queue once shutdown() returns.
-    std::thread([shared = m_shared, task = std::move(task)] {
+    std::unique_lock lock(m_mutex);
+    join_finished();
+    m_room.wait(lock, [this] { return m_running < k_most_connections; });
+    ++m_running;
+    auto id = m_next_id++;
+    m_threads.emplace(id, std::thread([this, id, task = std::move(task)] {
       task();
-      std::lock_guard inner(shared->mutex);
-      --shared->running;
-      shared->room.notify_all();
-    }).detach();
+      std::lock_guard inner(m_mutex);
+      --m_running;
+      m_finished.push_back(id);
+      m_room.notify_all();
+    }));
   }
 
   void shutdown() override {
-    std::unique_lock lock(m_shared->mutex);
-    m_shared->room.wait(lock, [this] { return m_shared->running == 0; });
+    std::unique_lock lock(m_mutex);
+    m_room.wait(lock, [this] { return m_running == 0; });
+    auto threads = std::move(m_threads);
+    lock.unlock();
+    for (auto& [id, thread] : threads) {
+      thread.join();
+    }
   }
 
 private:
+  /// Joins the threads that have finished their connection; called with the mutex held, which they
+  /// no longer need.
+  void join_finished() {
+    for (auto id : m_finished) {
+      auto found = m_threads.find(id);
+      found->second.join();
+      m_threads.erase(found);
+    }
+    m_finished.clear();
+  }
+
   static constexpr int k_most_connections = 256;
-  struct Shared {
-    std::mutex mutex;
-    std::condition_variable room;
-    int running = 0;
-  };
-  std::shared_ptr<Shared> m_shared = std::make_shared<Shared>();
+  std::mutex m_mutex;
+  std::condition_variable m_room;
+  int m_running = 0;
+  unsigned long m_next_id = 0;
+  std::map<unsigned long, std::thread> m_threads;
+  std::vector<unsigned long> m_finished;
 };
 
 } // namespace
