@@ -226,12 +226,18 @@ void apply_config_text(Config& config, const std::string& text, const std::strin
   } catch (const json::parse_error& error) {
     throw config_error(origin, "not valid JSON at " + line_and_column(text, error.byte),
                        "the file must be one JSON object, as in keap-auth.example.json");
+  } catch (const json::exception&) {
+    // The parser's only other failure: a number too large for any JSON number type (found by fuzzing).
+    throw config_error(origin, "not valid JSON: a number is out of range",
+                       "the file must be one JSON object, as in keap-auth.example.json");
   }
   if (!document.is_object()) {
     throw config_error(origin, "must hold a JSON object, not " + type_name(document));
   }
   auto base = std::filesystem::path(origin).parent_path();
-  for (const auto& [name, value] : document.items()) {
+  for (const auto& item : document.items()) {
+    const auto& name = item.key();
+    const auto& value = item.value();
     auto key = std::find_if(std::begin(k_keys), std::end(k_keys), [&](const Key& k) { return name == k.name; });
     if (key == std::end(k_keys)) {
       throw config_error(origin, "unknown key \"" + name + "\"", suggestion_for(name));

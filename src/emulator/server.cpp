@@ -71,7 +71,11 @@ void Server::start() {
 void Server::run() { m_server->listen_after_bind(); }
 
 void Server::send_reply(httplib::Response& response, const Reply& reply) {
-  std::this_thread::sleep_for(reply.delay);
+  // A slow answer, cut short when the emulator stops so that stopping never waits for it.
+  auto until = std::chrono::steady_clock::now() + reply.delay;
+  while (std::chrono::steady_clock::now() < until && !*m_stopping) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   response.status = reply.status;
   if (!reply.retry_after.empty()) {
     response.set_header("Retry-After", reply.retry_after);

@@ -322,7 +322,7 @@ TEST_CASE("secrets: no output of any command in any mode carries a secret", "[se
   }
 }
 
-TEST_CASE("files: 0600 and 0700 whatever the umask; a symlinked credentials path is followed", "[files]") {
+TEST_CASE("files: 0600 and 0700 whatever the umask, and a symlinked credentials path is followed", "[files]") {
   Emulator emulator;
   TempDir dir;
   auto config = write_config(dir, emulator, {{"credentials_file", "deep/er/keap-credentials.json"}});

@@ -45,7 +45,7 @@ struct Setup {
 
 } // namespace
 
-TEST_CASE("refresh: rotates the pair; the old refresh token is dead and the file holds the new one", "[refresh]") {
+TEST_CASE("refresh: rotates the pair, the old refresh token is dead and the file holds the new one", "[refresh]") {
   Setup setup;
   auto old = seed_credentials(setup.emulator, setup.path(), 1h);
   auto result = setup.keap({"refresh"});

@@ -237,7 +237,7 @@ TEST_CASE("https: the receiver serves the stored self-signed certificate and reu
   REQUIRE(result.err.find(fingerprint) == std::string::npos);
 }
 
-TEST_CASE("https: --tls-cert and --tls-key serve the user's certificate; a mismatch is exit 2", "[https]") {
+TEST_CASE("https: --tls-cert and --tls-key serve the user's certificate and a mismatch is exit 2", "[https]") {
   Remote remote(nlohmann::json{{"redirect_uri", "https://localhost:0/callback"}});
   std::vector<std::string> notices;
   auto own = self_signed_identity(remote.dir.file("mine"), now_seconds(), notices);

@@ -103,6 +103,8 @@ TEST_CASE("config: each error names the file, the key and what is expected", "[c
   REQUIRE(error_of([&] { apply(R"({"token_auth": "basic"})"); }).find("must be \"keap\"") != std::string::npos);
   REQUIRE(error_of([&] { apply("{\n\"client_id\": \"x\",\n}"); }) == "/etc/keap/prod.json: not valid JSON at line 3, column 1");
   REQUIRE(error_of([&] { apply("[1]"); }) == "/etc/keap/prod.json: must hold a JSON object, not array");
+  REQUIRE(error_of([&] { apply(R"({"client_id": 8888e888888888888})"); }) ==
+          "/etc/keap/prod.json: not valid JSON: a number is out of range");
   REQUIRE(error_of([&] { apply(R"({"read_timeout": "soon"})"); }) ==
           "/etc/keap/prod.json: key \"read_timeout\" must be a positive duration: a number with a unit: 90s, 5m, 12h "
           "or 30d, not \"soon\"");

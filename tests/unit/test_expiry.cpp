@@ -36,7 +36,7 @@ TEST_CASE("expiry: --if-expires-within holds from exactly DUR on", "[expiry]") {
   REQUIRE(refresh_reason(aged(-5h, 0s), conditions, k_now) == RefreshReason::access_token_expiring);
 }
 
-TEST_CASE("expiry: no condition or --force always refreshes; any condition suffices", "[expiry]") {
+TEST_CASE("expiry: no condition or --force always refreshes, any condition suffices", "[expiry]") {
   REQUIRE(refresh_reason(aged(20h, 0s), {}, k_now) == RefreshReason::unconditional);
   RefreshConditions both;
   both.if_older_than = 30 * 24h;
