@@ -37,4 +37,8 @@ std::string format_duration(std::chrono::seconds duration) {
   return result.empty() ? "0s" : result;
 }
 
+std::string format_relative(std::chrono::seconds from_now) {
+  return from_now.count() >= 0 ? "in " + format_duration(from_now) : format_duration(from_now) + " ago";
+}
+
 } // namespace keap

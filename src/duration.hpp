@@ -17,4 +17,7 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text);
 /// "1d 2h", "23h 12m", "5m 3s", "42s": the two largest non-zero units.
 std::string format_duration(std::chrono::seconds duration);
 
+/// "in 23h 12m" for a time `from_now` ahead, "5m 3s ago" for one behind.
+std::string format_relative(std::chrono::seconds from_now);
+
 } // namespace keap

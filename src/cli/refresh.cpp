@@ -22,12 +22,12 @@ int run_refresh(const GlobalOptions& global, const RefreshOptions& options) {
   const auto& credentials = result.credentials;
   if (!result.refreshed()) {
     say("nothing to do: the refresh token is " + format_duration(refresh_token_age(credentials, now)) +
-        " old and the access token expires in " + format_duration(credentials.expires_at - now));
+        " old and the access token expires " + format_relative(credentials.expires_at - now));
     return 0;
   }
   say("refreshed because " + describe(result.reason, conditions) + "; new pair saved to " + config.credentials_file);
-  say("the access token expires at " + format_rfc3339(credentials.expires_at) + " (in " +
-      format_duration(credentials.expires_at - now) + ")");
+  say("the access token expires at " + format_rfc3339(credentials.expires_at) + " (" +
+      format_relative(credentials.expires_at - now) + ")");
   return 0;
 }
 

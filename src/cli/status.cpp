@@ -28,9 +28,7 @@ std::string local_time(TimePoint time) {
   return text;
 }
 
-std::string relative(TimePoint time, TimePoint now) {
-  return time >= now ? "in " + format_duration(time - now) : format_duration(now - time) + " ago";
-}
+std::string relative(TimePoint time, TimePoint now) { return format_relative(time - now); }
 
 Status assess(const std::optional<Credentials>& credentials, std::chrono::seconds lifetime, TimePoint now) {
   Status status;

@@ -26,6 +26,8 @@ TEST_CASE("duration: formatting shows the two largest units", "[duration]") {
   REQUIRE(format_duration(86400s + 5s) == "1d");
   REQUIRE(format_duration(86400s + 2h) == "1d 2h");
   REQUIRE(format_duration(-(5min + 3s)) == "5m 3s");
+  REQUIRE(format_relative(23h + 12min) == "in 23h 12m");
+  REQUIRE(format_relative(-(5min + 3s)) == "5m 3s ago");
 }
 
 TEST_CASE("timestamp: RFC 3339 both ways", "[time]") {
