@@ -45,6 +45,14 @@ void socket_options(int sock) {
   ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
 }
 
+/// httplib 0.11.4 listens with a backlog of 5: a burst of junk connections overflows it and the
+/// browser's connection waits a second for a SYN retry. Listening again only raises the backlog.
+void widen_backlog(int sock) {
+  if (sock >= 0) {
+    ::listen(sock, SOMAXCONN);
+  }
+}
+
 Error port_error(const std::string& address, int port, const std::string& redirect_uri) {
   return Error(ExitCode::usage,
                "cannot listen on " + address + " port " + std::to_string(port) + " for redirect_uri " + redirect_uri +
@@ -150,9 +158,14 @@ void Receiver::bind(const Url& redirect_uri, const TlsIdentity* tls) {
   int port = redirect_uri.port;
   for (const auto& address : addresses) {
     auto server = make_http_server(tls);
-    server->set_socket_options(socket_options);
+    int listening = -1;
+    server->set_socket_options([&listening](int sock) {
+      socket_options(sock);
+      listening = sock;
+    });
     server->set_keep_alive_max_count(1);
     server->set_read_timeout(std::chrono::seconds(2)); // a browser sends its request at once
+    server->set_keep_alive_timeout(2);                  // also the wait for a connection's first request
     server->new_task_queue = [] { return new ConnectionThreads; };
     server->set_payload_max_length(64 * 1024);
     server->set_pre_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
@@ -182,6 +195,7 @@ void Receiver::bind(const Url& redirect_uri, const TlsIdentity* tls) {
     } else if (!server->bind_to_port(address, port)) {
       throw port_error(address, port, redirect_uri.to_string());
     }
+    widen_backlog(listening);
     m_servers.push_back(std::move(server));
   }
   Url bound = redirect_uri;

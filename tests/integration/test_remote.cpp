@@ -171,7 +171,8 @@ TEST_CASE("manual: a full round trip through a pipe", "[manual]") {
 }
 
 TEST_CASE("no login mode waits on a closed stdin", "[stdin]") {
-  Remote remote(k_fixed_redirect);
+  // A port of its own: tests run in parallel, and the interactive mode binds it.
+  Remote remote(nlohmann::json{{"redirect_uri", "http://localhost:" + std::to_string(free_port()) + "/callback"}});
   struct Mode {
     std::vector<std::string> arguments;
     int exit_code;
@@ -191,11 +192,12 @@ TEST_CASE("no login mode waits on a closed stdin", "[stdin]") {
 }
 
 TEST_CASE("ssh: a session over SSH is told how to forward the port", "[ssh]") {
-  Remote remote(k_fixed_redirect);
+  auto port = std::to_string(free_port());
+  Remote remote(nlohmann::json{{"redirect_uri", "http://localhost:" + port + "/callback"}});
   auto result = remote.login({"--no-browser", "--timeout", "1"}, std::nullopt,
                              {{"SSH_CONNECTION", "203.0.113.7 52114 198.51.100.2 22"}});
   REQUIRE(result.exit_code == 3);
-  REQUIRE(result.err.find("ssh -L 8765:127.0.0.1:8765") != std::string::npos);
+  REQUIRE(result.err.find("ssh -L " + port + ":127.0.0.1:" + port) != std::string::npos);
   auto local = remote.login({"--no-browser", "--timeout", "1"});
   REQUIRE(local.err.find("ssh -L") == std::string::npos);
 }

@@ -6,6 +6,10 @@
 
 #include <stdexcept>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 namespace keap::test {
 
 std::string keap_auth() { return KEAP_AUTH_BINARY; }
@@ -128,6 +132,18 @@ Page browse(std::string url, std::vector<std::string>* visited, const std::strin
     url = page.location.starts_with("/") ? parse_url(url)->origin() + page.location : page.location;
   }
   throw std::runtime_error("too many redirects");
+}
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
 }
 
 std::string query_parameter(const std::string& url, const std::string& name) {

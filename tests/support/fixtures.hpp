@@ -61,6 +61,9 @@ Page browser_post_form(const std::string& url, const Parameters& form);
 /// Follows redirects (relative ones against the current URL) from `url` like a browser, at most 5 hops.
 Page browse(std::string url, std::vector<std::string>* visited = nullptr, const std::string& trusted_certificate = {});
 
+/// A loopback port that was free a moment ago (for tests that need a fixed port but run in parallel).
+int free_port();
+
 /// A parameter of a URL's query, or empty.
 std::string query_parameter(const std::string& url, const std::string& name);
 
