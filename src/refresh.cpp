@@ -6,6 +6,8 @@
 #include "file_lock.hpp"
 #include "token_client.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdlib>
 #include <filesystem>
 #include <vector>
@@ -87,6 +89,39 @@ std::optional<std::string> write_rescue_file(const std::string& credentials_file
               "free some space or fix the permissions, then run `keap-auth login` again");
 }
 
+/// A 200 answer that is unusable (say, an absurd expires_in) may still carry a refresh token the
+/// server has just issued, while the one we sent is already dead. Keep that answer (0600) rather than
+/// drop it; the credentials file itself stays untouched, as for every failure.
+std::optional<std::string> keep_unusable_answer(const RefreshSettings& settings, const Credentials& current,
+                                                const HttpResponse& response) {
+  auto document = nlohmann::json::parse(response.body, nullptr, false);
+  if (response.status != 200 || !document.is_object()) {
+    return std::nullopt;
+  }
+  auto token = document.find("refresh_token");
+  if (token == document.end() || !token->is_string() || token->get<std::string>().empty() ||
+      token->get<std::string>() == current.refresh_token) {
+    return std::nullopt;
+  }
+  return write_rescue_file(settings.credentials_file, response.body + "\n", now_seconds());
+}
+
+TokenResponse refresh_or_keep(const RefreshSettings& settings, const Credentials& current) {
+  auto endpoint = endpoint_for(current, settings);
+  auto response = send_refresh_request(endpoint, current.refresh_token);
+  try {
+    return interpret_token_response(response, endpoint.url.to_string(), Grant::refresh_token);
+  } catch (const Error& error) {
+    if (auto kept = keep_unusable_answer(settings, current, response)) {
+      throw Error(error.code(),
+                  std::string(error.what()) + "; the answer carried a new refresh token, kept as it came in " + *kept,
+                  "the credentials file was not changed; if the next refresh fails with exit 4, the token in that "
+                  "file may still work: put it into the credentials file by hand");
+    }
+    throw;
+  }
+}
+
 } // namespace
 
 Credentials rotated_credentials(const Credentials& old, const TokenResponse& response, TimePoint received_at) {
@@ -117,7 +152,7 @@ RefreshResult refresh_credentials(const RefreshSettings& settings, const Refresh
   if (reason == RefreshReason::none) {
     return {current, reason};
   }
-  auto response = refresh_tokens(endpoint_for(current, settings), current.refresh_token);
+  auto response = refresh_or_keep(settings, current);
   auto fresh = rotated_credentials(current, response, now_seconds());
   try {
     save_credentials(settings.credentials_file, fresh);

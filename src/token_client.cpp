@@ -126,6 +126,11 @@ TokenResponse exchange_code(const TokenEndpoint& endpoint, const std::string& co
 }
 
 TokenResponse refresh_tokens(const TokenEndpoint& endpoint, const std::string& refresh_token) {
+  return interpret_token_response(send_refresh_request(endpoint, refresh_token), endpoint.url.to_string(),
+                                  Grant::refresh_token);
+}
+
+HttpResponse send_refresh_request(const TokenEndpoint& endpoint, const std::string& refresh_token) {
   auto request = refresh_request(endpoint, refresh_token);
   int connect_failures = 0, rate_limits = 0;
   for (;;) {
@@ -144,7 +149,7 @@ TokenResponse refresh_tokens(const TokenEndpoint& endpoint, const std::string& r
       std::this_thread::sleep_for(retry_after(response));
       continue;
     }
-    return interpret_token_response(response, endpoint.url.to_string(), Grant::refresh_token);
+    return response;
   }
 }
 

@@ -35,6 +35,9 @@ TokenResponse exchange_code(const TokenEndpoint& endpoint, const std::string& co
 /// and 429 after Retry-After. Throws a classified Error.
 TokenResponse refresh_tokens(const TokenEndpoint& endpoint, const std::string& refresh_token);
 
+/// refresh_tokens() without the interpretation: the raw answer, after the same bounded retries.
+HttpResponse send_refresh_request(const TokenEndpoint& endpoint, const std::string& refresh_token);
+
 /// Turns a token-endpoint response into a TokenResponse or a classified Error. Pure.
 ///  - 200 with access_token, refresh_token and a sane expires_in → the tokens;
 ///  - code grant: 401 or invalid_client → exit 2 (client credentials); other 4xx → exit 1;

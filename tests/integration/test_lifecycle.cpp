@@ -236,6 +236,15 @@ TEST_CASE("refresh: each failure class has its exit code and leaves the file byt
       if (test.exit_code == 4) {
         REQUIRE(result.err.find("run `keap-auth login` again") != std::string::npos);
       }
+      if (std::string(test.name) == "negative expires_in") {
+        // The unusable answer still carried a refresh token: it is kept, 0600, not dropped.
+        auto marker = std::string("kept as it came in ");
+        auto at = result.err.find(marker);
+        REQUIRE(at != std::string::npos);
+        auto kept = result.err.substr(at + marker.size(), result.err.find('\n', at) - at - marker.size());
+        REQUIRE(file_mode(kept) == 0600);
+        REQUIRE(read_file(kept).find("\"refresh_token\":\"r\"") != std::string::npos);
+      }
     }
   }
 }
