@@ -245,19 +245,7 @@ TEST_CASE("login: a wrong client secret is exit 2 and the browser is told", "[lo
 TEST_CASE("login: a token endpoint that is down is exit 5", "[login]") {
   Emulator emulator;
   TempDir dir;
-  int closed_port = 0;
-  {
-    // A port that was free a moment ago and has nothing listening now.
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    socklen_t length = sizeof address;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    closed_port = ntohs(address.sin_port);
-    ::close(fd);
-  }
+  int closed_port = free_port(); // nothing listens there
   auto config = write_config(dir, emulator, {{"token_url", "http://127.0.0.1:" + std::to_string(closed_port) + "/token"}});
   auto login = start_login(login_args(config));
   auto page = browse(login.authorize_url);
