@@ -1,22 +1,27 @@
 #include "targets.hpp"
 
-#include "authorization_request.hpp"
-#include "config.hpp"
-#include "credentials.hpp"
-#include "duration.hpp"
+#include "core/config.hpp"
+#include "core/credential.hpp"
+#include "core/error.hpp"
 #include "emulator/state.hpp"
-#include "error.hpp"
-#include "http_client.hpp"
-#include "pending_login.hpp"
-#include "timestamp.hpp"
-#include "token_client.hpp"
-#include "url.hpp"
+#include "net/http_client.hpp"
+#include "net/retry_policy.hpp"
+#include "oauth/callback.hpp"
+#include "oauth/pending_login.hpp"
+#include "oauth/token_client.hpp"
+#include "util/duration.hpp"
+#include "util/text.hpp"
+#include "util/timestamp.hpp"
+#include "util/url.hpp"
 
 #include <cstdlib>
 
 namespace keap::fuzz {
 
 namespace {
+
+using namespace keap::oauth;
+using namespace keap::util;
 
 /// A broken invariant: crash, so libFuzzer keeps the input.
 void require(bool condition) {
@@ -50,7 +55,8 @@ void url(std::string_view input) {
 void token_response(std::string_view input) {
   static constexpr int k_statuses[] = {200, 201, 400, 401, 403, 429, 500, 503};
   int status = input.empty() ? 200 : k_statuses[static_cast<unsigned char>(input[0]) % 8];
-  HttpResponse response{status, std::string(input.empty() ? input : input.substr(1)), "application/json", ""};
+  net::HttpResponse response{status, std::string(input.empty() ? input : input.substr(1)),
+                             {{"content-type", "application/json"}}};
   for (auto grant : {Grant::authorization_code, Grant::refresh_token}) {
     try {
       auto token = interpret_token_response(response, "https://fuzz/token", grant);
@@ -62,9 +68,15 @@ void token_response(std::string_view input) {
 
 void credentials(std::string_view input) {
   try {
-    auto parsed = parse_credentials(input, "fuzz.json");
-    auto again = parse_credentials(serialize_credentials(parsed), "fuzz.json");
-    require(again.refresh_token == parsed.refresh_token && again.expires_at == parsed.expires_at);
+    auto parsed = parse_credential(input, "fuzz.json");
+    auto again = parse_credential(serialize_credential(parsed), "fuzz.json");
+    if (const auto* grant = std::get_if<OAuthGrant>(&parsed)) {
+      const auto& reread = std::get<OAuthGrant>(again);
+      require(reread.refresh_token == grant->refresh_token && reread.expires_at == grant->expires_at &&
+              reread.token_auth == grant->token_auth);
+    } else {
+      require(std::get<ApiKey>(again).key == std::get<ApiKey>(parsed).key);
+    }
   } catch (const Error&) {
   }
 }
@@ -109,8 +121,17 @@ void emulator_requests(std::string_view input) {
     return settings;
   }());
   auto reply = state.token({"application/x-www-form-urlencoded", std::string(input), std::string(input)},
-                           TimePoint{});
+                           util::TimePoint{});
   require(reply.status >= 200 && reply.status < 600);
+}
+
+/// Retry-After: seconds, HTTP-dates in three forms, garbage; never negative, never throws.
+void retry_after(std::string_view input) {
+  auto now = util::TimePoint{std::chrono::seconds{1'800'000'000}};
+  if (auto wait = net::parse_retry_after(input, now)) {
+    require(wait->count() >= 0);
+  }
+  (void)util::invalid_utf8_offset(input);
 }
 
 } // namespace
@@ -119,7 +140,7 @@ const std::vector<Target>& targets() {
   static const std::vector<Target> k_targets{
       {"callback", callback},   {"url", url},         {"token_response", token_response},
       {"credentials", credentials}, {"config", config}, {"durations", durations},
-      {"pending", pending},     {"emulator_requests", emulator_requests},
+      {"pending", pending},     {"emulator_requests", emulator_requests}, {"retry_after", retry_after},
   };
   return k_targets;
 }

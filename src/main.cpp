@@ -1,9 +1,25 @@
 #include "cli/fast_path.hpp"
-#include "cli/network_module.hpp"
+#include "cli/launcher.hpp"
+#include "cli/output.hpp"
+#include "cli/parser.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+/// The light executable: the token hot path, the command line (help, version and usage errors), and
+/// then the full program.
 int main(int argc, char** argv) {
+  bool stdout_closed = ::fcntl(STDOUT_FILENO, F_GETFD) == -1;
+  keap::cli::guard_standard_streams();
   if (auto code = keap::cli::try_fast_path(argc, argv)) {
     return *code;
+  }
+  keap::cli::CommandLine line;
+  if (auto code = keap::cli::parse_command_line(argc, argv, line)) {
+    return *code;
+  }
+  if (stdout_closed) {
+    ::close(STDOUT_FILENO); // the full program must see what the caller gave us
   }
   return keap::cli::run_full_program(argc, argv);
 }

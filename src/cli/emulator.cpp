@@ -1,12 +1,14 @@
-#include "atomic_file.hpp"
-#include "authorization_request.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
-#include "duration.hpp"
+#include "emulator/routes.hpp"
 #include "emulator/server.hpp"
-#include "tls_identity.hpp"
-
-#include <nlohmann/json.hpp>
+#include "net/crypto.hpp"
+#include "net/tls_identity.hpp"
+#include "util/atomic_file.hpp"
+#include "util/file_error.hpp"
+#include "util/json.hpp"
+#include "util/posix_file.hpp"
+#include "util/signals.hpp"
 
 #include <thread>
 
@@ -14,73 +16,64 @@ namespace keap::cli {
 
 namespace {
 
-std::chrono::seconds positive(std::chrono::seconds duration, const char* flag) {
-  if (duration.count() == 0) {
-    throw Error(ExitCode::usage, std::string(flag) + " must be longer than 0s");
-  }
-  return duration;
+std::optional<emulator::Fault> fault_option(const std::optional<std::string>& name) {
+  return name ? emulator::named_fault(*name) : std::nullopt; // the parser has checked the name
 }
 
-std::optional<emulator::Fault> fault_option(const char* flag, const std::optional<std::string>& name) {
-  if (!name) {
-    return std::nullopt;
+void write_client_config(const std::string& path, const nlohmann::json& config) {
+  try {
+    if (util::create_private_folder(util::folder_of(path))) {
+      say("created the folder " + util::absolute_path(util::folder_of(path)) + " (mode 0700)");
+    }
+    util::write_file_atomically(path, util::dump_json(config, 2));
+  } catch (const util::FileError& error) {
+    throw Error(ExitCode::usage, std::string("--write-config: ") + error.what(),
+                "give a file in a folder that exists and is writable");
   }
-  auto fault = emulator::named_fault(*name);
-  if (!fault) {
-    throw Error(ExitCode::usage, std::string(flag) + " \"" + *name + "\" is not a fault this emulator knows",
-                "use one of: " + emulator::fault_names());
-  }
-  return fault;
-}
-
-nlohmann::json client_config(const emulator::Settings& settings, const std::string& base_url) {
-  return {{"client_id", settings.client_id},
-          {"client_secret", settings.client_secret},
-          {"authorize_url", base_url + "/app/oauth/authorize"},
-          {"token_url", base_url + "/token"},
-          {"userinfo_url", base_url + "/crm/rest/v1/oauth/connect/userinfo"}};
 }
 
 } // namespace
 
-int run_emulator(const EmulatorOptions& options) {
+int run_emulator(const CommandLine& line) {
+  const auto& options = line.emulator;
   emulator::Settings settings;
   settings.client_id = options.client_id;
-  settings.client_secret = random_url_safe(24); // fresh each run, so it never sits in argv or a script
+  settings.client_secret = net::random_url_safe(24); // fresh each run, so it never sits in argv or a script
   settings.app = options.app;
-  settings.access_ttl = positive(duration_flag("--access-ttl", options.access_ttl), "--access-ttl");
-  settings.refresh_ttl = positive(duration_flag("--refresh-ttl", options.refresh_ttl), "--refresh-ttl");
+  settings.access_ttl = duration_value("--access-ttl", options.access_ttl);
+  settings.refresh_ttl = duration_value("--refresh-ttl", options.refresh_ttl);
   settings.auto_approve = options.auto_approve;
   settings.enforce_pkce = options.enforce_pkce;
   settings.legacy_errors = options.legacy_errors;
-  settings.token_fault = fault_option("--fault", options.fault);
-  settings.userinfo_fault = fault_option("--userinfo-fault", options.userinfo_fault);
+  settings.token_fault = fault_option(options.fault);
+  settings.userinfo_fault = fault_option(options.userinfo_fault);
 
-  std::optional<TlsIdentity> identity;
+  auto environment = util::process_environment();
+  std::optional<net::TlsIdentity> identity;
   if (options.tls) {
     std::vector<std::string> notices;
-    identity = self_signed_identity(default_certificate_folder(), now_seconds(), notices);
+    identity = net::self_signed_identity(net::default_certificate_folder(environment), util::now_seconds(), notices);
     for (const auto& notice : notices) {
       say(notice);
     }
   }
   emulator::Server server(settings, options.port, identity ? &*identity : nullptr);
-  auto config = client_config(settings, server.base_url());
+  auto config = emulator::client_config(settings.client_id, settings.client_secret, server.base_url());
   if (identity) {
     config["ca_file"] = identity->certificate_file; // without it, keap-auth rightly refuses the certificate
   }
   if (!options.write_config.empty()) {
-    write_file_atomically(options.write_config, config.dump(2) + "\n");
+    write_client_config(options.write_config, config);
   }
-  const auto& interrupted = interrupt_flag();
   server.start();
   say("Keap emulator listening on " + server.base_url() + " (app " + settings.app + ")");
-  say("client config for keap-auth (keep the secret private):\n" + config.dump(2));
+  say("client config for keap-auth (keep the secret private):\n" + util::dump_json(config, 2));
   if (!options.write_config.empty()) {
     say("wrote that config to " + options.write_config);
   }
   say("press Ctrl-C to stop");
-  while (!interrupted) {
+  util::DeferInterrupts running; // Ctrl-C stops the server cleanly instead of killing it mid-answer
+  while (!util::interrupt_requested()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   server.stop();

@@ -1,51 +1,125 @@
 #include "cli/fast_path.hpp"
 
-#include "cli/parser.hpp"
-#include "credential_store.hpp"
-#include "duration.hpp"
-#include "expiry.hpp"
+#include "cli/command_line.hpp"
+#include "cli/output.hpp"
+#include "core/expiry.hpp"
+#include "store/file_store.hpp"
+#include "util/duration.hpp"
 
-#include <CLI/CLI.hpp>
-
-#include <cstdio>
+#include <cstring>
+#include <string_view>
 
 namespace keap::cli {
 
-std::optional<int> run_token_hot_path(const GlobalOptions& global, const TokenOptions& options) {
-  auto min_valid = parse_duration(options.min_valid);
-  if (!min_valid) {
-    return std::nullopt;
-  }
-  try {
-    auto config = load_config(global.config, process_environment());
-    auto stored = read_credentials(config.credentials_file);
-    if (!stored || stored->warning ||
-        access_token_expires_within(stored->credentials, *min_valid, now_seconds())) {
+namespace {
+
+struct ValueFlag {
+  const char* name;
+  std::optional<std::string> GlobalOptions::*global;
+  std::optional<std::string> ConfigFlags::*config;
+  std::string TokenOptions::*token;
+};
+
+// The value-taking flags of `token` and the global options; every other argument sends argv to the
+// full parser.
+const ValueFlag k_value_flags[] = {
+    {"--config", nullptr, &ConfigFlags::config_file, nullptr},
+    {"--credentials", nullptr, &ConfigFlags::credentials_file, nullptr},
+    {"--client-id", nullptr, &ConfigFlags::client_id, nullptr},
+    {"--client-secret-file", nullptr, &ConfigFlags::client_secret_file, nullptr},
+    {"--lock-timeout", nullptr, &ConfigFlags::lock_timeout, nullptr},
+    {"--min-valid", nullptr, nullptr, &TokenOptions::min_valid},
+};
+const char* const k_switches[] = {"--header", "-v", "--verbose"};
+
+/// argv as `token` with known flags, or nothing.
+std::optional<CommandLine> parse_token_line(int argc, char** argv) {
+  CommandLine line;
+  bool seen_command = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view argument = argv[i];
+    if (argument == "token" && !seen_command) {
+      seen_command = true;
+      continue;
+    }
+    if (argument == "--header") {
+      line.token.header = true;
+      continue;
+    }
+    if (argument == "-v" || argument == "--verbose") {
+      line.global.verbose = true;
+      continue;
+    }
+    auto equals = argument.find('=');
+    auto name = argument.substr(0, equals);
+    const ValueFlag* flag = nullptr;
+    for (const auto& candidate : k_value_flags) {
+      if (name == candidate.name) {
+        flag = &candidate;
+      }
+    }
+    if (flag == nullptr) {
       return std::nullopt;
     }
-    auto line = (options.header ? "Authorization: Bearer " : "") + stored->credentials.access_token + "\n";
-    if (std::fwrite(line.data(), 1, line.size(), stdout) != line.size() || std::fflush(stdout) != 0) {
-      return std::nullopt; // the full program reports the write error
+    std::string value;
+    if (equals != std::string_view::npos) {
+      value = std::string(argument.substr(equals + 1));
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      return std::nullopt;
     }
-    return 0;
-  } catch (const std::exception&) {
-    return std::nullopt; // the full program reports it, with the right code and hint
+    if (flag->config) {
+      line.global.config.*flag->config = value;
+    } else {
+      line.token.*flag->token = value;
+    }
   }
+  if (!seen_command) {
+    return std::nullopt;
+  }
+  return line;
+}
+
+} // namespace
+
+std::vector<std::string> fast_path_flags() {
+  std::vector<std::string> flags;
+  for (const auto& flag : k_value_flags) {
+    flags.emplace_back(flag.name);
+  }
+  for (const char* name : k_switches) {
+    flags.emplace_back(name);
+  }
+  return flags;
 }
 
 std::optional<int> try_fast_path(int argc, char** argv) {
-  CLI::App app;
-  CommandLine command_line;
-  define_command_line(app, command_line);
+  auto line = parse_token_line(argc, argv);
+  if (!line) {
+    return std::nullopt;
+  }
+  auto min_valid = util::parse_duration(line->token.min_valid);
+  if (!min_valid || (line->global.config.lock_timeout && !util::parse_duration(*line->global.config.lock_timeout))) {
+    return std::nullopt; // the full parser names the bad value
+  }
   try {
-    app.parse(argc, argv);
-  } catch (const CLI::Error&) {
-    return std::nullopt;
+    auto config = load_config(line->global.config, util::process_environment());
+    auto loaded = store::read_credentials_file(config.credentials_file);
+    const auto* grant = loaded ? std::get_if<OAuthGrant>(&loaded->credential) : nullptr;
+    if (!grant || !loaded->warnings.empty() ||
+        access_token_expires_within(*grant, *min_valid, util::now_seconds())) {
+      return std::nullopt;
+    }
+    print_stdout((line->token.header ? "Authorization: Bearer " : "") + grant->access_token + "\n");
+    return 0;
+  } catch (const Error& error) {
+    if (std::strstr(error.what(), "standard output") != nullptr) {
+      print_error(error);
+      return static_cast<int>(error.code());
+    }
+    return std::nullopt; // the full program reports it, with the right code and hint
   }
-  if (parsed_command(app) != "token") {
-    return std::nullopt;
-  }
-  return run_token_hot_path(command_line.global, command_line.token);
 }
 
 } // namespace keap::cli

@@ -1,21 +1,22 @@
 #pragma once
 
-#include "cli/commands.hpp"
-
 #include <optional>
+#include <string>
+#include <vector>
 
-/// `keap-auth token` is called before every API request by scripts and services, so its common case
-/// (the stored access token is still valid) must cost about as much as `cat`. It lives in the light
-/// executable, which links neither OpenSSL nor cpp-httplib; everything else is in the module that
-/// keap-auth loads only when it needs it (network_module.hpp).
+/// `keap-auth token` runs before every API request of scripts and services, so its common case (the
+/// stored access token is still valid) must cost no more than `cat` of the same file. The light
+/// executable answers it here, before even building the command line: argv is read by a small parser
+/// that knows only `token` and the global options, and anything it does not know goes to the full
+/// parser and program, which handle it (and every error) properly.
 namespace keap::cli {
 
-/// The hot path: prints the stored access token and returns 0 when it is valid for --min-valid.
-/// Returns nothing, having printed nothing, in every other case (no file, expiring token, a warning
-/// to give, a bad flag), which the full program then handles. Takes no lock and opens no socket.
-std::optional<int> run_token_hot_path(const GlobalOptions& global, const TokenOptions& options);
-
-/// Parses argv quietly; runs the hot path when argv asks for `token`. Nothing means "not handled here".
+/// Prints the stored access token and returns 0 when argv is a `token` command this parser knows and
+/// the token is valid for --min-valid; nothing, having printed nothing, in every other case (no file,
+/// an expiring token, a warning to give, an unknown flag). Takes no lock and opens no socket.
 std::optional<int> try_fast_path(int argc, char** argv);
+
+/// The flags the fast path understands (for the test that keeps it in step with the real parser).
+std::vector<std::string> fast_path_flags();
 
 } // namespace keap::cli

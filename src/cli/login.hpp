@@ -1,34 +1,23 @@
 #pragma once
 
 #include "cli/commands.hpp"
-#include "credentials.hpp"
-#include "pending_login.hpp"
+#include "oauth/login_flow.hpp"
 
-#include <optional>
-#include <string>
-
-/// The pieces the login modes share: interactive (login.cpp) and two-step (login_two_step.cpp).
+/// What the login modes share: interactive (login.cpp) and two-step (login_two_step.cpp).
 namespace keap::cli {
 
-/// What every login mode starts from: the configuration (with client credentials) and the file it
-/// may replace.
-struct LoginContext {
-  Config config;
-  GlobalOptions global;
-  std::optional<Credentials> existing;
-};
+/// The flow's view of a command's context.
+oauth::LoginContext login_context(Context& context, const LoginOptions& options);
 
-/// Loads the configuration, requires the client credentials, and refuses (exit 2, before anything
-/// starts) to replace a credentials file of another client_id without --force.
-LoginContext prepare_login(const GlobalOptions& global, const LoginOptions& options);
+/// Runs the checks made before anything starts and prints their notices.
+void prepare(const oauth::LoginContext& flow);
 
-/// Exchanges the code, refuses to replace another Keap app's file without --force, saves the
-/// credentials and prints the summary. Throws a classified Error.
-Credentials complete_login(const LoginContext& context, const LoginOptions& options, const std::string& code,
-                           const std::string& redirect_uri, const std::string& code_verifier);
+/// Prints how the login ended: the summary on stderr, --json on stdout. Returns the exit code (130 when
+/// a signal came while the code was being exchanged and saved).
+int report_login(const oauth::LoginResult& result, const Config& config, const LoginOptions& options);
 
-int run_login_begin(const LoginContext& context, const LoginOptions& options);
-int run_login_finish(const LoginContext& context, const LoginOptions& options);
-int run_login_manual(const LoginContext& context, const LoginOptions& options);
+int run_login_begin(Context& context, const LoginOptions& options);
+int run_login_finish(Context& context, const LoginOptions& options);
+int run_login_manual(Context& context, const LoginOptions& options);
 
 } // namespace keap::cli

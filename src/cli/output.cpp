@@ -1,47 +1,66 @@
 #include "cli/output.hpp"
 
-#include <csignal>
-#include <cstdio>
-#include <iostream>
+#include "util/posix_file.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace keap::cli {
 
 namespace {
 
-std::atomic<bool> g_interrupted{false};
+/// Set once, before any thread starts, by guard_standard_streams().
+bool g_stdout_was_closed = false;
 
-extern "C" void on_interrupt(int) { g_interrupted = true; }
+void write_stderr(const std::string& text) {
+  // Nothing more can be done when stderr itself fails.
+  (void)util::write_all(STDERR_FILENO, text);
+}
 
 } // namespace
 
-void say(const std::string& message) { std::cerr << "keap-auth: " << message << std::endl; }
+void say(const std::string& message) { write_stderr("keap-auth: " + message + "\n"); }
 
-void warn(const std::string& message) { std::cerr << "keap-auth: warning: " << message << std::endl; }
+void warn(const std::string& message) { write_stderr("keap-auth: warning: " + message + "\n"); }
 
 void print_error(const Error& error) {
-  std::cerr << "keap-auth: error: " << error.what() << "\n";
+  std::string text = "keap-auth: error: " + std::string(error.what()) + "\n";
   if (!error.hint().empty()) {
-    std::cerr << "keap-auth: hint: " << error.hint() << "\n";
+    text += "keap-auth: hint: " + error.hint() + "\n";
   }
-  std::cerr.flush();
+  if (const auto* sensitive = error.sensitive(); sensitive && ::isatty(STDERR_FILENO) == 1) {
+    text += "keap-auth: " + sensitive->label + ", shown only because this is a terminal; copy it now:\n" +
+            sensitive->text;
+  }
+  write_stderr(text);
 }
 
 void print_stdout(const std::string& text) {
-  std::cout << text;
-  std::cout.flush();
+  if (g_stdout_was_closed) {
+    throw Error(ExitCode::failure, "standard output is closed, so nothing could be printed",
+                "run keap-auth with stdout open (or redirect it to a file)");
+  }
+  if (!util::write_all(STDOUT_FILENO, text)) {
+    int error = errno;
+    throw Error(ExitCode::failure, std::string("cannot write to standard output: ") + std::strerror(error),
+                error == ENOSPC ? "the disk behind stdout is full" : "");
+  }
 }
 
-const std::atomic<bool>& interrupt_flag() {
-  static const bool installed = [] {
-    struct sigaction action {};
-    action.sa_handler = on_interrupt;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, nullptr);
-    sigaction(SIGTERM, &action, nullptr);
-    return true;
-  }();
-  (void)installed;
-  return g_interrupted;
+void guard_standard_streams() {
+  for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; ++fd) {
+    if (::fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+      int null = ::open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY);
+      if (null >= 0 && null != fd) {
+        ::dup2(null, fd);
+        ::close(null);
+      }
+      g_stdout_was_closed = g_stdout_was_closed || fd == STDOUT_FILENO;
+    }
+  }
 }
 
 } // namespace keap::cli

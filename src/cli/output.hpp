@@ -1,21 +1,27 @@
 #pragma once
 
-#include "error.hpp"
+#include "core/error.hpp"
 
-#include <atomic>
 #include <string>
 
 /// The only place that prints. Human text goes to stderr with a "keap-auth:" prefix; machine output
-/// (--json, tokens) goes to stdout through print_stdout().
+/// (--json, tokens) goes to stdout through print_stdout(), which fails loudly when it cannot write.
 namespace keap::cli {
 
 void say(const std::string& message);
 void warn(const std::string& message);
+
+/// "keap-auth: error: …" and "keap-auth: hint: …". The Sensitive part, if any, is shown only when stderr
+/// is a terminal: a person can still save it; a log never sees it.
 void print_error(const Error& error);
+
+/// Writes all of `text` to stdout. Throws Error (exit 1) when it cannot: a token printed into a full disk
+/// or a closed pipe must not look like a success.
 void print_stdout(const std::string& text);
 
-/// Installs SIGINT/SIGTERM handlers once and returns the flag they set, so long waits can end
-/// cleanly (destructors run, nothing half-written) instead of the process dying mid-way.
-const std::atomic<bool>& interrupt_flag();
+/// Makes sure descriptors 0, 1 and 2 are open before anything else opens a file: a process started
+/// with stdout closed would otherwise print its token into the first file it opens. A closed one is
+/// pointed at /dev/null and remembered, so print_stdout() still reports that nothing reached stdout.
+void guard_standard_streams();
 
 } // namespace keap::cli

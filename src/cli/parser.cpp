@@ -1,172 +1,293 @@
 #include "cli/parser.hpp"
 
-#include "duration.hpp"
-#include "error.hpp"
+#include "cli/output.hpp"
+#include "core/version.hpp"
+#include "emulator/faults.hpp"
+#include "util/duration.hpp"
+#include "util/text.hpp"
 
 #include <CLI/CLI.hpp>
-
-#include <cstdio>
 
 namespace keap::cli {
 
 namespace {
 
-void add_global_options(CLI::App& app, GlobalOptions& global) {
-  auto text = [](std::optional<std::string>& target) {
-    return [&target](const std::string& value) { target = value; };
-  };
-  app.add_option_function<std::string>("--config", text(global.config.config_file),
-                                       "Config file (default ./keap-auth.json; env KEAP_AUTH_CONFIG)")
-      ->type_name("FILE");
-  app.add_option_function<std::string>("--credentials", text(global.config.credentials_file),
-                                       "Credentials file (env KEAP_CREDENTIALS; config credentials_file)")
-      ->type_name("FILE");
-  app.add_option_function<std::string>("--client-id", text(global.config.client_id),
-                                       "OAuth client id (env KEAP_CLIENT_ID; config client_id)")
-      ->type_name("ID");
-  app.add_flag("-v,--verbose", global.verbose, "Show each HTTP exchange on stderr, with every secret redacted");
-  app.add_option_function<std::string>("--client-secret-file", text(global.config.client_secret_file),
-                                       "File holding the client secret (never pass the secret itself in argv)")
-      ->type_name("FILE");
+/// A CLI11 check that a flag's value is a duration (`positive`: more than 0s), so a bad value fails
+/// before anything is done, not on the day it is first used.
+CLI::Validator duration_check(bool positive) {
+  return CLI::Validator(
+      [positive](std::string& value) -> std::string {
+        auto duration = util::parse_duration(value);
+        if (!duration || (positive && duration->count() == 0)) {
+          return "\"" + util::printable_excerpt(value, 40) + "\" is not a" + (positive ? " positive" : "") +
+                 " duration (use " + std::string(util::k_duration_forms) + ")";
+        }
+        return {};
+      },
+      "DUR");
 }
 
-void add_login(CLI::App& app, LoginOptions& options, ConfigFlags& config) {
-  auto* login = app.add_subcommand("login", "Authorize once in the browser and save the token pair");
-  login->add_flag("--no-browser", options.no_browser, "Only print the URL to open; start no browser");
-  login->add_option("--timeout", options.timeout_seconds, "Seconds to wait for the browser (default 300)")
-      ->check(CLI::Range(1, 86400))
-      ->type_name("SECONDS");
-  login->add_flag("--force", options.force, "Replace a credentials file of another app or client_id");
-  login->add_flag("--json", options.json, "Print a summary without secrets on stdout");
-  auto* begin = login->add_flag("--begin", options.begin,
-                                "Two-step login: save a pending request, print the URL on stdout, exit");
-  auto* finish = login->add_option("--finish", options.finish,
-                                   "Two-step login: complete it with the address the browser landed on, the code, "
-                                   "or - to read either from stdin")
+void add_text(CLI::App& app, const std::string& name, std::optional<std::string>& target, const std::string& help,
+              const std::string& type) {
+  app.add_option_function<std::string>(name, [&target](const std::string& value) { target = value; }, help)
+      ->type_name(type);
+}
+
+void add_global_options(CLI::App& app, GlobalOptions& global) {
+  add_text(app, "--config", global.config.config_file, "Config file (default ./keap-auth.json; env KEAP_AUTH_CONFIG)",
+           "FILE");
+  add_text(app, "--credentials", global.config.credentials_file,
+           "Credentials file (env KEAP_CREDENTIALS; config credentials_file)", "FILE");
+  add_text(app, "--client-id", global.config.client_id, "OAuth client id (env KEAP_CLIENT_ID; config client_id)", "ID");
+  add_text(app, "--client-secret-file", global.config.client_secret_file,
+           "File holding the client secret (never pass the secret itself in argv)", "FILE");
+  app.add_flag("-v,--verbose", global.verbose, "Show each HTTP exchange on stderr, with every secret redacted");
+}
+
+void add_lock_timeout(CLI::App& command, CommandLine& line) {
+  command
+      .add_option_function<std::string>(
+          "--lock-timeout", [&line](const std::string& value) { line.global.config.lock_timeout = value; },
+          "Longest wait for another process's refresh (default: config lock_timeout, 120s)")
+      ->type_name("DUR")
+      ->check(duration_check(false));
+}
+
+void define_login(CLI::App& login, CommandLine& line) {
+  auto& options = line.login;
+  login.add_flag("--no-browser", options.no_browser, "Only print the URL to open; start no browser");
+  login.add_option("--timeout", options.timeout, "How long to wait for the browser (default 5m)")
+      ->type_name("DUR")
+      ->check(duration_check(true));
+  login.add_flag("--force", options.force, "Replace credentials of another Keap app or client_id");
+  login.add_flag("--json", options.json, "Print a summary without secrets on stdout");
+  auto* begin = login.add_flag("--begin", options.begin,
+                               "Two-step login: save a pending request, print the URL on stdout, exit");
+  auto* finish = login.add_option("--finish", options.finish,
+                                  "Two-step login: complete it with the address the browser landed on, the code, "
+                                  "or - to read either from stdin")
                      ->type_name("URL_OR_CODE");
-  auto* manual = login->add_flag("--manual", options.manual,
-                                 "Print the URL, then read the address the browser landed on from stdin");
+  auto* manual = login.add_flag("--manual", options.manual,
+                                "Print the URL, then read the address the browser landed on from stdin");
   begin->excludes(finish)->excludes(manual);
   finish->excludes(manual);
-  login->add_option_function<std::string>(
-           "--tls-cert", [&config](const std::string& value) { config.tls_cert = value; },
-           "Certificate (PEM) for an https redirect_uri (default: a reusable self-signed one)")
-      ->type_name("FILE");
-  login->add_option_function<std::string>(
-           "--tls-key", [&config](const std::string& value) { config.tls_key = value; },
-           "Its private key (PEM)")
-      ->type_name("FILE");
+  add_text(login, "--tls-cert", line.global.config.tls_cert,
+           "Certificate (PEM) for an https redirect_uri (default: a reusable self-signed one)", "FILE");
+  add_text(login, "--tls-key", line.global.config.tls_key, "Its private key (PEM)", "FILE");
 }
 
-void add_refresh(CLI::App& app, RefreshOptions& options) {
-  auto* refresh = app.add_subcommand("refresh", "Refresh the token pair now, or when a condition holds");
-  refresh->add_flag("--force", options.force, "Refresh even if the conditions given do not hold");
-  refresh->add_option("--if-older-than", options.if_older_than, "Only if the refresh token is at least DUR old")
-      ->type_name("DUR");
-  refresh->add_option("--if-expires-within", options.if_expires_within,
-                      "Only if the access token expires within DUR")
-      ->type_name("DUR");
-  refresh->add_option("--lock-timeout", options.lock_timeout, "Longest wait for another refresh (default 60s)")
-      ->type_name("DUR");
+void define_refresh(CLI::App& refresh, CommandLine& line) {
+  auto& options = line.refresh;
+  refresh.add_flag("--force", options.force, "Refresh even if the conditions given do not hold");
+  refresh.add_option("--if-older-than", options.if_older_than, "Only if the refresh token is at least DUR old")
+      ->type_name("DUR")
+      ->check(duration_check(false));
+  refresh.add_option("--if-expires-within", options.if_expires_within, "Only if the access token expires within DUR")
+      ->type_name("DUR")
+      ->check(duration_check(false));
+  add_lock_timeout(refresh, line);
 }
 
-void add_token(CLI::App& app, TokenOptions& options) {
-  auto* token = app.add_subcommand("token", "Print a valid access token (refreshing first when needed)");
-  token->add_option("--min-valid", options.min_valid, "Refresh first if it expires within DUR (default 5m)")
-      ->type_name("DUR");
-  token->add_flag("--header", options.header, "Print 'Authorization: Bearer TOKEN' instead");
-  token->add_option("--lock-timeout", options.lock_timeout, "Longest wait for another refresh (default 60s)")
-      ->type_name("DUR");
+void define_token(CLI::App& token, CommandLine& line) {
+  auto& options = line.token;
+  token.add_option("--min-valid", options.min_valid, "Refresh first if it expires within DUR (default 5m)")
+      ->type_name("DUR")
+      ->check(duration_check(false));
+  token.add_flag("--header", options.header, "Print 'Authorization: Bearer TOKEN' instead");
+  add_lock_timeout(token, line);
 }
 
-void add_status(CLI::App& app, StatusOptions& options) {
-  auto* status = app.add_subcommand("status", "Show the credentials' state and what to do next (no secrets)");
-  status->add_flag("--json", options.json, "Print it as JSON on stdout");
+void define_status(CLI::App& status, CommandLine& line) {
+  status.add_flag("--json", line.status.json, "Print it as JSON on stdout");
 }
 
-void add_whoami(CLI::App& app, WhoamiOptions& options) {
-  auto* whoami = app.add_subcommand("whoami", "Ask Keap who the token belongs to");
-  whoami->add_flag("--json", options.json, "Print the user as JSON on stdout");
-  whoami->add_option("--lock-timeout", options.lock_timeout, "Longest wait for another refresh (default 60s)")
-      ->type_name("DUR");
+void define_whoami(CLI::App& whoami, CommandLine& line) {
+  whoami.add_flag("--json", line.whoami.json, "Print the user as JSON on stdout");
+  add_lock_timeout(whoami, line);
 }
 
-void add_emulator(CLI::App& app, EmulatorOptions& options) {
-  auto* emulator = app.add_subcommand("emulator", "Run a local Keap look-alike for tests, demos and offline work");
-  emulator->add_option("--port", options.port, "Port on 127.0.0.1 (0 = any free port; default 9876)")
+void define_emulator(CLI::App& emulator, CommandLine& line) {
+  auto& options = line.emulator;
+  emulator.add_option("--port", options.port, "Port on 127.0.0.1 (0 = any free port; default 9876)")
       ->check(CLI::Range(0, 65535));
-  emulator->add_option("--emulated-client-id", options.client_id, "The client_id it accepts");
-  emulator->add_option("--app", options.app, "The Keap app name it grants (scope full|APP.infusionsoft.com)");
-  emulator->add_option("--access-ttl", options.access_ttl, "Access token lifetime (default 24h)")->type_name("DUR");
-  emulator->add_option("--refresh-ttl", options.refresh_ttl, "Refresh token lifetime (default 45d)")->type_name("DUR");
-  emulator->add_flag("--auto-approve", options.auto_approve, "Redirect at once instead of showing Allow / Deny");
-  emulator->add_flag("--enforce-pkce", options.enforce_pkce, "Require and verify PKCE S256 (Keap likely ignores it)");
-  emulator->add_flag("--legacy-errors", options.legacy_errors, "Answer a dead refresh token the pre-2020 way");
-  emulator->add_option("--fault", options.fault,
-                       "Make the token endpoint fail: http-500, http-502, http-503, rate-limit, slow, never-ends, "
-                       "truncated, huge-body, malformed-json, missing-field, wrong-type, expires-in-zero, "
-                       "expires-in-negative, expires-in-absurd")
-      ->type_name("NAME");
-  emulator->add_option("--userinfo-fault", options.userinfo_fault, "Make the userinfo endpoint fail (same names)")
-      ->type_name("NAME");
-  emulator->add_flag("--tls", options.tls,
-                     "Serve HTTPS with the stored self-signed certificate (clients need it as ca_file)");
-  emulator->add_option("--write-config", options.write_config,
-                       "Also write a ready client config (0600, with the secret) to FILE")
+  emulator.add_option("--emulated-client-id", options.client_id, "The client_id it accepts");
+  emulator.add_option("--app", options.app, "The Keap app name it grants (scope full|APP.infusionsoft.com)");
+  emulator.add_option("--access-ttl", options.access_ttl, "Access token lifetime (default 24h)")
+      ->type_name("DUR")
+      ->check(duration_check(true));
+  emulator.add_option("--refresh-ttl", options.refresh_ttl, "Refresh token lifetime (default 45d)")
+      ->type_name("DUR")
+      ->check(duration_check(true));
+  emulator.add_flag("--auto-approve", options.auto_approve, "Redirect at once instead of showing Allow / Deny");
+  emulator.add_flag("--enforce-pkce", options.enforce_pkce, "Require and verify PKCE S256 (Keap likely ignores it)");
+  emulator.add_flag("--legacy-errors", options.legacy_errors, "Answer a dead refresh token the pre-2020 way");
+  std::vector<std::string> faults;
+  for (const auto& named : emulator::named_faults()) {
+    faults.emplace_back(named.name);
+  }
+  emulator.add_option("--fault", options.fault, "Make the token endpoint fail: " + emulator::fault_names())
+      ->type_name("NAME")
+      ->check(CLI::IsMember(faults));
+  emulator.add_option("--userinfo-fault", options.userinfo_fault, "Make the userinfo endpoint fail (same names)")
+      ->type_name("NAME")
+      ->check(CLI::IsMember(faults));
+  emulator.add_flag("--tls", options.tls,
+                    "Serve HTTPS with the stored self-signed certificate (clients need it as ca_file)");
+  emulator.add_option("--write-config", options.write_config,
+                      "Also write a ready client config (0600, with the secret) to FILE")
       ->type_name("FILE");
+}
+
+std::vector<std::string> command_names() {
+  std::vector<std::string> names;
+  for (const auto& spec : command_table()) {
+    names.emplace_back(spec.name);
+  }
+  return names;
+}
+
+/// The global options that take a value, so the command word can be found before CLI11 runs.
+bool takes_value(std::string_view argument) {
+  for (const char* name : {"--config", "--credentials", "--client-id", "--client-secret-file"}) {
+    if (argument == name) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/// The first word that is not an option (or an option's value), or nothing.
+std::optional<std::string> command_word(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view argument = argv[i];
+    if (argument == "--") {
+      return i + 1 < argc ? std::optional<std::string>(argv[i + 1]) : std::nullopt;
+    }
+    if (takes_value(argument)) {
+      ++i;
+    } else if (!argument.starts_with("-")) {
+      return std::string(argument);
+    }
+  }
+  return std::nullopt;
+}
+
+bool asks_for_help_or_version(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view argument = argv[i];
+    if (argument == "-h" || argument == "--help" || argument == "--version") {
+      return true;
+    }
+  }
+  return false;
+}
+
+/// Every flag `command` (and the top level) takes, for "did you mean".
+std::vector<std::string> flags_of(const CLI::App& app, const CLI::App* command) {
+  std::vector<std::string> flags;
+  for (const CLI::App* level : {&app, command}) {
+    if (level == nullptr) {
+      continue;
+    }
+    for (const CLI::Option* option : level->get_options()) {
+      for (const auto& name : option->get_lnames()) {
+        flags.push_back("--" + name);
+      }
+    }
+  }
+  return flags;
+}
+
+int usage_error(const std::string& message, const std::string& hint) {
+  print_error(Error(ExitCode::usage, message, hint));
+  return static_cast<int>(ExitCode::usage);
+}
+
+/// Arguments nobody took: an unknown flag, or a stray word.
+int unexpected(const CLI::App& app, const CLI::App* command, const std::vector<std::string>& extras) {
+  const auto& first = extras.front();
+  std::string where = command ? " for `keap-auth " + command->get_name() + "`" : "";
+  if (first.starts_with("-")) {
+    auto name = first.substr(0, first.find('='));
+    auto near = util::nearest(name, flags_of(app, command));
+    return usage_error("unknown option " + name + where,
+                       near ? "did you mean " + *near + "?" : "see `keap-auth " + (command ? command->get_name() + " " : "") + "--help`");
+  }
+  return usage_error("unexpected argument \"" + util::printable_excerpt(first, 80) + "\"" + where,
+                     "see `keap-auth " + (command ? command->get_name() + " " : "") + "--help`");
+}
+
+/// CLI11's own failures, reworded in keap-auth's voice.
+int parse_failure(const CLI::ParseError& error) {
+  std::string message = error.what();
+  return usage_error(message.empty() ? "the command line cannot be read" : message, "see `keap-auth --help`");
 }
 
 } // namespace
 
-void define_command_line(CLI::App& app, CommandLine& command_line) {
-  app.set_version_flag("--version", std::string("keap-auth ") + KEAP_AUTH_VERSION);
-  app.require_subcommand(1);
+const std::vector<CommandSpec>& command_table() {
+  static const std::vector<CommandSpec> k_commands{
+      {"login", "Authorize once in the browser and save the token pair", define_login},
+      {"refresh", "Refresh the token pair now, or when a condition holds", define_refresh},
+      {"token", "Print a valid access token (refreshing first when needed)", define_token},
+      {"status", "Show the credentials' state and what to do next (no secrets)", define_status},
+      {"whoami", "Ask Keap who the token belongs to", define_whoami},
+      {"emulator", "Run a local Keap look-alike for tests, demos and offline work", define_emulator},
+  };
+  return k_commands;
+}
+
+void define_command_line(CLI::App& app, CommandLine& line) {
+  app.set_version_flag("--version", std::string("keap-auth ") + version());
+  app.require_subcommand(0, 1);
+  app.allow_extras();
   app.footer("Exit codes: 0 ok, 1 other error, 2 usage or configuration, 3 denied or timed out,\n"
              "4 re-login required, 5 network/TLS/server, 130 interrupted.");
-  add_global_options(app, command_line.global);
-  add_login(app, command_line.login, command_line.global.config);
-  add_refresh(app, command_line.refresh);
-  add_token(app, command_line.token);
-  add_status(app, command_line.status);
-  add_whoami(app, command_line.whoami);
-  add_emulator(app, command_line.emulator);
-  for (auto* sub : app.get_subcommands({})) {
-    sub->fallthrough(); // global options work after the subcommand too
+  add_global_options(app, line.global);
+  for (const auto& spec : command_table()) {
+    auto* command = app.add_subcommand(spec.name, spec.summary);
+    command->fallthrough(); // global options work after the command too
+    command->allow_extras();
+    spec.define(*command, line);
   }
 }
 
-std::string parsed_command(const CLI::App& app) {
+std::optional<int> parse_command_line(int argc, char** argv, CommandLine& line) {
+  auto word = command_word(argc, argv);
+  auto names = command_names();
+  if (word && std::find(names.begin(), names.end(), *word) == names.end()) {
+    auto near = util::nearest(*word, names);
+    return usage_error("unknown command \"" + util::printable_excerpt(*word, 80) + "\"",
+                       near ? "did you mean `keap-auth " + *near + "`?" : "see `keap-auth --help` for the commands");
+  }
+  if (!word && !asks_for_help_or_version(argc, argv)) {
+    return usage_error("a command is required", "one of: login, refresh, token, status, whoami, emulator "
+                                                "(see `keap-auth --help`)");
+  }
+  CLI::App app{"keap-auth: get and keep OAuth2 tokens for Keap's REST API", "keap-auth"};
+  define_command_line(app, line);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForAllHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForVersion& version) {
+    return app.exit(version);
+  } catch (const CLI::ParseError& error) {
+    return parse_failure(error);
+  }
   auto chosen = app.get_subcommands();
-  return chosen.empty() ? std::string{} : chosen.front()->get_name();
-}
-
-std::chrono::seconds duration_flag(const char* flag, const std::string& text) {
-  auto duration = parse_duration(text);
-  if (!duration) {
-    throw Error(ExitCode::usage, std::string(flag) + " \"" + text + "\" is not a duration",
-                std::string("use ") + std::string(k_duration_forms));
+  const CLI::App* command = chosen.empty() ? nullptr : chosen.front();
+  auto extras = app.remaining();
+  if (command != nullptr && extras.empty()) {
+    extras = command->remaining();
   }
-  return *duration;
-}
-
-HttpOptions http_options(const Config& config, const GlobalOptions& global) {
-  HttpOptions http;
-  if (global.verbose) {
-    http.log = [](const std::string& line) { std::fprintf(stderr, "keap-auth: %s\n", line.c_str()); };
+  if (!extras.empty()) {
+    return unexpected(app, command, extras);
   }
-  http.ca_file = config.ca_file;
-  http.connect_timeout = config.connect_timeout;
-  http.read_timeout = config.read_timeout;
-  return http;
-}
-
-RefreshSettings refresh_settings(const Config& config, const GlobalOptions& global, const std::string& lock_timeout) {
-  RefreshSettings settings;
-  settings.credentials_file = config.credentials_file;
-  settings.token_auth = config.token_auth;
-  settings.http = http_options(config, global);
-  settings.lock_timeout = duration_flag("--lock-timeout", lock_timeout);
-  return settings;
+  line.command = command ? command->get_name() : std::string{};
+  return std::nullopt;
 }
 
 } // namespace keap::cli

@@ -1,65 +1,61 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
-#include "credential_store.hpp"
-#include "userinfo.hpp"
+#include "oauth/userinfo.hpp"
+#include "util/json.hpp"
 
 namespace keap::cli {
 
 namespace {
 
-std::string text_of(const nlohmann::json& user, const char* name) {
-  auto it = user.find(name);
-  return it != user.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
-
-std::string describe_user(const nlohmann::json& user, const Credentials& credentials) {
-  auto name = text_of(user, "preferred_name");
+std::string describe_user(const nlohmann::json& user, const OAuthGrant& grant) {
+  auto text = [&](const char* name) { return util::string_member(user, name).value_or(""); };
+  auto name = text("preferred_name");
   if (name.empty()) {
-    name = text_of(user, "given_name") + (text_of(user, "family_name").empty() ? "" : " " + text_of(user, "family_name"));
+    name = text("given_name") + (text("family_name").empty() ? "" : " " + text("family_name"));
   }
-  auto email = text_of(user, "email");
   std::string who = name.empty() ? "(no name)" : name;
-  if (!email.empty()) {
-    who += " <" + email + ">";
+  if (!text("email").empty()) {
+    who += " <" + text("email") + ">";
   }
-  auto app = credentials.app.value_or(text_of(user, "infusionsoft_id"));
-  return who + ", Keap app " + (app.empty() ? "(not named)" : app);
+  auto app = grant.app ? grant.app : app_from_scope("|" + text("infusionsoft_id"));
+  return who + ", Keap app " + display_app(app);
 }
 
 } // namespace
 
-int run_whoami(const GlobalOptions& global, const WhoamiOptions& options) {
-  auto config = load_config(global.config, process_environment());
-  auto userinfo_url = *parse_url(config.userinfo_url);
-  auto settings = refresh_settings(config, global, options.lock_timeout);
-  auto http = http_options(config, global);
+int run_whoami(const CommandLine& line) {
+  auto context = open_context(line.global);
+  auto userinfo_url = *util::parse_url(context.config.userinfo_url);
+  auto settings = context.refresh_settings();
 
   // Refresh first if the token is (nearly) expired.
-  auto current = refresh_credentials(settings, [](const Credentials& credentials, TimePoint now) {
-                   return access_token_expires_within(credentials, std::chrono::seconds(0), now)
-                              ? RefreshReason::access_token_expiring
-                              : RefreshReason::none;
-                 }).credentials;
-  auto user = fetch_userinfo(userinfo_url, current.access_token, http);
+  auto current = oauth::refresh_grant(*context.store, context.profile, *context.http, settings,
+                                      [](const OAuthGrant& grant, util::TimePoint now) {
+                                        return access_token_expires_within(grant, std::chrono::seconds(0), now)
+                                                   ? RefreshReason::access_token_expiring
+                                                   : RefreshReason::none;
+                                      });
+  context.warn_all(current.warnings);
+  auto grant = current.grant;
+  auto user = oauth::fetch_userinfo(*context.http, userinfo_url, grant.access_token);
   if (!user) {
     // 401: refresh once, unless another process already replaced the rejected token, and retry.
-    auto rejected = current.access_token;
-    current = refresh_credentials(settings, [&](const Credentials& credentials, TimePoint) {
-                return credentials.access_token == rejected ? RefreshReason::unconditional : RefreshReason::none;
-              }).credentials;
-    user = fetch_userinfo(userinfo_url, current.access_token, http);
+    auto rejected = grant.access_token;
+    grant = oauth::refresh_grant(*context.store, context.profile, *context.http, settings,
+                                 [&](const OAuthGrant& stored, util::TimePoint) {
+                                   return stored.access_token == rejected ? RefreshReason::access_token_rejected
+                                                                          : RefreshReason::none;
+                                 })
+                .grant;
+    user = oauth::fetch_userinfo(*context.http, userinfo_url, grant.access_token);
   }
   if (!user) {
     throw Error(ExitCode::relogin,
-                "the userinfo endpoint " + userinfo_url.origin() + userinfo_url.path +
+                "the userinfo endpoint " + userinfo_url.without_query() +
                     " rejected the access token even after a refresh (HTTP 401)",
                 "run `keap-auth login` again; if it keeps happening, check userinfo_url");
   }
-  if (options.json) {
-    print_stdout(user->dump(2) + "\n");
-  } else {
-    print_stdout(describe_user(*user, current) + "\n");
-  }
+  print_stdout(line.whoami.json ? util::dump_json(*user, 2) : describe_user(*user, grant) + "\n");
   return 0;
 }
 

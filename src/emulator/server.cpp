@@ -1,9 +1,9 @@
 #include "emulator/server.hpp"
 
-#include "error.hpp"
-#include "http_server.hpp"
-#include "html.hpp"
-#include "templates.hpp"
+#include "emulator/routes.hpp"
+#include "html/html.hpp"
+#include "html/templates.hpp"
+#include "net/http_server.hpp"
 
 #include <httplib.h>
 
@@ -13,25 +13,18 @@ namespace keap::emulator {
 
 namespace {
 
-constexpr const char* k_authorize_path = "/app/oauth/authorize";
-
 Parameters query_of(const httplib::Request& request) {
   auto start = request.target.find('?');
-  return parse_form(start == std::string::npos ? "" : request.target.substr(start + 1)).value_or(Parameters{});
+  return util::parse_form(start == std::string::npos ? "" : request.target.substr(start + 1)).value_or(Parameters{});
 }
 
 std::string value_of(const Parameters& parameters, std::string_view name) {
-  for (const auto& [key, value] : parameters) {
-    if (key == name) {
-      return value;
-    }
-  }
-  return {};
+  return util::find_parameter(parameters, name).value_or("");
 }
 
 void send_page(httplib::Response& response, int status, const std::string& html, bool form_redirects = false) {
   response.status = status;
-  for (const auto& [name, value] : page_headers(form_redirects)) {
+  for (const auto& [name, value] : html::page_headers(form_redirects)) {
     response.set_header(name, value);
   }
   response.set_content(html, "text/html; charset=utf-8");
@@ -44,22 +37,18 @@ void send_redirect(httplib::Response& response, const std::string& location) {
 }
 
 std::string problem_page(const std::string& message) {
-  return render_template(templates::k_error_html,
-                         {{"title", "Keap emulator: cannot authorize"}, {"message", message}, {"hint", ""}});
+  return html::error_page("Keap emulator: cannot authorize", message);
 }
 
 } // namespace
 
-Server::Server(Settings settings, int port, const TlsIdentity* tls)
-    : m_state(std::move(settings)), m_server(make_http_server(tls)), m_scheme(tls ? "https" : "http") {
+Server::Server(Settings settings, int port, const net::TlsIdentity* tls)
+    : m_state(std::move(settings)), m_server(net::make_http_server(tls)), m_scheme(tls ? "https" : "http") {
   install_routes();
   m_server->set_keep_alive_max_count(1);
   m_server->set_payload_max_length(64 * 1024);
-  m_port = port == 0 ? m_server->bind_to_any_port("127.0.0.1") : (m_server->bind_to_port("127.0.0.1", port) ? port : -1);
-  if (m_port < 0) {
-    throw Error(ExitCode::usage, "the emulator cannot listen on 127.0.0.1 port " + std::to_string(port),
-                "choose another --port, or 0 for any free one");
-  }
+  m_port = net::bind_server(*m_server, "127.0.0.1", port, "the emulator",
+                            "choose another --port, or 0 for any free one");
 }
 
 Server::~Server() { stop(); }
@@ -125,23 +114,23 @@ void Server::install_routes() {
       return send_page(response, 400, problem_page(*problem));
     }
     if (m_state.settings().auto_approve) {
-      return send_redirect(response, m_state.decide(query, true, now_seconds()));
+      return send_redirect(response, m_state.decide(query, true, util::now_seconds()));
     }
-    TemplateValues values{{"action", k_authorize_path}, {"app", m_state.settings().app}};
+    html::TemplateValues values{{"action", k_authorize_path}, {"app", m_state.settings().app}};
     for (const char* name : {"client_id", "redirect_uri", "state", "scope", "code_challenge", "code_challenge_method"}) {
       values.emplace_back(name, value_of(query, name));
     }
-    send_page(response, 200, render_template(templates::k_consent_html, values), true);
+    send_page(response, 200, html::render_template(html::templates::k_consent_html, values), true);
   });
   m_server->Post(k_authorize_path, [this](const httplib::Request& request, httplib::Response& response) {
-    auto form = parse_form(request.body).value_or(Parameters{});
+    auto form = util::parse_form(request.body).value_or(Parameters{});
     form.emplace_back("response_type", "code");
     if (auto problem = m_state.authorize_problem(form)) {
       return send_page(response, 400, problem_page(*problem));
     }
-    send_redirect(response, m_state.decide(form, value_of(form, "decision") == "allow", now_seconds()));
+    send_redirect(response, m_state.decide(form, value_of(form, "decision") == "allow", util::now_seconds()));
   });
-  m_server->Post("/token", [this](const httplib::Request& request, httplib::Response& response) {
+  m_server->Post(k_token_path, [this](const httplib::Request& request, httplib::Response& response) {
     if (!request.has_header("Content-Length")) {
       // Keap is known to reject bodies without a Content-Length.
       return send_reply(response, {400, R"({"error":"invalid_request","error_description":"Content-Length required"})",
@@ -149,10 +138,10 @@ void Server::install_routes() {
     }
     TokenRequest token_request{request.get_header_value("Content-Type"), request.get_header_value("Authorization"),
                                request.body};
-    send_reply(response, m_state.token(token_request, now_seconds()));
+    send_reply(response, m_state.token(token_request, util::now_seconds()));
   });
-  m_server->Get("/crm/rest/v1/oauth/connect/userinfo", [this](const httplib::Request& request, httplib::Response& response) {
-    send_reply(response, m_state.userinfo(request.get_header_value("Authorization"), now_seconds()));
+  m_server->Get(k_userinfo_path, [this](const httplib::Request& request, httplib::Response& response) {
+    send_reply(response, m_state.userinfo(request.get_header_value("Authorization"), util::now_seconds()));
   });
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "emulator/state.hpp"
-#include "tls_identity.hpp"
+#include "net/tls_identity.hpp"
 
 #include <atomic>
 #include <memory>
@@ -20,7 +20,7 @@ namespace keap::emulator {
 /// Binds in the constructor.
 class Server {
 public:
-  explicit Server(Settings settings, int port = 0, const TlsIdentity* tls = nullptr);
+  explicit Server(Settings settings, int port = 0, const net::TlsIdentity* tls = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -1,9 +1,9 @@
 #include "emulator/state.hpp"
 
-#include "authorization_request.hpp"
+#include "net/crypto.hpp"
+#include "util/encoding.hpp"
 
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 
 namespace keap::emulator {
 
@@ -11,24 +11,15 @@ namespace {
 
 using nlohmann::json;
 
-std::optional<std::string> parameter(const Parameters& parameters, std::string_view name) {
-  for (const auto& [key, value] : parameters) {
-    if (key == name) {
-      return value;
-    }
-  }
-  return std::nullopt;
-}
-
 std::string value_of(const Parameters& parameters, std::string_view name) {
-  return parameter(parameters, name).value_or("");
+  return util::find_parameter(parameters, name).value_or("");
 }
 
 /// Random alphanumerics, shaped like Keap's tokens (the client must treat them as opaque).
 std::string random_alphanumeric(size_t length) {
   std::string result;
   while (result.size() < length) {
-    for (char c : random_url_safe(length)) {
+    for (char c : net::random_url_safe(length)) {
       if (std::isalnum(static_cast<unsigned char>(c)) && result.size() < length) {
         result += c;
       }
@@ -49,83 +40,20 @@ std::optional<std::pair<std::string, std::string>> parse_basic_authorization(std
       header.size() > 4096) {
     return std::nullopt;
   }
-  auto encoded = header.substr(k_prefix.size());
-  if (encoded.size() % 4 != 0) {
+  auto decoded = util::base64_decode(header.substr(k_prefix.size()));
+  if (!decoded) {
     return std::nullopt;
   }
-  std::string decoded(encoded.size() / 4 * 3, '\0');
-  int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
-                               reinterpret_cast<const unsigned char*>(encoded.data()), static_cast<int>(encoded.size()));
-  if (length < 0) {
-    return std::nullopt;
-  }
-  size_t padding = encoded.ends_with("==") ? 2 : encoded.ends_with("=") ? 1 : 0;
-  decoded.resize(static_cast<size_t>(length) - padding);
-  auto colon = decoded.find(':');
+  auto colon = decoded->find(':');
   if (colon == std::string::npos) {
     return std::nullopt;
   }
-  auto id = percent_decode(decoded.substr(0, colon));
-  auto secret = percent_decode(decoded.substr(colon + 1));
+  auto id = util::percent_decode(decoded->substr(0, colon));
+  auto secret = util::percent_decode(decoded->substr(colon + 1));
   if (!id || !secret) {
     return std::nullopt;
   }
   return std::make_pair(*id, *secret);
-}
-
-std::optional<Fault> named_fault(std::string_view name) {
-  const std::string html = "<html><body><h1>Service Unavailable</h1></body></html>";
-  const std::string json = "application/json";
-  using namespace std::chrono_literals;
-  if (name == "http-500") {
-    return Fault{};
-  }
-  if (name == "http-502" || name == "http-503") {
-    return Fault{name == "http-502" ? 502 : 503, html, "text/html", "", 0ms, -1, Delivery::whole};
-  }
-  if (name == "rate-limit") {
-    return Fault{429, R"({"fault":{"faultstring":"Rate limit quota violation. Quota limit exceeded.",)"
-                      R"("detail":{"errorcode":"policies.ratelimit.QuotaViolation"}}})",
-                 json, "2", 0ms, -1, Delivery::whole};
-  }
-  if (name == "slow") {
-    return Fault{0, "", "", "", 90s, -1, Delivery::whole};
-  }
-  if (name == "never-ends") {
-    return Fault{200, R"({"access_token": ")", json, "", 0ms, -1, Delivery::endless};
-  }
-  if (name == "truncated") {
-    return Fault{200, R"({"access_token":"Ab3xYz","token_type":"bearer","expi)", json, "", 0ms, -1, Delivery::truncated};
-  }
-  if (name == "huge-body") {
-    return Fault{200, "{\"padding\": \"" + std::string(6 * 1024 * 1024, 'x') + "\"}", json, "", 0ms, -1, Delivery::whole};
-  }
-  if (name == "malformed-json") {
-    return Fault{200, R"({"access_token": "abc", "refresh_tok)", json, "", 0ms, -1, Delivery::whole};
-  }
-  if (name == "missing-field") {
-    return Fault{200, R"({"access_token":"Ab3xYz","token_type":"bearer","expires_in":86399})", json, "", 0ms, -1,
-                 Delivery::whole};
-  }
-  if (name == "wrong-type") {
-    return Fault{200, R"({"access_token":42,"refresh_token":["r"],"expires_in":{"s":1}})", json, "", 0ms, -1,
-                 Delivery::whole};
-  }
-  for (auto [fault_name, expires_in] : {std::pair<const char*, const char*>{"expires-in-zero", "0"},
-                                        {"expires-in-negative", "-3600"},
-                                        {"expires-in-absurd", "99999999999999"}}) {
-    if (name == fault_name) {
-      return Fault{200, std::string(R"({"access_token":"Ab3xYz","token_type":"bearer","refresh_token":"Rf9",)") +
-                            "\"expires_in\":" + expires_in + "}",
-                   json, "", 0ms, -1, Delivery::whole};
-    }
-  }
-  return std::nullopt;
-}
-
-std::string fault_names() {
-  return "http-500, http-502, http-503, rate-limit, slow, never-ends, truncated, huge-body, malformed-json, "
-         "missing-field, wrong-type, expires-in-zero, expires-in-negative, expires-in-absurd";
 }
 
 State::State(Settings settings)
@@ -159,7 +87,7 @@ std::optional<std::string> State::authorize_problem(const Parameters& query) con
   if (value_of(query, "client_id") != m_settings.client_id) {
     return "Invalid Client: the client_id is not known here.";
   }
-  auto redirect = parse_url(value_of(query, "redirect_uri"));
+  auto redirect = util::parse_url(value_of(query, "redirect_uri"));
   if (!redirect) {
     return "Invalid redirect_uri: it must be an absolute http(s) URL.";
   }
@@ -170,7 +98,7 @@ std::optional<std::string> State::authorize_problem(const Parameters& query) con
 }
 
 std::string State::decide(const Parameters& query, bool allow, TimePoint now) {
-  auto redirect = *parse_url(value_of(query, "redirect_uri"));
+  auto redirect = *util::parse_url(value_of(query, "redirect_uri"));
   Parameters answer;
   auto challenge = value_of(query, "code_challenge");
   bool pkce_ok = !m_settings.enforce_pkce || (!challenge.empty() && value_of(query, "code_challenge_method") == "S256");
@@ -189,10 +117,10 @@ std::string State::decide(const Parameters& query, bool allow, TimePoint now) {
       m_codes[code] = {m_settings.client_id, redirect.to_string(), challenge, now + m_settings.code_ttl};
     }
     answer = {{"code", code},
-              {"scope", "full|" + m_settings.app + ".infusionsoft.com"},
+              {"scope", granted_scope()},
               {"state", value_of(query, "state")}};
   }
-  redirect.query = (redirect.query.empty() ? "" : redirect.query + "&") + form_encode(answer);
+  redirect.query = (redirect.query.empty() ? "" : redirect.query + "&") + util::form_encode(answer);
   return redirect.to_string();
 }
 
@@ -204,14 +132,14 @@ Reply State::token(const TokenRequest& request, TimePoint now) {
   TokenRequestRecord record;
   record.content_type = request.content_type;
   record.authorization_scheme = request.authorization.substr(0, request.authorization.find(' '));
-  auto form = request.content_type.starts_with("application/x-www-form-urlencoded") ? parse_form(request.body)
+  auto form = request.content_type.starts_with("application/x-www-form-urlencoded") ? util::parse_form(request.body)
                                                                                       : std::nullopt;
   if (form) {
     record.grant_type = value_of(*form, "grant_type");
     record.code = value_of(*form, "code");
     record.refresh_token = value_of(*form, "refresh_token");
     record.code_verifier = value_of(*form, "code_verifier");
-    record.client_secret_in_body = parameter(*form, "client_secret").has_value();
+    record.client_secret_in_body = util::find_parameter(*form, "client_secret").has_value();
   }
   Reply reply;
   std::optional<Fault> fault;
@@ -264,7 +192,7 @@ Reply State::authorization_code_grant(const Parameters& form, bool client_authen
   if (code.redirect_uri != value_of(form, "redirect_uri")) {
     return oauth_error(400, "invalid_request", "Invalid redirect_uri");
   }
-  if (m_settings.enforce_pkce && pkce_challenge(value_of(form, "code_verifier")) != code.code_challenge) {
+  if (m_settings.enforce_pkce && util::base64url(net::sha256(value_of(form, "code_verifier"))) != code.code_challenge) {
     return oauth_error(400, "invalid_grant", "code_verifier does not match the code_challenge");
   }
   return issue_tokens(now);
@@ -287,6 +215,8 @@ Reply State::refresh_token_grant(const Parameters& form, bool client_authenticat
 
 Reply State::mint_tokens(TimePoint now) { return issue_tokens(now); }
 
+std::string State::granted_scope() const { return "full|" + m_settings.app + ".infusionsoft.com"; }
+
 Reply State::issue_tokens(TimePoint now) {
   auto access = random_alphanumeric(28);
   auto refresh = random_alphanumeric(32);
@@ -295,11 +225,12 @@ Reply State::issue_tokens(TimePoint now) {
     m_access_tokens[access] = now + m_settings.access_ttl;
     m_refresh_tokens[refresh] = now + m_settings.refresh_ttl;
   }
+  // Keap answers 86399 for a 24-hour token: the second the answer spent in flight.
   return json_reply(200, {{"access_token", access},
                           {"token_type", "bearer"},
                           {"expires_in", std::max<long long>(1, m_settings.access_ttl.count() - 1)},
                           {"refresh_token", refresh},
-                          {"scope", "full|" + m_settings.app + ".infusionsoft.com"}});
+                          {"scope", granted_scope()}});
 }
 
 Reply State::userinfo(std::string_view authorization, TimePoint now) {

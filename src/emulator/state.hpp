@@ -1,7 +1,8 @@
 #pragma once
 
-#include "timestamp.hpp"
-#include "url.hpp"
+#include "emulator/faults.hpp"
+#include "util/timestamp.hpp"
+#include "util/url.hpp"
 
 #include <chrono>
 #include <map>
@@ -12,33 +13,12 @@
 #include <utility>
 #include <vector>
 
-/// keap-auth's built-in Keap look-alike. It shares no state with the client; it only uses core's
-/// URL, HTML and time helpers.
+/// keap-auth's built-in Keap look-alike. It shares no state with the client; it uses only util/, html/
+/// and net/ (its HTTP server and certificate).
 namespace keap::emulator {
 
-/// How a reply's body reaches the client.
-enum class Delivery {
-  whole,     ///< as it is
-  truncated, ///< Content-Length says twice the body; the connection closes after the body
-  endless,   ///< chunked, and after the body a byte every 200 ms, forever
-};
-
-/// A canned failure of an endpoint, for tests of how the client copes with broken servers.
-struct Fault {
-  int status = 500;        ///< 0: after `delay`, answer normally (a slow server)
-  std::string body = "<html><body>Internal Server Error</body></html>";
-  std::string content_type = "text/html";
-  std::string retry_after; ///< a Retry-After header, when not empty
-  std::chrono::milliseconds delay{0};
-  int count = -1;          ///< how many requests it hits; -1 = every one
-  Delivery delivery = Delivery::whole;
-};
-
-/// The named faults of `keap-auth emulator --fault NAME`; nothing for an unknown name.
-std::optional<Fault> named_fault(std::string_view name);
-
-/// The names, for --help and error messages.
-std::string fault_names();
+using util::Parameters;
+using util::TimePoint;
 
 struct Settings {
   std::string client_id;
@@ -128,6 +108,7 @@ private:
   Reply authorization_code_grant(const Parameters& form, bool client_authenticated, TimePoint now);
   Reply refresh_token_grant(const Parameters& form, bool client_authenticated, TimePoint now);
   Reply issue_tokens(TimePoint now);
+  std::string granted_scope() const;
   Reply oauth_error(int status, const std::string& error, const std::string& description) const;
   static std::optional<Fault> take(std::optional<Fault>& fault);
   static Reply reply_for(const Fault& fault);

@@ -1,15 +1,16 @@
 // The whole login in a real headless Chromium: the emulator's consent page, a click on Allow or
 // Deny, the redirect to keap-auth's receiver, and what the user is finally shown.
-#include "credential_store.hpp"
+#include "store/file_store.hpp"
 #include "support/chromium.hpp"
 #include "support/fixtures.hpp"
-#include "tls_identity.hpp"
+#include "net/tls_identity.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <functional>
 
 using namespace keap;
+using namespace keap::util;
 using namespace keap::test;
 
 namespace {
@@ -64,7 +65,7 @@ struct BrowserLogin {
     REQUIRE(url.starts_with(scheme + "://localhost:"));
     auto path = dir.file("keap-credentials.json");
     REQUIRE(file_mode(path) == 0600);
-    auto credentials = *load_credentials(path);
+    auto credentials = load_grant(path);
     REQUIRE(credentials.app == "ab123");
     auto code = emulator.server.state().token_requests().at(0).code;
     for (const auto& secret : {credentials.access_token, credentials.refresh_token, code, k_client_secret}) {
@@ -76,7 +77,7 @@ struct BrowserLogin {
 
 /// Chromium trusts exactly this certificate's key, and no other.
 std::vector<std::string> trust(const std::string& certificate, const std::string& key) {
-  return {"--ignore-certificate-errors-spki-list=" + load_tls_identity(certificate, key).spki_sha256};
+  return {"--ignore-certificate-errors-spki-list=" + net::load_tls_identity(certificate, key).spki_sha256};
 }
 
 } // namespace
@@ -99,7 +100,7 @@ TEST_CASE("browser: over HTTPS with the user's certificate", "[e2e][https]") {
   REQUIRE(Chromium::available());
   TempDir certificates;
   std::vector<std::string> notices;
-  auto own = self_signed_identity(certificates.path(), now_seconds(), notices);
+  auto own = net::self_signed_identity(certificates.path(), now_seconds(), notices);
   auto key = certificates.file("localhost-key.pem");
   BrowserLogin run({{"redirect_uri", "https://localhost:0/callback"}},
                    {"--tls-cert", own.certificate_file, "--tls-key", key},

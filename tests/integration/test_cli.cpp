@@ -49,7 +49,7 @@ TEST_CASE("cli: configuration errors exit 2 and name the file and key", "[cli][c
 
   auto absent = run({keap_auth(), "login", "--config", dir.file("absent.json")});
   REQUIRE(absent.exit_code == 2);
-  REQUIRE(absent.err.find("absent.json cannot be read (no such file)") != std::string::npos);
+  REQUIRE(absent.err.find("absent.json does not exist") != std::string::npos);
 }
 
 TEST_CASE("cli: the secret can come from --client-secret-file or KEAP_CLIENT_SECRET", "[cli][config]") {

@@ -1,8 +1,9 @@
 // Hostile input at the receiver, hostile or broken servers, TLS verification and secret hygiene.
 // Every receiver case ends with the real callback still completing the login.
-#include "credential_store.hpp"
+#include "store/file_store.hpp"
 #include "support/fixtures.hpp"
-#include "tls_identity.hpp"
+#include "net/tls_identity.hpp"
+#include "oauth/token_client.hpp"
 
 #include <catch2/catch.hpp>
 #include <httplib.h>
@@ -17,6 +18,8 @@
 #include <unistd.h>
 
 using namespace keap;
+using namespace keap::util;
+using namespace keap::oauth;
 using namespace keap::test;
 using namespace std::chrono_literals;
 
@@ -66,7 +69,7 @@ struct Waiting {
     INFO(result.err);
     REQUIRE(result.exit_code == 0);
     REQUIRE(page.body.find("Signed in to Keap") != std::string::npos);
-    REQUIRE(load_credentials(dir.file("keap-credentials.json"))->app == "ab123");
+    REQUIRE(load_grant(dir.file("keap-credentials.json")).app == "ab123");
   }
 };
 
@@ -145,7 +148,7 @@ TEST_CASE("broken token endpoint: every fault is classified, named, and changes 
   for (const auto& test : std::vector<Case>{{"http-500", "answered HTTP 500"},
                                             {"http-502", "answered HTTP 502"},
                                             {"http-503", "answered HTTP 503"},
-                                            {"never-ends", "did not end within"},
+                                            {"never-ends", "did not end within the time allowed"},
                                             {"slow", "no complete response"},
                                             {"truncated", "no complete response"},
                                             {"huge-body", "larger than 1048576 bytes"},
@@ -206,7 +209,7 @@ TEST_CASE("tls: a certificate keap-auth does not trust fails every command with 
           "[tls]") {
   TempDir certificates;
   std::vector<std::string> notices;
-  auto identity = self_signed_identity(certificates.path(), now_seconds(), notices);
+  auto identity = net::self_signed_identity(certificates.path(), now_seconds(), notices);
   emulator::Server server(emulator_settings(), 0, &identity);
   server.start();
   REQUIRE(server.base_url().starts_with("https://127.0.0.1:"));
@@ -223,10 +226,11 @@ TEST_CASE("tls: a certificate keap-auth does not trust fails every command with 
   write_file(dir.file("trusted.json"), config.dump(), 0600);
 
   auto body = nlohmann::json::parse(server.state().mint_tokens(now_seconds()).body);
-  auto credentials = make_credentials({body["access_token"], body["refresh_token"], "bearer", body["scope"], 60},
-                                      {k_client_id, k_client_secret, server.base_url() + "/token"}, now_seconds());
+  auto credentials = oauth::grant_from_response(
+      {body["access_token"], body["refresh_token"], "bearer", body["scope"], 60},
+      {*parse_url(server.base_url() + "/token"), TokenAuth::keap, k_client_id, k_client_secret}, now_seconds());
   auto path = dir.file("keap-credentials.json");
-  save_credentials(path, credentials);
+  save_grant(path, credentials);
   auto before = read_file(path);
   for (const char* command : {"refresh", "token", "whoami"}) {
     auto result = run({keap_auth(), command, "--config", dir.file("untrusted.json")});
@@ -266,9 +270,10 @@ TEST_CASE("secrets: no output of any command in any mode carries a secret", "[se
   std::string everything;
   std::set<std::string> secrets{k_client_secret};
   auto remember = [&] {
-    if (auto credentials = load_credentials(path)) {
-      secrets.insert(credentials->access_token);
-      secrets.insert(credentials->refresh_token);
+    if (file_exists(path)) {
+      auto credentials = load_grant(path);
+      secrets.insert(credentials.access_token);
+      secrets.insert(credentials.refresh_token);
     }
   };
   for (bool verbose : {false, true}) {
@@ -325,14 +330,16 @@ TEST_CASE("secrets: no output of any command in any mode carries a secret", "[se
 TEST_CASE("files: 0600 and 0700 whatever the umask, and a symlinked credentials path is followed", "[files]") {
   Emulator emulator;
   TempDir dir;
+  std::filesystem::create_directory(dir.file("deep"));
   auto config = write_config(dir, emulator, {{"credentials_file", "deep/er/keap-credentials.json"}});
-  auto login = start_login({"--no-browser", "--config", config});
+  auto login = start_login({"--no-browser", "--config", config}, {}, 0);
   browse(login.authorize_url);
-  REQUIRE(login.process->wait().exit_code == 0);
+  auto logged_in = login.process->wait();
+  REQUIRE(logged_in.exit_code == 0);
+  REQUIRE(logged_in.err.find("created the folder " + dir.file("deep/er") + " (mode 0700)") != std::string::npos);
   auto refresh = run({keap_auth(), "refresh", "--config", config}, {}, {}, std::nullopt,
                      Limits{std::nullopt, std::nullopt, 0});
   REQUIRE(refresh.exit_code == 0);
-  REQUIRE(file_mode(dir.file("deep")) == 0700);
   REQUIRE(file_mode(dir.file("deep/er")) == 0700);
   REQUIRE(file_mode(dir.file("deep/er/keap-credentials.json")) == 0600);
   REQUIRE(file_mode(dir.file("deep/er/keap-credentials.json.lock")) == 0600);
@@ -340,11 +347,11 @@ TEST_CASE("files: 0600 and 0700 whatever the umask, and a symlinked credentials 
   // A deployment links a fixed path to the real file: the link stays, the target is replaced.
   auto link = dir.file("linked-credentials.json");
   std::filesystem::create_symlink(dir.file("deep/er/keap-credentials.json"), link);
-  auto before = load_credentials(link)->refresh_token;
+  auto before = load_grant(link).refresh_token;
   auto through_link = run({keap_auth(), "refresh", "--config", config, "--credentials", link}, {}, {}, std::nullopt,
                           Limits{std::nullopt, std::nullopt, 0});
   REQUIRE(through_link.exit_code == 0);
   REQUIRE(std::filesystem::is_symlink(link));
-  REQUIRE(load_credentials(dir.file("deep/er/keap-credentials.json"))->refresh_token != before);
+  REQUIRE(load_grant(dir.file("deep/er/keap-credentials.json")).refresh_token != before);
   REQUIRE(file_mode(dir.file("deep/er/keap-credentials.json")) == 0600);
 }

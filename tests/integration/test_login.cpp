@@ -1,6 +1,7 @@
 // `keap-auth login` as a real process against the in-process emulator over loopback HTTP. The test
 // plays the browser with plain HTTP requests, so it can also play a forger.
-#include "credential_store.hpp"
+#include "store/file_store.hpp"
+#include "oauth/token_client.hpp"
 #include "support/fixtures.hpp"
 
 #include <catch2/catch.hpp>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 using namespace keap;
+using namespace keap::util;
 using namespace keap::test;
 
 namespace {
@@ -65,7 +67,7 @@ TEST_CASE("login: full flow writes a 0600 credentials file the emulator accepts"
 
   auto path = dir.file("keap-credentials.json");
   REQUIRE(file_mode(path) == 0600);
-  auto credentials = *load_credentials(path);
+  auto credentials = load_grant(path);
   REQUIRE(credentials.app == "ab123");
   REQUIRE(credentials.scope == "full|ab123.infusionsoft.com");
   REQUIRE(credentials.client_id == k_client_id);
@@ -149,7 +151,7 @@ TEST_CASE("login: no answer within --timeout ends with exit 3 and no file", "[lo
   auto login = start_login(login_args(write_config(dir, emulator), {"--timeout", "1"}));
   auto result = login.process->wait(std::chrono::seconds(10));
   REQUIRE(result.exit_code == 3);
-  REQUIRE(result.err.find("no answer from the browser within 1 seconds") != std::string::npos);
+  REQUIRE(result.err.find("no answer from the browser within 1s") != std::string::npos);
   REQUIRE_FALSE(file_exists(dir.file("keap-credentials.json")));
 }
 
@@ -273,52 +275,85 @@ TEST_CASE("login: replacing another app's credentials needs --force", "[login]")
   Emulator emulator;
   TempDir dir;
   auto config = write_config(dir, emulator);
-  Credentials other = make_credentials({"a", "r", "bearer", "full|zz999.infusionsoft.com", 3600},
-                                       {k_client_id, k_client_secret, "http://127.0.0.1:1/token"}, now_seconds());
+  OAuthGrant other = oauth::grant_from_response(
+      {"a", "r", "bearer", "full|zz999.infusionsoft.com", 3600},
+      {*parse_url("http://127.0.0.1:1/token"), TokenAuth::keap, k_client_id, k_client_secret}, now_seconds());
   auto path = dir.file("keap-credentials.json");
-  save_credentials(path, other);
+  save_grant(path, other);
   auto before = read_file(path);
 
   auto login = start_login(login_args(config));
   browse(login.authorize_url);
   auto result = login.process->wait();
   REQUIRE(result.exit_code == 2);
-  REQUIRE(result.err.find("holds Keap app \"zz999\" but this login granted app \"ab123\"") != std::string::npos);
+  REQUIRE(result.err.find("holds Keap app zz999 but this login granted app ab123; it was left as it was") !=
+          std::string::npos);
   REQUIRE(read_file(path) == before);
+  // The new grant is kept aside, 0600, with the command that puts it in place: no second browser trip.
+  auto marker = std::string("the new grant was kept (0600) in ");
+  auto at = result.err.find(marker);
+  REQUIRE(at != std::string::npos);
+  auto kept = result.err.substr(at + marker.size(), result.err.find('\n', at) - at - marker.size());
+  REQUIRE(file_mode(kept) == 0600);
+  auto kept_grant = std::get<OAuthGrant>(parse_credential(read_file(kept), kept));
+  REQUIRE(kept_grant.app == "ab123");
+  REQUIRE(emulator.server.state().refresh_token_valid(kept_grant.refresh_token, now_seconds()));
+  REQUIRE(result.err.find("mv '" + kept + "' '" + path + "'") != std::string::npos);
 
   auto forced = start_login(login_args(config, {"--force"}));
   browse(forced.authorize_url);
   REQUIRE(forced.process->wait().exit_code == 0);
-  REQUIRE(load_credentials(path)->app == "ab123");
+  REQUIRE(load_grant(path).app == "ab123");
 }
 
-TEST_CASE("login: $BROWSER gets only the URL, no secret, and is not waited for", "[login][browser]") {
+TEST_CASE("login: $BROWSER gets a private start page, never the state, and is not waited for", "[login][browser]") {
   Emulator emulator;
   TempDir dir;
   auto config = write_config(dir, emulator);
   auto script = dir.file("fake-browser.sh");
+  // The fake browser records what every local user could see of it (argv, /proc/PID/cmdline) and what
+  // only its own user can read (the page, its mode), then lingers like a real browser.
   write_file(script,
              "#!/bin/sh\n"
              "printf '%s\\n' \"$@\" > \"" + dir.file("argv") + "\"\n"
+             "tr '\\0' '\\n' < /proc/$$/cmdline > \"" + dir.file("cmdline") + "\"\n"
+             "page=${2#file://}\n"
+             "stat -c '%a' \"$page\" \"$(dirname \"$page\")\" > \"" + dir.file("modes") + "\"\n"
+             "cp \"$page\" \"" + dir.file("page") + "\"\n"
              "env > \"" + dir.file("env") + "\"\n"
              "sleep 30\n",
              0755);
   Process login({keap_auth(), "login", "--config", config},
-                {{"BROWSER", script + " --new-window"}, {"KEAP_CLIENT_SECRET", k_client_secret}});
+                {{"BROWSER", script + " --new-window"}, {"KEAP_CLIENT_SECRET", k_client_secret},
+                 {"XDG_RUNTIME_DIR", dir.path()}});
   REQUIRE(login.wait_for_err("\n\n", std::chrono::seconds(10)));
-  for (int i = 0; i < 200 && !file_exists(dir.file("env")); ++i) {
+  for (int i = 0; i < 250 && !file_exists(dir.file("env")); ++i) {
     usleep(20000);
   }
   auto argv = read_file(dir.file("argv"));
-  auto url = argv.substr(argv.find('\n') + 1);
-  url.pop_back();
-  REQUIRE(argv.starts_with("--new-window\n"));
-  REQUIRE(url.find("/app/oauth/authorize?") != std::string::npos);
+  REQUIRE(argv.starts_with("--new-window\nfile://" + dir.path() + "/keap-auth-login-"));
+  REQUIRE(read_file(dir.file("modes")) == "600\n700\n");
+  // The authorize URL, state and all, is only in the page; the page forwards the browser to it.
+  auto err = login.err();
+  auto start = err.find("  http");
+  auto url = err.substr(start + 2, err.find('\n', start) - start - 2);
+  auto state = query_parameter(url, "state");
+  REQUIRE(state.size() == 43);
+  for (const char* visible : {"argv", "cmdline"}) {
+    INFO(visible);
+    REQUIRE(read_file(dir.file(visible)).find(state) == std::string::npos);
+  }
+  auto page = read_file(dir.file("page"));
+  REQUIRE(page.find("http-equiv=\"refresh\"") != std::string::npos);
+  REQUIRE(page.find("state=" + state) != std::string::npos);
   browse(url);
   auto result = login.wait(std::chrono::seconds(20)); // the script still sleeps: we did not wait for it
   REQUIRE(result.exit_code == 0);
   REQUIRE(read_file(dir.file("env")).find(k_client_secret) == std::string::npos);
   REQUIRE(argv.find(k_client_secret) == std::string::npos);
+  // The page is gone with the login.
+  auto page_path = argv.substr(argv.find("file://") + 7, argv.find("\n", argv.find("file://")) - argv.find("file://") - 7);
+  REQUIRE_FALSE(file_exists(page_path));
 }
 
 TEST_CASE("login: an unstartable $BROWSER only warns and the URL is printed", "[login][browser]") {

@@ -1,15 +1,17 @@
 // Logins where the browser is elsewhere: the HTTPS receiver and its certificate, the two-step
 // --begin / --finish, --manual, the SSH hint, and that nothing ever waits on a closed stdin.
-#include "credential_store.hpp"
-#include "pending_login.hpp"
+#include "store/file_store.hpp"
+#include "oauth/pending_login.hpp"
 #include "support/fixtures.hpp"
-#include "tls_identity.hpp"
+#include "net/tls_identity.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <thread>
 
 using namespace keap;
+using namespace keap::util;
+using namespace keap::oauth;
 using namespace keap::test;
 using namespace std::chrono_literals;
 
@@ -52,7 +54,7 @@ TEST_CASE("two-step: --begin then --finish with the whole address", "[two-step]"
   auto url = begin.out.substr(0, begin.out.find('\n'));
   REQUIRE(url.find("/app/oauth/authorize?") != std::string::npos);
   REQUIRE(query_parameter(url, "redirect_uri") == "http://localhost:8765/callback");
-  auto pending_file = pending_path_for(remote.credentials());
+  auto pending_file = remote.credentials() + ".pending";
   REQUIRE(file_mode(pending_file) == 0600);
   auto pending = parse_pending(read_file(pending_file), pending_file);
   REQUIRE(pending.state == query_parameter(url, "state"));
@@ -63,7 +65,7 @@ TEST_CASE("two-step: --begin then --finish with the whole address", "[two-step]"
   auto finish = remote.login({"--finish", address});
   INFO(finish.err);
   REQUIRE(finish.exit_code == 0);
-  REQUIRE(load_credentials(remote.credentials())->app == "ab123");
+  REQUIRE(load_grant(remote.credentials()).app == "ab123");
   REQUIRE_FALSE(file_exists(pending_file));
   auto requests = remote.emulator.server.state().token_requests();
   REQUIRE(requests.at(0).code_verifier == pending.code_verifier); // PKCE survives the two steps
@@ -96,7 +98,7 @@ TEST_CASE("two-step: each wrong answer has its own message and writes nothing", 
   auto forged = remote.login({"--finish", "http://localhost:8765/callback?code=abc&state=not-it"});
   REQUIRE(forged.exit_code == 2);
   REQUIRE(forged.err.find("does not belong to the pending login") != std::string::npos);
-  REQUIRE(file_exists(pending_path_for(remote.credentials()))); // a wrong paste does not end the attempt
+  REQUIRE(file_exists(remote.credentials() + ".pending")); // a wrong paste does not end the attempt
 
   auto garbage = remote.login({"--finish", "not a url or a code!"});
   REQUIRE(garbage.exit_code == 2);
@@ -107,7 +109,7 @@ TEST_CASE("two-step: each wrong answer has its own message and writes nothing", 
                                               "&error=access_denied&error_description=User+denied+access+to+resource"});
   REQUIRE(denied.exit_code == 3);
   REQUIRE(denied.err.find("error=access_denied (User denied access to resource)") != std::string::npos);
-  REQUIRE_FALSE(file_exists(pending_path_for(remote.credentials())));
+  REQUIRE_FALSE(file_exists(remote.credentials() + ".pending"));
   REQUIRE_FALSE(file_exists(remote.credentials()));
   REQUIRE(remote.emulator.server.state().token_requests().empty());
 }
@@ -118,12 +120,16 @@ TEST_CASE("two-step: a pending login expires", "[two-step]") {
   Remote remote(extra);
   auto begin = remote.login({"--begin"});
   auto address = remote.landing_address(begin.out.substr(0, begin.out.find('\n')));
-  std::this_thread::sleep_for(2100ms);
+  // Age the pending login instead of waiting for it to expire.
+  auto pending_file = remote.credentials() + ".pending";
+  auto pending = nlohmann::json::parse(read_file(pending_file));
+  pending["created_at"] = format_rfc3339(now_seconds() - 2s);
+  write_file(pending_file, pending.dump(), 0600);
   auto late = remote.login({"--finish", address});
   REQUIRE(late.exit_code == 3);
   REQUIRE(late.err.find("has expired (it lasts 1s)") != std::string::npos);
   REQUIRE_FALSE(file_exists(remote.credentials()));
-  REQUIRE_FALSE(file_exists(pending_path_for(remote.credentials())));
+  REQUIRE_FALSE(file_exists(remote.credentials() + ".pending"));
 }
 
 TEST_CASE("two-step: --begin needs a redirect_uri with a real port", "[two-step]") {
@@ -164,8 +170,8 @@ TEST_CASE("manual: a full round trip through a pipe", "[manual]") {
   auto result = run({"/bin/bash", script, keap_auth(), remote.config});
   INFO(result.out << result.err);
   REQUIRE(result.exit_code == 0);
-  REQUIRE(result.out.find("signed in to Keap app \"ab123\"") != std::string::npos);
-  REQUIRE(load_credentials(remote.credentials())->app == "ab123");
+  REQUIRE(result.out.find("signed in to Keap app ab123") != std::string::npos);
+  REQUIRE(load_grant(remote.credentials()).app == "ab123");
   auto code = remote.emulator.server.state().token_requests().at(0).code;
   REQUIRE(result.out.find("code=" + code) == std::string::npos); // the pasted address is not printed back
 }
@@ -242,8 +248,8 @@ TEST_CASE("https: the receiver serves the stored self-signed certificate and reu
 TEST_CASE("https: --tls-cert and --tls-key serve the user's certificate and a mismatch is exit 2", "[https]") {
   Remote remote(nlohmann::json{{"redirect_uri", "https://localhost:0/callback"}});
   std::vector<std::string> notices;
-  auto own = self_signed_identity(remote.dir.file("mine"), now_seconds(), notices);
-  auto other = self_signed_identity(remote.dir.file("other"), now_seconds(), notices);
+  auto own = net::self_signed_identity(remote.dir.file("mine"), now_seconds(), notices);
+  auto other = net::self_signed_identity(remote.dir.file("other"), now_seconds(), notices);
   auto login = start_login({"--no-browser", "--config", remote.config, "--tls-cert", own.certificate_file, "--tls-key",
                             remote.dir.file("mine/localhost-key.pem")});
   auto page = browse(login.authorize_url, nullptr, own.certificate_file);

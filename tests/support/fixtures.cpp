@@ -1,6 +1,8 @@
 #include "support/fixtures.hpp"
 
-#include "credential_store.hpp"
+#include "oauth/token_client.hpp"
+#include "store/file_store.hpp"
+#include "util/atomic_file.hpp"
 
 #include <httplib.h>
 
@@ -42,18 +44,31 @@ std::string write_config(const TempDir& dir, const Emulator& emulator, const nlo
   return path;
 }
 
-Credentials seed_credentials(Emulator& emulator, const std::string& path, std::chrono::seconds access_left,
-                             std::chrono::seconds refresh_age) {
-  auto reply = emulator.server.state().mint_tokens(now_seconds());
+OAuthGrant seed_credentials(Emulator& emulator, const std::string& path, std::chrono::seconds access_left,
+                            std::chrono::seconds refresh_age) {
+  auto reply = emulator.server.state().mint_tokens(util::now_seconds());
   auto body = nlohmann::json::parse(reply.body);
-  TokenResponse response{body["access_token"], body["refresh_token"], body["token_type"], body["scope"],
-                         body["expires_in"]};
-  auto now = now_seconds();
-  auto credentials = make_credentials(response, {k_client_id, k_client_secret, emulator.server.base_url() + "/token"},
-                                      now - refresh_age);
-  credentials.expires_at = now + access_left;
-  save_credentials(path, credentials);
-  return credentials;
+  oauth::TokenResponse response{body["access_token"], body["refresh_token"], body["token_type"], body["scope"],
+                                body["expires_in"]};
+  auto now = util::now_seconds();
+  oauth::TokenEndpoint client{*util::parse_url(emulator.server.base_url() + "/token"), TokenAuth::keap, k_client_id,
+                              k_client_secret};
+  auto grant = oauth::grant_from_response(response, client, now - refresh_age);
+  grant.expires_at = now + access_left;
+  save_grant(path, grant);
+  return grant;
+}
+
+OAuthGrant load_grant(const std::string& path) {
+  auto loaded = store::read_credentials_file(path);
+  if (!loaded) {
+    throw std::runtime_error("no credentials file at " + path);
+  }
+  return std::get<OAuthGrant>(loaded->credential);
+}
+
+void save_grant(const std::string& path, const OAuthGrant& grant) {
+  util::write_file_atomically(path, serialize_credential(grant));
 }
 
 size_t refresh_grants(Emulator& emulator, int status) {
@@ -66,10 +81,11 @@ size_t refresh_grants(Emulator& emulator, int status) {
   return count;
 }
 
-LoginRun start_login(const std::vector<std::string>& arguments, const std::map<std::string, std::string>& env) {
+LoginRun start_login(const std::vector<std::string>& arguments, const std::map<std::string, std::string>& env,
+                     std::optional<unsigned> umask) {
   std::vector<std::string> argv{keap_auth(), "login"};
   argv.insert(argv.end(), arguments.begin(), arguments.end());
-  LoginRun run{std::make_unique<Process>(argv, env), ""};
+  LoginRun run{std::make_unique<Process>(argv, env, "", std::nullopt, Limits{std::nullopt, std::nullopt, umask}), ""};
   if (!run.process->wait_for_err("\n\n", std::chrono::seconds(10))) {
     return run; // the caller asserts on the exit code and message
   }
@@ -98,7 +114,7 @@ Page to_page(const httplib::Result& result) {
 } // namespace
 
 Page browser_get(const std::string& url, const std::string& host_header, const std::string& trusted_certificate) {
-  auto parsed = parse_url(url);
+  auto parsed = util::parse_url(url);
   if (!parsed) {
     throw std::runtime_error("not a URL: " + url);
   }
@@ -114,10 +130,10 @@ Page browser_get(const std::string& url, const std::string& host_header, const s
   return to_page(client.Get(parsed->path + (parsed->query.empty() ? "" : "?" + parsed->query), headers));
 }
 
-Page browser_post_form(const std::string& url, const Parameters& form) {
-  auto parsed = parse_url(url);
+Page browser_post_form(const std::string& url, const util::Parameters& form) {
+  auto parsed = util::parse_url(url);
   httplib::Client client(parsed->origin());
-  return to_page(client.Post(parsed->path, form_encode(form), "application/x-www-form-urlencoded"));
+  return to_page(client.Post(parsed->path, util::form_encode(form), "application/x-www-form-urlencoded"));
 }
 
 Page browse(std::string url, std::vector<std::string>* visited, const std::string& trusted_certificate) {
@@ -129,9 +145,40 @@ Page browse(std::string url, std::vector<std::string>* visited, const std::strin
     if (page.status < 300 || page.status >= 400 || page.location.empty()) {
       return page;
     }
-    url = page.location.starts_with("/") ? parse_url(url)->origin() + page.location : page.location;
+    url = page.location.starts_with("/") ? util::parse_url(url)->origin() + page.location : page.location;
   }
   throw std::runtime_error("too many redirects");
+}
+
+emulator::Fault fault(int status, std::string body, std::string content_type, std::string retry_after,
+                      std::chrono::milliseconds delay, int count) {
+  emulator::Fault result;
+  result.status = status;
+  result.body = std::move(body);
+  result.content_type = std::move(content_type);
+  result.retry_after = std::move(retry_after);
+  result.delay = delay;
+  result.count = count;
+  return result;
+}
+
+emulator::Fault slow_answer(std::chrono::milliseconds delay, int count) { return fault(0, "", "", "", delay, count); }
+
+Setup::Setup(emulator::Settings settings, nlohmann::json extra) : emulator(std::move(settings)) {
+  config = write_config(dir, emulator, extra);
+}
+
+ProcessResult Setup::keap(std::vector<std::string> arguments, const std::map<std::string, std::string>& env,
+                          const Limits& limits) {
+  arguments.insert(arguments.begin(), keap_auth());
+  arguments.insert(arguments.end(), {"--config", config});
+  return run(arguments, env, {}, std::nullopt, limits);
+}
+
+std::unique_ptr<Process> Setup::start(std::vector<std::string> arguments, const std::map<std::string, std::string>& env) {
+  arguments.insert(arguments.begin(), keap_auth());
+  arguments.insert(arguments.end(), {"--config", config});
+  return std::make_unique<Process>(arguments, env);
 }
 
 int free_port() {
@@ -147,9 +194,9 @@ int free_port() {
 }
 
 std::string query_parameter(const std::string& url, const std::string& name) {
-  auto parsed = parse_url(url);
-  auto parameters = parse_form(parsed ? parsed->query : "");
-  for (const auto& [key, value] : parameters.value_or(Parameters{})) {
+  auto parsed = util::parse_url(url);
+  auto parameters = util::parse_form(parsed ? parsed->query : "");
+  for (const auto& [key, value] : parameters.value_or(util::Parameters{})) {
     if (key == name) {
       return value;
     }

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "credentials.hpp"
+#include "core/credential.hpp"
 #include "emulator/server.hpp"
 #include "support/process.hpp"
-#include "url.hpp"
+#include "util/url.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -33,8 +33,14 @@ std::string write_config(const TempDir& dir, const Emulator& emulator, const nlo
 
 /// Credentials for the test client obtained through `emulator`'s real code grant, then aged: the access
 /// token expires `access_left` from now and the refresh token is `refresh_age` old. Saved to `path`.
-Credentials seed_credentials(Emulator& emulator, const std::string& path, std::chrono::seconds access_left,
-                             std::chrono::seconds refresh_age = std::chrono::seconds(0));
+OAuthGrant seed_credentials(Emulator& emulator, const std::string& path, std::chrono::seconds access_left,
+                            std::chrono::seconds refresh_age = std::chrono::seconds(0));
+
+/// The OAuth grant in a credentials file (the test fails when there is none).
+OAuthGrant load_grant(const std::string& path);
+
+/// Writes a grant as keap-auth would (atomically, 0600).
+void save_grant(const std::string& path, const OAuthGrant& grant);
 
 /// Number of refresh_token grants the emulator has answered with `status` (any status when 0).
 size_t refresh_grants(Emulator& emulator, int status = 200);
@@ -44,7 +50,9 @@ struct LoginRun {
   std::unique_ptr<Process> process;
   std::string authorize_url;
 };
-LoginRun start_login(const std::vector<std::string>& arguments, const std::map<std::string, std::string>& env = {});
+/// `umask`: the login process's umask, when it matters.
+LoginRun start_login(const std::vector<std::string>& arguments, const std::map<std::string, std::string>& env = {},
+                     std::optional<unsigned> umask = std::nullopt);
 
 /// What a browser would get for one request, without following redirects.
 struct Page {
@@ -56,10 +64,34 @@ struct Page {
 /// `trusted_certificate`: for https, the only certificate (PEM file) to trust.
 Page browser_get(const std::string& url, const std::string& host_header = {},
                  const std::string& trusted_certificate = {});
-Page browser_post_form(const std::string& url, const Parameters& form);
+Page browser_post_form(const std::string& url, const util::Parameters& form);
 
 /// Follows redirects (relative ones against the current URL) from `url` like a browser, at most 5 hops.
 Page browse(std::string url, std::vector<std::string>* visited = nullptr, const std::string& trusted_certificate = {});
+
+/// An emulator fault answering `status` with `body` (for tests that make their own).
+emulator::Fault fault(int status, std::string body, std::string content_type = "application/json",
+                      std::string retry_after = {}, std::chrono::milliseconds delay = std::chrono::milliseconds(0),
+                      int count = -1);
+
+/// A fault that answers normally, but only after `delay`.
+emulator::Fault slow_answer(std::chrono::milliseconds delay, int count = -1);
+
+/// An emulator, a folder with a config that points at it, and keap-auth run against both: the fixture
+/// of most integration tests.
+struct Setup {
+  explicit Setup(emulator::Settings settings = emulator_settings(), nlohmann::json extra = {});
+  /// keap-auth ARGUMENTS --config CONFIG, to completion.
+  ProcessResult keap(std::vector<std::string> arguments, const std::map<std::string, std::string>& env = {},
+                     const Limits& limits = {});
+  /// The same, started and left running.
+  std::unique_ptr<Process> start(std::vector<std::string> arguments, const std::map<std::string, std::string>& env = {});
+  std::string path() const { return dir.file("keap-credentials.json"); }
+
+  Emulator emulator;
+  TempDir dir;
+  std::string config;
+};
 
 /// A loopback port that was free a moment ago (for tests that need a fixed port but run in parallel).
 int free_port();

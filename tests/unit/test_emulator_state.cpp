@@ -1,11 +1,15 @@
-#include "authorization_request.hpp"
+#include "emulator/faults.hpp"
 #include "emulator/state.hpp"
-#include "http_client.hpp"
+#include "net/crypto.hpp"
+#include "oauth/pkce.hpp"
+#include "util/encoding.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 using namespace keap;
+using namespace keap::util;
+using namespace keap::oauth;
 using namespace keap::emulator;
 
 namespace {
@@ -22,7 +26,7 @@ std::string basic(const std::string& id, const std::string& secret) { return "Ba
 
 /// Runs authorize + code exchange and returns the token response JSON.
 nlohmann::json login(State& state, TimePoint now) {
-  auto verifier = random_url_safe(32);
+  auto verifier = net::random_url_safe(32);
   Parameters query{{"client_id", "cid"},
                    {"redirect_uri", "http://localhost:1/cb"},
                    {"response_type", "code"},
@@ -46,7 +50,7 @@ nlohmann::json login(State& state, TimePoint now) {
 
 } // namespace
 
-TEST_CASE("emulator: Basic credentials parsing", "[emulator]") {
+TEST_CASE("emulator::state: Basic credentials parsing", "[emulator]") {
   REQUIRE(parse_basic_authorization(basic("cid", "sec")) == std::pair<std::string, std::string>{"cid", "sec"});
   REQUIRE(parse_basic_authorization(basic("c%20d", "a:b")) == std::pair<std::string, std::string>{"c d", "a:b"});
   REQUIRE_FALSE(parse_basic_authorization("Bearer abc"));
@@ -55,7 +59,7 @@ TEST_CASE("emulator: Basic credentials parsing", "[emulator]") {
   REQUIRE_FALSE(parse_basic_authorization("Basic " + base64("no-colon")));
 }
 
-TEST_CASE("emulator: codes are single-use and refresh tokens rotate", "[emulator]") {
+TEST_CASE("emulator::state: codes are single-use and refresh tokens rotate", "[emulator]") {
   State state(settings());
   auto now = now_seconds();
   auto tokens = login(state, now);
@@ -73,7 +77,7 @@ TEST_CASE("emulator: codes are single-use and refresh tokens rotate", "[emulator
   REQUIRE(nlohmann::json::parse(again.body)["error_description"] == "Invalid Refresh Token");
 }
 
-TEST_CASE("emulator: Keap's rejections", "[emulator]") {
+TEST_CASE("emulator::state: Keap's rejections", "[emulator]") {
   State state(settings());
   auto now = now_seconds();
   auto json_body = state.token({"application/json", "", R"({"grant_type":"refresh_token"})"}, now);
@@ -85,4 +89,13 @@ TEST_CASE("emulator: Keap's rejections", "[emulator]") {
   auto tokens = login(state, now);
   REQUIRE(state.userinfo("Bearer " + tokens["access_token"].get<std::string>(), now).status == 200);
   REQUIRE(state.userinfo("Bearer " + tokens["access_token"].get<std::string>(), now + std::chrono::days(2)).status == 401);
+}
+
+TEST_CASE("emulator::faults: one table names every fault", "[emulator]") {
+  REQUIRE(named_faults().size() == 14);
+  REQUIRE(named_fault("http-503")->status == 503);
+  REQUIRE(named_fault("rate-limit")->retry_after == "2");
+  REQUIRE(named_fault("never-ends")->delivery == Delivery::endless);
+  REQUIRE_FALSE(named_fault("nosuch"));
+  REQUIRE(fault_names().starts_with("http-500, http-502"));
 }

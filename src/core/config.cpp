@@ -1,0 +1,331 @@
+#include "core/config.hpp"
+
+#include "core/error.hpp"
+#include "util/duration.hpp"
+#include "util/file_error.hpp"
+#include "util/json.hpp"
+#include "util/posix_file.hpp"
+#include "util/text.hpp"
+#include "util/url.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <variant>
+
+namespace keap {
+
+namespace {
+
+using nlohmann::json;
+using Seconds = std::chrono::seconds;
+
+/// A text key whose relative value is taken relative to the config file's folder.
+struct PathField {
+  std::string Config::*member;
+};
+
+using Field = std::variant<std::string Config::*, PathField, bool Config::*, TokenAuth Config::*, Seconds Config::*>;
+
+struct Key {
+  const char* name;
+  Field field;
+  const char* environment = nullptr; ///< the variable that overrides it, if any
+};
+
+// The config keys; anything else in a file is an error (a typo must never be ignored).
+const Key k_keys[] = {
+    {"client_id", &Config::client_id, "KEAP_CLIENT_ID"},
+    {"client_secret", &Config::client_secret, "KEAP_CLIENT_SECRET"},
+    {"redirect_uri", &Config::redirect_uri},
+    {"scope", &Config::scope},
+    {"authorize_url", &Config::authorize_url},
+    {"token_url", &Config::token_url},
+    {"userinfo_url", &Config::userinfo_url},
+    {"credentials_file", PathField{&Config::credentials_file}, "KEAP_CREDENTIALS"},
+    {"token_auth", &Config::token_auth},
+    {"pkce", &Config::pkce},
+    {"ca_file", PathField{&Config::ca_file}},
+    {"refresh_token_lifetime", &Config::refresh_token_lifetime},
+    {"connect_timeout", &Config::connect_timeout},
+    {"read_timeout", &Config::read_timeout},
+    {"refresh_deadline", &Config::refresh_deadline},
+    {"lock_timeout", &Config::lock_timeout},
+    {"tls_cert", PathField{&Config::tls_cert}},
+    {"tls_key", PathField{&Config::tls_key}},
+    {"pending_lifetime", &Config::pending_lifetime},
+};
+
+constexpr Seconds k_lock_margin{30};
+
+Error config_error(const std::string& origin, const std::string& message, std::string hint = {}) {
+  return Error(ExitCode::usage, origin + ": " + message, std::move(hint));
+}
+
+std::string suggestion_for(const std::string& unknown) {
+  auto best = util::nearest(unknown, config_key_names());
+  return best ? "did you mean \"" + *best + "\"?" : "see keap-auth.example.json for the keys";
+}
+
+std::string text_of(const Key& key, const json& value, const std::string& origin) {
+  if (!value.is_string()) {
+    throw config_error(origin, std::string("key \"") + key.name + "\" must be a string, not " + value.type_name());
+  }
+  return value.get<std::string>();
+}
+
+/// Applies one key's JSON value. `base` is the folder relative paths are taken from.
+void apply_key(Config& config, const Key& key, const json& value, const std::string& origin,
+               const std::filesystem::path& base) {
+  std::visit(
+      [&](auto member) {
+        using Member = decltype(member);
+        if constexpr (std::is_same_v<Member, std::string Config::*>) {
+          config.*member = text_of(key, value, origin);
+        } else if constexpr (std::is_same_v<Member, PathField>) {
+          auto text = text_of(key, value, origin);
+          if (!text.empty() && std::filesystem::path(text).is_relative()) {
+            text = (base / text).lexically_normal().string();
+          }
+          config.*member.member = std::move(text);
+        } else if constexpr (std::is_same_v<Member, bool Config::*>) {
+          if (!value.is_boolean()) {
+            throw config_error(origin, std::string("key \"") + key.name + "\" must be true or false, not " +
+                                           value.type_name());
+          }
+          config.*member = value.get<bool>();
+        } else if constexpr (std::is_same_v<Member, TokenAuth Config::*>) {
+          auto auth = parse_token_auth(text_of(key, value, origin));
+          if (!auth) {
+            throw config_error(origin, "key \"token_auth\" must be \"keap\", \"client_secret_post\" or "
+                                       "\"client_secret_basic\", not " + util::dump_json(value));
+          }
+          config.*member = *auth;
+        } else {
+          auto duration = value.is_string() ? util::parse_duration(value.get<std::string>()) : std::nullopt;
+          if (!duration || duration->count() == 0) {
+            throw config_error(origin, std::string("key \"") + key.name + "\" must be a positive duration: " +
+                                           std::string(util::k_duration_forms) + ", not " + util::dump_json(value));
+          }
+          config.*member = *duration;
+        }
+      },
+      key.field);
+}
+
+std::string line_and_column(const std::string& text, size_t byte) {
+  size_t line = 1, column = 1;
+  for (size_t i = 0; i + 1 < byte && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+/// A value from the environment or the command line must be UTF-8: it ends up in JSON and in messages.
+std::string checked_text(const std::string& origin, std::string value) {
+  if (auto offset = util::invalid_utf8_offset(value)) {
+    throw Error(ExitCode::usage, origin + " is not valid UTF-8 (byte " + std::to_string(*offset + 1) + ")",
+                "keap-auth takes only UTF-8 text in names, paths and ids");
+  }
+  return value;
+}
+
+/// A local file named by a flag or setting, with what it means when it cannot be read.
+std::optional<std::string> read_local_file(const std::string& origin, const std::string& path, size_t limit) {
+  checked_text(origin, path);
+  try {
+    return util::read_regular_file(path, limit);
+  } catch (const util::FileError& error) {
+    throw Error(ExitCode::usage, origin + ": cannot read " + path + ": " + error.reason(),
+                "check the path and its permissions");
+  }
+}
+
+std::string read_secret_file(const std::string& path) {
+  constexpr size_t k_secret_limit = 64 * 1024;
+  auto text = read_local_file("--client-secret-file", path, k_secret_limit);
+  if (!text) {
+    throw Error(ExitCode::usage, "--client-secret-file: " + path + " does not exist",
+                "give a file that holds only the client secret");
+  }
+  if (text->ends_with("\r\n")) {
+    text->resize(text->size() - 2);
+  } else if (text->ends_with("\n")) {
+    text->pop_back();
+  }
+  if (text->empty()) {
+    throw Error(ExitCode::usage, "--client-secret-file: " + path + " is empty");
+  }
+  if (text->find_first_of("\r\n") != std::string::npos) {
+    throw Error(ExitCode::usage, "--client-secret-file: " + path + " holds more than one line",
+                "the file must hold only the client secret, on one line");
+  }
+  return checked_text("--client-secret-file " + path, *text);
+}
+
+void check_url(const std::string& origin, const char* key, const std::string& value, bool endpoint) {
+  auto url = util::parse_url(value);
+  if (!url) {
+    throw config_error(origin, std::string(key) + " \"" + value +
+                                   "\" is not an absolute http(s) URL without user info or fragment",
+                       std::string("write it as https://host/path") + (endpoint ? "" : " or http://localhost:PORT/path"));
+  }
+  if (endpoint && url->scheme != "https" && !util::is_loopback_host(url->host)) {
+    throw config_error(origin, std::string(key) + " \"" + value + "\" must use https",
+                       "plain http is allowed only to a loopback host such as the emulator; "
+                       "the client secret must never cross a network in clear text");
+  }
+}
+
+/// Priority 3: the config file. One that is named must exist; the default one is optional, but when it
+/// exists it must be readable (a config silently skipped is a config silently ignored).
+void apply_config_file(Config& config, const std::optional<std::string>& named, const std::string& origin_of_name) {
+  std::string path = named.value_or(k_default_config_file);
+  auto text = read_local_file(named ? origin_of_name : "config file", path, util::k_local_file_limit);
+  if (!text) {
+    if (named) {
+      throw Error(ExitCode::usage, "config file " + path + " does not exist", "check " + origin_of_name);
+    }
+    return;
+  }
+  config.config_file = path;
+  apply_config_text(config, *text, path);
+}
+
+} // namespace
+
+std::vector<std::string> config_key_names() {
+  std::vector<std::string> names;
+  for (const auto& key : k_keys) {
+    names.emplace_back(key.name);
+  }
+  return names;
+}
+
+std::chrono::seconds duration_value(const std::string& origin, const std::string& text, bool allow_zero) {
+  auto duration = util::parse_duration(text);
+  if (!duration || (!allow_zero && duration->count() == 0)) {
+    throw Error(ExitCode::usage, origin + " \"" + util::printable_excerpt(text, 40) + "\" is not a " +
+                                     (allow_zero ? "" : "positive ") + "duration",
+                "use " + std::string(util::k_duration_forms));
+  }
+  return *duration;
+}
+
+void apply_config_text(Config& config, const std::string& text, const std::string& origin) {
+  json document;
+  try {
+    document = json::parse(text);
+  } catch (const json::parse_error& error) {
+    throw config_error(origin, "not valid JSON at " + line_and_column(text, error.byte),
+                       "the file must be one JSON object, as in keap-auth.example.json");
+  } catch (const json::exception&) {
+    // The parser's only other failure: a number too large for any JSON number type (found by fuzzing).
+    throw config_error(origin, "not valid JSON: a number is out of range",
+                       "the file must be one JSON object, as in keap-auth.example.json");
+  }
+  if (!document.is_object()) {
+    throw config_error(origin, std::string("must hold a JSON object, not ") + document.type_name());
+  }
+  auto base = std::filesystem::path(origin).parent_path();
+  bool lock_timeout_set = false;
+  for (const auto& item : document.items()) {
+    const auto& name = item.key();
+    auto key = std::find_if(std::begin(k_keys), std::end(k_keys), [&](const Key& k) { return name == k.name; });
+    if (key == std::end(k_keys)) {
+      throw config_error(origin, "unknown key \"" + name + "\"", suggestion_for(name));
+    }
+    apply_key(config, *key, item.value(), origin, base);
+    lock_timeout_set = lock_timeout_set || name == "lock_timeout";
+  }
+  if (!lock_timeout_set) {
+    config.lock_timeout = config.refresh_deadline + k_lock_margin;
+  }
+}
+
+void validate_config(const Config& config) {
+  std::string origin = config.config_file.empty() ? "configuration" : config.config_file;
+  check_url(origin, "redirect_uri", config.redirect_uri, false);
+  check_url(origin, "authorize_url", config.authorize_url, true);
+  check_url(origin, "token_url", config.token_url, true);
+  check_url(origin, "userinfo_url", config.userinfo_url, true);
+  if (config.scope.empty()) {
+    throw config_error(origin, "scope must not be empty", "Keap's only scope is \"full\"");
+  }
+  if (config.credentials_file.empty()) {
+    throw config_error(origin, "credentials_file must not be empty");
+  }
+  if (config.tls_cert.empty() != config.tls_key.empty()) {
+    throw config_error(origin, "tls_cert and tls_key go together: set both or neither",
+                       "without them keap-auth makes and reuses a self-signed certificate for localhost");
+  }
+}
+
+Config load_config(const ConfigFlags& flags, const EnvironmentLookup& environment) {
+  // Priority 4 (lowest): the defaults in the Config struct itself.
+  Config config;
+
+  // Priority 3: the config file.
+  auto named = flags.config_file ? flags.config_file : environment("KEAP_AUTH_CONFIG");
+  apply_config_file(config, named, flags.config_file ? "--config" : "KEAP_AUTH_CONFIG");
+
+  // Priority 2: the environment, for the keys that have a variable.
+  for (const auto& key : k_keys) {
+    if (key.environment == nullptr) {
+      continue;
+    }
+    if (auto value = environment(key.environment)) {
+      auto text = checked_text(key.environment, *value);
+      std::visit(
+          [&](auto member) {
+            if constexpr (std::is_same_v<decltype(member), std::string Config::*>) {
+              config.*member = text;
+            } else if constexpr (std::is_same_v<decltype(member), PathField>) {
+              config.*member.member = text; // relative to the working folder, as a shell user expects
+            }
+          },
+          key.field);
+    }
+  }
+
+  // Priority 1 (highest): command-line flags. The secret comes from a file, never from argv.
+  if (flags.client_id) {
+    config.client_id = checked_text("--client-id", *flags.client_id);
+  }
+  if (flags.client_secret_file) {
+    config.client_secret = read_secret_file(*flags.client_secret_file);
+  }
+  if (flags.credentials_file) {
+    config.credentials_file = checked_text("--credentials", *flags.credentials_file);
+  }
+  if (flags.tls_cert) {
+    config.tls_cert = checked_text("--tls-cert", *flags.tls_cert);
+  }
+  if (flags.tls_key) {
+    config.tls_key = checked_text("--tls-key", *flags.tls_key);
+  }
+  if (flags.lock_timeout) {
+    config.lock_timeout = duration_value("--lock-timeout", *flags.lock_timeout, true);
+  }
+
+  validate_config(config);
+  return config;
+}
+
+void require_client_credentials(const Config& config) {
+  std::string where = config.config_file.empty() ? "no config file was read" : "read " + config.config_file;
+  if (config.client_id.empty()) {
+    throw Error(ExitCode::usage, "client_id is not set (" + where + ")",
+                "set \"client_id\" in keap-auth.json (or --config FILE), KEAP_CLIENT_ID, or --client-id");
+  }
+  if (config.client_secret.empty()) {
+    throw Error(ExitCode::usage, "client_secret is not set (" + where + ")",
+                "set \"client_secret\" in the config file, KEAP_CLIENT_SECRET, or --client-secret-file FILE");
+  }
+}
+
+} // namespace keap

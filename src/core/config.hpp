@@ -1,0 +1,79 @@
+#pragma once
+
+#include "core/token_auth.hpp"
+#include "util/environment.hpp"
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace keap {
+
+using util::EnvironmentLookup;
+
+/// Everything a command needs to know about the client and the server, after every layer is applied.
+/// The defaults here are the only place each default is stated.
+struct Config {
+  std::string client_id;
+  std::string client_secret;
+  std::string redirect_uri = "http://localhost:8765/callback";
+  std::string scope = "full";
+  std::string authorize_url = "https://accounts.infusionsoft.com/app/oauth/authorize";
+  std::string token_url = "https://api.infusionsoft.com/token";
+  std::string userinfo_url = "https://api.infusionsoft.com/crm/rest/v1/oauth/connect/userinfo";
+  std::string credentials_file = "keap-credentials.json";
+  TokenAuth token_auth = TokenAuth::keap;
+  bool pkce = true;
+  std::string ca_file;
+  std::chrono::seconds refresh_token_lifetime{45 * 86400}; ///< Keap's refresh tokens live about 45 days
+  std::chrono::seconds connect_timeout{10};
+  std::chrono::seconds read_timeout{40}; ///< Keap's token endpoint takes tens of seconds when busy
+  /// The longest a token exchange may take, retries included (connect + 2 x read fits once).
+  std::chrono::seconds refresh_deadline{90};
+  /// The longest wait for another process's refresh: longer than refresh_deadline, so a waiter never
+  /// gives up on a holder that is within its rights. Unless set, refresh_deadline + 30 s.
+  std::chrono::seconds lock_timeout{120};
+  std::string tls_cert; ///< the https receiver's certificate; empty: a reusable self-signed one
+  std::string tls_key;
+  std::chrono::seconds pending_lifetime{600}; ///< how long `login --begin` waits for `--finish`
+
+  std::string config_file; ///< the file that was read, or empty when none was
+};
+
+/// The values given on the command line; unset ones leave the lower layers alone.
+struct ConfigFlags {
+  std::optional<std::string> config_file;
+  std::optional<std::string> credentials_file;
+  std::optional<std::string> client_id;
+  std::optional<std::string> client_secret_file;
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
+  std::optional<std::string> lock_timeout;
+};
+
+inline constexpr const char* k_default_config_file = "keap-auth.json";
+
+/// Builds the configuration from its layers: flags > environment > config file > defaults, then
+/// validates it. Relative paths in a config file are taken relative to that file's folder.
+/// Throws Error (exit 2) naming the file, variable or flag, the key and what is expected.
+Config load_config(const ConfigFlags& flags, const EnvironmentLookup& environment);
+
+/// Throws Error (exit 2) unless client_id and client_secret are both set, saying where to set them.
+void require_client_credentials(const Config& config);
+
+/// Parses a config file's text onto `config` (the file layer alone). Pure apart from the error it
+/// throws; `origin` names the file in messages.
+void apply_config_text(Config& config, const std::string& text, const std::string& origin);
+
+/// Throws Error (exit 2) if a URL is malformed or an endpoint is plain http to a non-loopback host.
+void validate_config(const Config& config);
+
+/// The config keys, for "did you mean" and the documentation.
+std::vector<std::string> config_key_names();
+
+/// A duration given on the command line or in the environment; Error (exit 2) naming `origin` (the
+/// flag or variable) and the accepted forms otherwise. `allow_zero` for limits where 0 means "do not wait".
+std::chrono::seconds duration_value(const std::string& origin, const std::string& text, bool allow_zero = false);
+
+} // namespace keap

@@ -1,0 +1,50 @@
+#include "core/expiry.hpp"
+
+#include "util/duration.hpp"
+
+namespace keap {
+
+bool access_token_expires_within(const OAuthGrant& grant, std::chrono::seconds window, TimePoint now) {
+  return grant.expires_at - now <= window + k_expiry_margin;
+}
+
+std::chrono::seconds refresh_token_age(const OAuthGrant& grant, TimePoint now) {
+  return now - grant.refresh_token_obtained_at;
+}
+
+TimePoint refresh_token_expected_expiry(const OAuthGrant& grant, std::chrono::seconds lifetime) {
+  return grant.refresh_token_obtained_at + lifetime;
+}
+
+RefreshReason refresh_reason(const OAuthGrant& grant, const RefreshConditions& conditions, TimePoint now) {
+  if (conditions.force || (!conditions.if_older_than && !conditions.if_expires_within)) {
+    return RefreshReason::unconditional;
+  }
+  if (conditions.if_older_than && refresh_token_age(grant, now) >= *conditions.if_older_than) {
+    return RefreshReason::refresh_token_old;
+  }
+  if (conditions.if_expires_within && grant.expires_at - now <= *conditions.if_expires_within) {
+    return RefreshReason::access_token_expiring;
+  }
+  return RefreshReason::none;
+}
+
+std::string describe_reason(RefreshReason reason, const RefreshConditions& conditions) {
+  switch (reason) {
+  case RefreshReason::unconditional:
+    return conditions.force ? "--force was given" : "no condition was given";
+  case RefreshReason::refresh_token_old:
+    return "the refresh token is at least " + util::format_duration(*conditions.if_older_than) + " old";
+  case RefreshReason::access_token_expiring:
+    return conditions.if_expires_within
+               ? "the access token expires within " + util::format_duration(*conditions.if_expires_within)
+               : "the access token is about to expire";
+  case RefreshReason::access_token_rejected:
+    return "the API rejected the access token";
+  case RefreshReason::none:
+    break;
+  }
+  return "no condition holds";
+}
+
+} // namespace keap

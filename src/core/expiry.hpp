@@ -1,0 +1,46 @@
+#pragma once
+
+#include "core/credential.hpp"
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace keap {
+
+/// Keap's refresh tokens live about 45 days; nothing in a token response says so.
+inline constexpr std::chrono::seconds k_default_refresh_token_lifetime{45 * 86400};
+
+/// How long before `expires_at` an access token is treated as expired, for clock skew and the time
+/// a request takes to reach the API.
+inline constexpr std::chrono::seconds k_expiry_margin{60};
+
+/// True when the access token expires within `window` (plus the safety margin) of `now`.
+bool access_token_expires_within(const OAuthGrant& grant, std::chrono::seconds window, TimePoint now);
+
+std::chrono::seconds refresh_token_age(const OAuthGrant& grant, TimePoint now);
+TimePoint refresh_token_expected_expiry(const OAuthGrant& grant, std::chrono::seconds lifetime);
+
+/// What `keap-auth refresh` was asked to do.
+struct RefreshConditions {
+  bool force = false;
+  std::optional<std::chrono::seconds> if_older_than;     ///< the refresh token is at least this old
+  std::optional<std::chrono::seconds> if_expires_within; ///< the access token expires within this
+};
+
+enum class RefreshReason {
+  none,
+  unconditional,         ///< no condition was given, or --force
+  refresh_token_old,     ///< --if-older-than held
+  access_token_expiring, ///< --if-expires-within or --min-valid held
+  access_token_rejected, ///< the API answered 401 to the access token the store still holds
+};
+
+/// Why a refresh is due now, or `none`. With no condition (or --force) it is always due; with
+/// conditions, when any holds. Pure, so the decision is tested at its boundaries.
+RefreshReason refresh_reason(const OAuthGrant& grant, const RefreshConditions& conditions, TimePoint now);
+
+/// "the refresh token is at least 30d old", for messages.
+std::string describe_reason(RefreshReason reason, const RefreshConditions& conditions);
+
+} // namespace keap

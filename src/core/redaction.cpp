@@ -1,0 +1,79 @@
+#include "core/redaction.hpp"
+
+#include "util/json.hpp"
+#include "util/url.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace keap {
+
+namespace {
+
+constexpr std::string_view k_redacted = "[redacted]";
+
+bool same_name(std::string_view left, std::string_view right) {
+  return left.size() == right.size() && std::equal(left.begin(), left.end(), right.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+         });
+}
+
+void redact(nlohmann::json& value) {
+  if (value.is_object()) {
+    for (auto& [name, member] : value.items()) {
+      if (is_secret_name(name)) {
+        member = k_redacted;
+      } else {
+        redact(member);
+      }
+    }
+  } else if (value.is_array()) {
+    for (auto& element : value) {
+      redact(element);
+    }
+  }
+}
+
+} // namespace
+
+bool is_secret_name(std::string_view name) {
+  static constexpr std::string_view k_secret_names[] = {
+      "access_token", "refresh_token", "id_token", "client_secret", "code",   "code_verifier",
+      "state",        "password",      "assertion", "api_key",      "secret", "token"};
+  return std::find(std::begin(k_secret_names), std::end(k_secret_names), name) != std::end(k_secret_names);
+}
+
+std::string redact_form(std::string_view form) {
+  auto parameters = util::parse_form(form);
+  if (!parameters) {
+    return "[" + std::to_string(form.size()) + " bytes, not a form]";
+  }
+  std::string result;
+  for (const auto& [name, value] : *parameters) {
+    result += (result.empty() ? "" : "&") + util::percent_encode(name) + "=" +
+              (is_secret_name(name) ? std::string(k_redacted) : util::percent_encode(value));
+  }
+  return result;
+}
+
+std::string redact_body(std::string_view body, size_t limit) {
+  auto document = util::parse_json(body);
+  if (document.is_discarded() || !(document.is_object() || document.is_array())) {
+    return "[" + std::to_string(body.size()) + " bytes]";
+  }
+  redact(document);
+  auto text = util::dump_json(document);
+  return text.size() > limit ? text.substr(0, limit) + "..." : text;
+}
+
+std::string redact_header(std::string_view name, std::string_view value) {
+  if (same_name(name, "Authorization") || same_name(name, "Proxy-Authorization")) {
+    return std::string(value.substr(0, value.find(' '))) + " " + std::string(k_redacted);
+  }
+  if (same_name(name, "X-Keap-API-Key") || same_name(name, "Cookie") || same_name(name, "Set-Cookie")) {
+    return std::string(k_redacted);
+  }
+  return std::string(value);
+}
+
+} // namespace keap

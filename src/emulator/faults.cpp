@@ -1,0 +1,97 @@
+#include "emulator/faults.hpp"
+
+namespace keap::emulator {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string k_json = "application/json";
+const std::string k_html = "text/html";
+const std::string k_unavailable = "<html><body><h1>Service Unavailable</h1></body></html>";
+
+/// A fault answering `status` with `body`; the other fields keep Fault's defaults.
+Fault answer(int status, std::string body, std::string content_type) {
+  Fault fault;
+  fault.status = status;
+  fault.body = std::move(body);
+  fault.content_type = std::move(content_type);
+  return fault;
+}
+
+Fault delivered(Fault fault, Delivery delivery) {
+  fault.delivery = delivery;
+  return fault;
+}
+
+Fault expiring_in(const char* expires_in) {
+  return answer(200,
+                std::string(R"({"access_token":"Ab3xYz","token_type":"bearer","refresh_token":"Rf9","expires_in":)") +
+                    expires_in + "}",
+                k_json);
+}
+
+Fault rate_limited() {
+  auto fault = answer(429,
+                      R"({"fault":{"faultstring":"Rate limit quota violation. Quota limit exceeded.",)"
+                      R"("detail":{"errorcode":"policies.ratelimit.QuotaViolation"}}})",
+                      k_json);
+  fault.retry_after = "2";
+  return fault;
+}
+
+Fault slow() {
+  auto fault = answer(0, "", "");
+  fault.delay = 90s;
+  return fault;
+}
+
+std::vector<NamedFault> make_faults() {
+  return {
+      {"http-500", "500 with an HTML body", Fault{}},
+      {"http-502", "502 with an HTML body", answer(502, k_unavailable, k_html)},
+      {"http-503", "503 with an HTML body", answer(503, k_unavailable, k_html)},
+      {"rate-limit", "429 with Keap's quota fault body and Retry-After: 2", rate_limited()},
+      {"slow", "answers normally after 90 s", slow()},
+      {"never-ends", "200 whose chunked body never ends",
+       delivered(answer(200, R"({"access_token": ")", k_json), Delivery::endless)},
+      {"truncated", "200 cut off before the end of its Content-Length",
+       delivered(answer(200, R"({"access_token":"Ab3xYz","token_type":"bearer","expi)", k_json), Delivery::truncated)},
+      {"huge-body", "200 with a 6 MiB body",
+       answer(200, "{\"padding\": \"" + std::string(6 * 1024 * 1024, 'x') + "\"}", k_json)},
+      {"malformed-json", "200 with broken JSON", answer(200, R"({"access_token": "abc", "refresh_tok)", k_json)},
+      {"missing-field", "200 without a refresh_token",
+       answer(200, R"({"access_token":"Ab3xYz","token_type":"bearer","expires_in":86399})", k_json)},
+      {"wrong-type", "200 whose fields have the wrong JSON types",
+       answer(200, R"({"access_token":42,"refresh_token":["r"],"expires_in":{"s":1}})", k_json)},
+      {"expires-in-zero", "200 with expires_in 0", expiring_in("0")},
+      {"expires-in-negative", "200 with expires_in -3600", expiring_in("-3600")},
+      {"expires-in-absurd", "200 with an expires_in of millions of years", expiring_in("99999999999999")},
+  };
+}
+
+} // namespace
+
+const std::vector<NamedFault>& named_faults() {
+  static const std::vector<NamedFault> k_faults = make_faults();
+  return k_faults;
+}
+
+std::optional<Fault> named_fault(std::string_view name) {
+  for (const auto& named : named_faults()) {
+    if (name == named.name) {
+      return named.fault;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string fault_names() {
+  std::string names;
+  for (const auto& named : named_faults()) {
+    names += (names.empty() ? "" : ", ") + std::string(named.name);
+  }
+  return names;
+}
+
+} // namespace keap::emulator

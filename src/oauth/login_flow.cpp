@@ -1,0 +1,159 @@
+#include "oauth/login_flow.hpp"
+
+#include "oauth/token_client.hpp"
+#include "store/rescue.hpp"
+#include "util/signals.hpp"
+#include "util/text.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace keap::oauth {
+
+namespace {
+
+bool mentions_pkce(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text.find("code_verifier") != std::string::npos || text.find("code_challenge") != std::string::npos ||
+         text.find("pkce") != std::string::npos;
+}
+
+/// A refused exchange says what most likely went wrong: PKCE only when the server says so.
+Error explain_exchange_failure(const Error& error, const Config& config) {
+  if (error.code() != ExitCode::failure) {
+    return error;
+  }
+  if (config.pkce && mentions_pkce(error.what())) {
+    return error.with_hint("this server does not accept keap-auth's PKCE: set \"pkce\": false in the config and "
+                           "log in again");
+  }
+  return error.with_hint("the code may be wrong, already used or expired (codes are single-use and short-lived): "
+                         "run `keap-auth login` again");
+}
+
+/// The new grant cannot replace what is stored: keep it aside rather than drop a grant the person has
+/// just approved, and say where.
+Error keep_aside(const LoginContext& context, const OAuthGrant& fresh, const std::string& why, const std::string& hint,
+                 ExitCode code = ExitCode::usage) {
+  auto [folder, stem] = context.store.rescue_place(context.profile);
+  auto kept = store::write_rescue_file(store::rescue_folders(folder, context.environment), stem + ".login",
+                                       serialize_credential(fresh));
+  std::string where = kept ? "; the new grant was kept (0600) in " + *kept : "";
+  std::string use = kept ? "; to use it instead, run `" + context.store.restore_command(*kept, context.profile) + "`"
+                         : "";
+  return Error(code, why + where, hint + use);
+}
+
+/// The checks under the lock, against what is stored now.
+void check_replaceable(const LoginContext& context, const std::optional<store::Loaded>& existing,
+                       const OAuthGrant& fresh, std::vector<std::string>& notices) {
+  if (!existing) {
+    return;
+  }
+  auto described = context.store.describe(context.profile);
+  const auto* grant = std::get_if<OAuthGrant>(&existing->credential);
+  if (!grant) {
+    if (!context.force) {
+      throw keep_aside(context, fresh, described + " holds an API key, not an OAuth grant; it was left as it was",
+                       "to replace the key, run `keap-auth login --force`");
+    }
+    notices.push_back("replaced the API key in " + described);
+    return;
+  }
+  if (grant->client_id != fresh.client_id && !context.force) {
+    throw keep_aside(context, fresh,
+                     described + " belongs to client_id " + grant->client_id + ", not " + fresh.client_id +
+                         "; it was left as it was",
+                     "use another --credentials file, or run again with --force to replace it");
+  }
+  if (grant->app != fresh.app && !context.force) {
+    throw keep_aside(context, fresh,
+                     described + " holds Keap app " + display_app(grant->app) + " but this login granted app " +
+                         display_app(fresh.app) + "; it was left as it was",
+                     "to replace it, run `keap-auth login --force`; to keep both, use another --credentials file");
+  }
+  notices.push_back("replaced the earlier credentials (Keap app " + display_app(grant->app) + ") in " + described);
+}
+
+/// The credential stored now, with a damaged one set aside first: a login is what fixes it.
+std::optional<store::Loaded> stored_now(store::Transaction& transaction, std::vector<std::string>& notices) {
+  try {
+    return transaction.current();
+  } catch (const Error& error) {
+    if (error.code() != ExitCode::relogin) {
+      throw; // a newer format, say: never downgraded
+    }
+    auto aside = transaction.set_aside_damaged();
+    notices.push_back(std::string(error.what()) + "; replaced it" +
+                      (aside ? ", keeping the damaged file as " + *aside : ""));
+    return std::nullopt;
+  }
+}
+
+} // namespace
+
+std::vector<std::string> prepare_login(const LoginContext& context) {
+  require_client_credentials(context.config);
+  std::vector<std::string> notices;
+  if (auto created = context.store.check_writable(context.profile)) {
+    notices.push_back(*created);
+  }
+  std::optional<store::Loaded> existing;
+  try {
+    existing = context.store.load(context.profile);
+  } catch (const Error& error) {
+    if (error.code() != ExitCode::relogin) {
+      throw; // unreadable, or a newer format: a login could not replace it
+    }
+    notices.push_back(std::string(error.what()) + "; a successful login will replace it (the damaged file is kept)");
+    return notices;
+  }
+  const auto* grant = existing ? std::get_if<OAuthGrant>(&existing->credential) : nullptr;
+  if (grant && grant->client_id != context.config.client_id && !context.force) {
+    throw Error(ExitCode::usage,
+                context.store.describe(context.profile) + " belongs to client_id " + grant->client_id + ", not " +
+                    context.config.client_id + "; nothing was changed",
+                "use another --credentials file, or run again with --force to replace it");
+  }
+  return notices;
+}
+
+LoginResult complete_login(const LoginContext& context, const std::string& code, const std::string& redirect_uri,
+                           const std::string& code_verifier) {
+  const auto& config = context.config;
+  TokenEndpoint endpoint{*util::parse_url(config.token_url), config.token_auth, config.client_id,
+                         config.client_secret};
+  LoginResult result;
+  result.saved_to = context.store.describe(context.profile);
+  {
+    // The code is spent once it is sent: from then on, finish saving before honouring a signal.
+    util::DeferInterrupts critical;
+    TokenResponse tokens;
+    try {
+      tokens = exchange_code(context.http, endpoint, code, redirect_uri, code_verifier, context.retry);
+    } catch (const Error& error) {
+      throw explain_exchange_failure(error, config);
+    }
+    result.grant = grant_from_response(tokens, endpoint, util::now_seconds());
+    std::unique_ptr<store::Transaction> transaction;
+    std::optional<store::Loaded> existing;
+    try {
+      transaction = context.store.lock(context.profile, config.lock_timeout);
+      existing = stored_now(*transaction, result.notices);
+    } catch (const Error& error) {
+      throw keep_aside(context, result.grant, error.what(), error.hint(), error.code());
+    }
+    check_replaceable(context, existing, result.grant, result.notices);
+    try {
+      transaction->commit(result.grant);
+    } catch (const Error& failure) {
+      throw store::rescue(context.store, context.profile, result.grant, failure, store::RescueCause::login,
+                          context.environment);
+    }
+  }
+  result.interrupted = util::interrupt_requested();
+  return result;
+}
+
+} // namespace keap::oauth

@@ -1,0 +1,100 @@
+#pragma once
+
+#include "net/tls_identity.hpp"
+#include "oauth/callback.hpp"
+#include "util/url.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace httplib {
+class Server;
+}
+
+namespace keap::oauth {
+
+/// How a login ended, as the browser is to be told.
+struct LoginOutcome {
+  bool success = false;
+  std::string title;
+  std::string message;
+  std::string hint;
+  std::string credentials_file; ///< shown on the success page
+};
+
+/// The loopback HTTP(S) server behind redirect_uri. It binds in the constructor, so a busy port fails
+/// before any browser opens, then serves on background threads until destroyed.
+///
+/// Only the callback path is answered (anything else: 404), only with the receiver's own Host (a
+/// DNS-rebinding page cannot talk to it), and a callback whose state is missing or wrong gets an error
+/// page and is otherwise ignored: a stray or forged request can neither complete nor cancel the login.
+/// The first callback with the right state is handed to wait_for_callback(); its browser request is held
+/// until finish() says how the login ended, so the page tells the truth. Destruction stops accepting,
+/// shuts every open connection down and joins every thread: however clients behave, it takes well
+/// under a second.
+class Receiver {
+public:
+  /// `redirect_uri` as configured; an https one needs `tls`, the certificate to serve.
+  Receiver(const std::string& redirect_uri, std::string expected_state, const net::TlsIdentity* tls = nullptr);
+  ~Receiver();
+  Receiver(const Receiver&) = delete;
+  Receiver& operator=(const Receiver&) = delete;
+
+  /// The redirect_uri to send: the configured string exactly (servers compare it as a string), with the
+  /// bound port written in only when the configured port is 0.
+  const std::string& redirect_uri() const { return m_redirect_uri; }
+
+  /// Blocks until a callback with the right state arrives (returned), or until `deadline` passes or
+  /// `cancelled()` turns true (nothing returned).
+  std::optional<Callback> wait_for_callback(std::chrono::steady_clock::time_point deadline,
+                                            const std::function<bool()>& cancelled);
+
+  /// Tells the waiting browser request how the login ended. A success is shown through a redirect to
+  /// a clean local URL, so the code leaves the address bar and history.
+  void finish(LoginOutcome outcome);
+
+  /// After finish(): waits, at most `limit`, until the browser has been shown the result.
+  void wait_until_shown(std::chrono::milliseconds limit);
+
+  /// --verbose: told each request (method, path, redacted query, status).
+  void set_log(std::function<void(const std::string&)> log) { m_log = std::move(log); }
+
+private:
+  struct Page {
+    int status;
+    std::string html;
+  };
+  void bind(const util::Url& redirect, const net::TlsIdentity* tls);
+  void stop();
+  Page handle(const std::string& method, const std::string& path, const std::string& query, const std::string& host,
+              std::string& location);
+  Page handle_callback(const std::string& query, std::string& location);
+
+  std::string m_redirect_uri;
+  std::string m_callback_path;
+  std::string m_expected_state;
+  int m_port = 0;
+  std::vector<std::string> m_allowed_hosts;
+  std::vector<std::unique_ptr<httplib::Server>> m_servers;
+  std::vector<std::thread> m_threads;
+
+  std::mutex m_mutex;
+  std::condition_variable m_changed;
+  std::optional<Callback> m_callback;
+  std::optional<LoginOutcome> m_outcome;
+  std::function<void(const std::string&)> m_log;
+  bool m_shown = false;
+};
+
+/// The path of the page a successful login redirects to.
+inline constexpr const char* k_result_path = "/keap-auth/done";
+
+} // namespace keap::oauth

@@ -1,0 +1,90 @@
+#include "oauth/refresh.hpp"
+
+#include "oauth/token_client.hpp"
+#include "store/rescue.hpp"
+#include "util/crash_point.hpp"
+#include "util/json.hpp"
+#include "util/signals.hpp"
+
+namespace keap::oauth {
+
+namespace {
+
+store::Loaded read_or_relogin(const std::optional<store::Loaded>& loaded, const store::CredentialStore& store,
+                              const std::string& profile) {
+  if (!loaded) {
+    throw Error(ExitCode::relogin, "no credentials in " + store.describe(profile), "run `keap-auth login` first");
+  }
+  return *loaded;
+}
+
+/// A 200 answer that is unusable (say, an absurd expires_in) may still carry a refresh token the server
+/// has just issued, while the one we sent is already dead. Keep that answer (0600) rather than drop it;
+/// the stored credential itself stays untouched, as for every failure.
+std::optional<std::string> keep_unusable_answer(store::CredentialStore& store, const std::string& profile,
+                                                const OAuthGrant& current, const net::HttpResponse& response,
+                                                const RefreshSettings& settings) {
+  auto token = util::string_member(util::parse_json(response.body), "refresh_token");
+  if (response.status != 200 || !token || token->empty() || *token == current.refresh_token) {
+    return std::nullopt;
+  }
+  auto [folder, stem] = store.rescue_place(profile);
+  return store::write_rescue_file(store::rescue_folders(folder, settings.environment), stem, response.body + "\n");
+}
+
+/// Steps 7-10 of the protocol: send, read, commit or rescue. Runs with interrupts deferred.
+OAuthGrant exchange_and_commit(store::CredentialStore& store, store::Transaction& transaction,
+                               const std::string& profile, const OAuthGrant& current, net::HttpClient& http,
+                               const RefreshSettings& settings) {
+  auto endpoint = endpoint_of(current, store.describe(profile));
+  auto response = send_refresh(http, endpoint, current.refresh_token, settings.retry);
+  util::crash_point("after-answer");
+  TokenResponse tokens;
+  try {
+    tokens = interpret_token_response(response, endpoint.url.without_query(), Grant::refresh_token);
+  } catch (const Error& error) {
+    if (auto kept = keep_unusable_answer(store, profile, current, response, settings)) {
+      throw Error(error.code(),
+                  std::string(error.what()) + "; the answer carried a new refresh token, kept as it came in " + *kept,
+                  "the stored credentials were not changed; if the next refresh fails with exit 4, the token in that "
+                  "file may still work: put it into the credentials by hand");
+    }
+    throw;
+  }
+  auto fresh = rotated_grant(current, tokens, util::now_seconds());
+  try {
+    transaction.commit(fresh);
+  } catch (const Error& failure) {
+    throw store::rescue(store, profile, fresh, failure, store::RescueCause::rotation, settings.environment);
+  }
+  util::crash_point("after-commit");
+  return fresh;
+}
+
+} // namespace
+
+RefreshResult refresh_grant(store::CredentialStore& store, const std::string& profile, net::HttpClient& http,
+                            const RefreshSettings& settings, const RefreshDecision& decide) {
+  // "run login" before waiting for any lock.
+  auto before = as_grant(read_or_relogin(store.load(profile), store, profile).credential, "refresh");
+  auto transaction = store.lock(profile, settings.lock_timeout);
+  // Another process may have refreshed (or logged in) while we waited: decide on what is there now.
+  auto loaded = read_or_relogin(transaction->current(), store, profile);
+  RefreshResult result{as_grant(loaded.credential, "refresh"), RefreshReason::none, false, loaded.warnings};
+  result.changed_while_waiting = result.grant.refresh_token != before.refresh_token;
+  result.reason = decide(result.grant, util::now_seconds());
+  if (!result.refreshed()) {
+    return result;
+  }
+  {
+    util::DeferInterrupts critical;
+    result.grant = exchange_and_commit(store, *transaction, profile, result.grant, http, settings);
+  }
+  if (util::interrupt_requested()) {
+    throw Error(ExitCode::interrupted, "interrupted; the refresh had been sent, so keap-auth finished saving the new "
+                                       "pair to " + store.describe(profile) + " first");
+  }
+  return result;
+}
+
+} // namespace keap::oauth

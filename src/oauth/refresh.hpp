@@ -1,0 +1,47 @@
+#pragma once
+
+#include "core/expiry.hpp"
+#include "net/http_client.hpp"
+#include "net/retry_policy.hpp"
+#include "store/credential_store.hpp"
+#include "util/environment.hpp"
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace keap::oauth {
+
+/// How to refresh.
+struct RefreshSettings {
+  std::chrono::milliseconds lock_timeout{120000};
+  net::RetryPolicy retry; ///< its deadline caps the whole exchange, so it fits inside a waiter's lock_timeout
+  util::EnvironmentLookup environment; ///< where rescue files may go
+};
+
+struct RefreshResult {
+  OAuthGrant grant; ///< what the store holds now
+  RefreshReason reason = RefreshReason::none;
+  /// The credential changed while this process waited for the lock (another refresh or a login):
+  /// the decision was made on what the store holds now.
+  bool changed_while_waiting = false;
+  std::vector<std::string> warnings; ///< from reading the credential (loose permissions, say)
+  bool refreshed() const { return reason != RefreshReason::none; }
+};
+
+/// Decides, on the grant as re-read under the lock, whether a refresh is (still) due.
+using RefreshDecision = std::function<RefreshReason(const OAuthGrant& grant, util::TimePoint now)>;
+
+/// Single-flight refresh across processes: takes the profile's lock, re-reads the credential, asks
+/// `decide`, and if a refresh is due, refreshes and makes the new pair durable before releasing the
+/// lock or returning. So N processes that find the same expired token cause one refresh, and all see
+/// its result.
+///
+/// From the moment the request may be sent until the new pair is committed (or rescued), SIGINT and
+/// SIGTERM wait; if one came, the Error after the save is exit 130. Failures leave the stored credential
+/// as it was. A pair the store refuses goes to a rescue file (store/rescue.hpp) named in the Error.
+RefreshResult refresh_grant(store::CredentialStore& store, const std::string& profile, net::HttpClient& http,
+                            const RefreshSettings& settings, const RefreshDecision& decide);
+
+} // namespace keap::oauth

@@ -1,0 +1,73 @@
+#pragma once
+
+#include "core/credential.hpp"
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+/// Where credentials live. Every command reads and writes them through this interface, so the refresh
+/// protocol (lock, re-read, decide, commit) is the same whatever holds them.
+namespace keap::store {
+
+/// The profile a command acts on when none is named.
+inline constexpr const char* k_default_profile = "default";
+
+/// A credential as read, with what the reader should be told (loose permissions, say).
+struct Loaded {
+  Credential credential;
+  std::vector<std::string> warnings;
+};
+
+/// A held lock on one profile's credential. Nothing is written unless commit() is called; destroying it
+/// releases the lock.
+class Transaction {
+public:
+  virtual ~Transaction() = default;
+  /// The credential as re-read under the lock (another process may have just changed it); nothing when
+  /// there is none. Throws Error when it is damaged or of a newer format.
+  virtual std::optional<Loaded> current() = 0;
+  /// Makes `fresh` the profile's credential, durably, before returning. Throws Error, leaving the old
+  /// credential as it was.
+  virtual void commit(const Credential& fresh) = 0;
+  /// Keeps a damaged credential aside (0600) before a login replaces it; returns where, for the message.
+  virtual std::optional<std::string> set_aside_damaged() = 0;
+};
+
+class CredentialStore {
+public:
+  virtual ~CredentialStore() = default;
+
+  /// Lock-free read, for the hot path and status: writers replace whole records, so a reader never
+  /// sees a part. Nothing means "run login"; a damaged record throws Error (exit 4), one that cannot be
+  /// read at all exit 1.
+  virtual std::optional<Loaded> load(const std::string& profile) = 0;
+
+  /// Takes the profile's lock, waiting at most `timeout`; Error (exit 5) naming describe() when the
+  /// wait runs out, before anything is sent anywhere.
+  virtual std::unique_ptr<Transaction> lock(const std::string& profile, std::chrono::milliseconds timeout) = 0;
+
+  /// Every profile the store holds.
+  virtual std::vector<std::string> profiles() = 0;
+
+  /// For messages: "credentials file /srv/keap/prod.json". Never a secret.
+  virtual std::string describe(const std::string& profile) const = 0;
+
+  /// Proves a credential for `profile` could be written, before a login spends a code on it. Creates
+  /// at most the last folder level; returns a notice to show when it did. Throws Error (exit 2).
+  virtual std::optional<std::string> check_writable(const std::string& profile) = 0;
+
+  /// The folder a rescue file for `profile` should go to first, and the stem of its name.
+  virtual std::pair<std::string, std::string> rescue_place(const std::string& profile) const = 0;
+
+  /// A local file for state that belongs with the profile's credential but is not one (the pending
+  /// two-step login, say): beside the credentials file for the file store.
+  virtual std::string local_file(const std::string& profile, const std::string& suffix) const = 0;
+
+  /// What a person types to put a rescued credential back.
+  virtual std::string restore_command(const std::string& rescue_file, const std::string& profile) const = 0;
+};
+
+} // namespace keap::store

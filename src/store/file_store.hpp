@@ -1,0 +1,42 @@
+#pragma once
+
+#include "store/credential_store.hpp"
+
+namespace keap::store {
+
+/// The credential store of plain files: one credentials file per profile, written atomically (0600,
+/// temp file, fsync, rename, fsync the folder), its flock in FILE.lock beside it.
+///
+/// A symbolic link as the credentials path is followed on purpose, even when it dangles: deployments
+/// point a fixed path at a volume before the first login, and replacing the link with a regular file
+/// would leave the real file stale. The lock, the temp file and the rename all act on the target.
+class FileStore : public CredentialStore {
+public:
+  /// The default profile lives in `default_file`.
+  explicit FileStore(std::string default_file);
+
+  std::optional<Loaded> load(const std::string& profile) override;
+  std::unique_ptr<Transaction> lock(const std::string& profile, std::chrono::milliseconds timeout) override;
+  std::vector<std::string> profiles() override;
+  std::string describe(const std::string& profile) const override;
+  std::optional<std::string> check_writable(const std::string& profile) override;
+  std::pair<std::string, std::string> rescue_place(const std::string& profile) const override;
+  std::string local_file(const std::string& profile, const std::string& suffix) const override;
+  std::string restore_command(const std::string& rescue_file, const std::string& profile) const override;
+
+  /// The path a profile's credentials are found at (as configured; links not resolved).
+  std::string path_of(const std::string& profile) const;
+
+private:
+  std::string m_default_file;
+};
+
+/// The file a credentials path finally names: symbolic links followed (up to 40), even dangling ones.
+/// Throws Error (exit 1) for a loop. Never throws on a missing file.
+std::string resolve_links(const std::string& path);
+
+/// Reads one credentials file: nothing when it does not exist; Error naming it otherwise. Pure apart
+/// from the read; used by the store and by the light program's hot path alike.
+std::optional<Loaded> read_credentials_file(const std::string& path);
+
+} // namespace keap::store

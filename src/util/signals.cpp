@@ -1,0 +1,47 @@
+#include "util/signals.hpp"
+
+#include <atomic>
+#include <csignal>
+
+namespace keap::util {
+
+namespace {
+
+// The only mutable globals in keap-auth: a signal handler can reach nothing else. Both are lock-free
+// atomics, which are safe to touch from a handler.
+std::atomic<int> g_defer_depth{0};
+std::atomic<bool> g_interrupt_requested{false};
+
+static_assert(std::atomic<int>::is_always_lock_free && std::atomic<bool>::is_always_lock_free);
+
+extern "C" void on_interrupt(int signal_number) {
+  if (g_defer_depth.load() > 0) {
+    g_interrupt_requested = true;
+    return;
+  }
+  // Nothing to protect: die of the signal, exactly as without a handler.
+  struct sigaction action {};
+  action.sa_handler = SIG_DFL;
+  sigemptyset(&action.sa_mask);
+  sigaction(signal_number, &action, nullptr);
+  std::raise(signal_number);
+}
+
+} // namespace
+
+void install_interrupt_handling() {
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART; // a recorded signal must not break a system call that is finishing a save
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+bool interrupt_requested() { return g_interrupt_requested.load(); }
+
+DeferInterrupts::DeferInterrupts() { ++g_defer_depth; }
+
+DeferInterrupts::~DeferInterrupts() { --g_defer_depth; }
+
+} // namespace keap::util

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+/// Text helpers with no keap knowledge. Pure.
+namespace keap::util {
+
+/// Text from elsewhere (a server, a file) made safe for one terminal line: control characters dropped
+/// (new lines and tabs become spaces), at most `limit` bytes.
+std::string printable_excerpt(std::string_view text, size_t limit = 300);
+
+/// Levenshtein distance, for "did you mean ...?".
+size_t edit_distance(std::string_view left, std::string_view right);
+
+/// The candidate closest to `word`, when one is within `max_distance` edits (or `word` is a prefix of it).
+std::optional<std::string> nearest(std::string_view word, const std::vector<std::string>& candidates,
+                                   size_t max_distance = 3);
+
+/// The offset of the first byte that breaks UTF-8 (RFC 3629: no overlongs, no surrogates, at most
+/// U+10FFFF), or nothing when `text` is valid.
+std::optional<size_t> invalid_utf8_offset(std::string_view text);
+
+/// Words split like a shell would (blanks separate, single or double quotes group), with no expansion.
+std::vector<std::string> split_words(std::string_view text);
+
+} // namespace keap::util
