@@ -1,12 +1,15 @@
 // Times `keap-auth token` against its floors, as README.md reports:
 //   hot path (valid token)   vs  `cat` of the same file (starting a process that reads it)
 //   refresh path (expired)   vs  one `curl` POST of the same refresh to the same local emulator
-// plus `keap-auth status`, which loads the full program, to show what the hot path avoids.
-// Medians over many runs. Peak memory comes from GNU time's %M in a separate pass: a child spawned
-// straight from this (large) process would inherit our RSS high-water mark through exec.
-// Not a test: nothing is asserted.
-#include "credential_store.hpp"
+// plus `keap-auth status`, which execs the full program, to show what the hot path avoids.
+// Each case runs paired with its floor (floor, case, floor, case, ...), so a machine that slows down
+// or speeds up during the run moves both alike; medians over many runs. Peak memory comes from GNU
+// time's %M in a separate pass: a child spawned straight from this (large) process would inherit our
+// RSS high-water mark through exec. Not a test: nothing is asserted.
 #include "emulator/server.hpp"
+#include "oauth/token_client.hpp"
+#include "store/file_store.hpp"
+#include "util/atomic_file.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -68,27 +71,43 @@ long peak_kib(const std::vector<std::string>& command, const std::string& scratc
 }
 
 struct Result {
-  double median_us;
-  long median_peak_kib;
+  double median_us = 0;
+  long median_peak_kib = 0;
 };
 
-/// Runs `prepare` (untimed) then the command, `runs` times after a few warm-up runs, then a few
-/// more times under GNU time for the peak memory.
-Result measure(int runs, const std::function<std::vector<std::string>()>& prepare, const std::string& scratch) {
-  std::vector<double> times;
+struct Pair {
+  Result floor;
+  Result measured;
+};
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+long peak(const std::function<std::vector<std::string>()>& prepare, const std::string& scratch) {
   std::vector<long> peaks;
-  for (int run = -5; run < runs; ++run) {
-    auto microseconds = spawn_and_wait(prepare());
-    if (run >= 0) {
-      times.push_back(microseconds);
-    }
-  }
   for (int run = 0; run < 15; ++run) {
     peaks.push_back(peak_kib(prepare(), scratch));
   }
-  std::sort(times.begin(), times.end());
   std::sort(peaks.begin(), peaks.end());
-  return {times[times.size() / 2], peaks[peaks.size() / 2]};
+  return peaks[peaks.size() / 2];
+}
+
+/// Runs the floor and the case alternately (each `prepare` untimed, then its command), `runs` times
+/// after a few warm-up pairs, then each a few more times under GNU time for the peak memory.
+Pair measure_paired(int runs, const std::function<std::vector<std::string>()>& floor,
+                    const std::function<std::vector<std::string>()>& measured, const std::string& scratch) {
+  std::vector<double> floor_times, measured_times;
+  for (int run = -5; run < runs; ++run) {
+    auto floor_us = spawn_and_wait(floor());
+    auto measured_us = spawn_and_wait(measured());
+    if (run >= 0) {
+      floor_times.push_back(floor_us);
+      measured_times.push_back(measured_us);
+    }
+  }
+  return {{median(floor_times), peak(floor, scratch)}, {median(measured_times), peak(measured, scratch)}};
 }
 
 } // namespace
@@ -115,47 +134,54 @@ int main(int argc, char** argv) {
   std::ofstream(config_file) << nlohmann::json{{"credentials_file", credentials_file},
                                                {"token_url", emulator.base_url() + "/token"}}.dump();
   auto mint = [&] {
-    auto body = nlohmann::json::parse(state.mint_tokens(keap::now_seconds()).body);
-    return keap::TokenResponse{body["access_token"], body["refresh_token"], "bearer", body["scope"],
-                               body["expires_in"]};
+    auto body = nlohmann::json::parse(state.mint_tokens(keap::util::now_seconds()).body);
+    return keap::oauth::TokenResponse{body["access_token"], body["refresh_token"], "bearer", body["scope"],
+                                      body["expires_in"]};
   };
-  auto identity = keap::ClientIdentity{settings.client_id, settings.client_secret, emulator.base_url() + "/token"};
-  keap::save_credentials(credentials_file, keap::make_credentials(mint(), identity, keap::now_seconds()));
+  keap::oauth::TokenEndpoint client{*keap::util::parse_url(emulator.base_url() + "/token"), keap::TokenAuth::keap,
+                                    settings.client_id, settings.client_secret};
+  auto save = [&](const keap::OAuthGrant& grant) {
+    keap::util::write_file_atomically(credentials_file, keap::serialize_credential(grant));
+  };
+  save(keap::oauth::grant_from_response(mint(), client, keap::util::now_seconds()));
 
   std::vector<std::string> token{keap_auth, "token", "--config", config_file};
   auto scratch = folder + "/time.out";
-  auto cat = measure(runs, [&] { return std::vector<std::string>{"cat", credentials_file}; }, scratch);
-  auto hot = measure(runs, [&] { return token; }, scratch);
-  auto full = measure(
-      runs, [&] { return std::vector<std::string>{keap_auth, "status", "--config", config_file}; }, scratch);
-  auto refresh = measure(runs, [&] {
-    auto expired = *keap::load_credentials(credentials_file);
-    expired.expires_at = keap::now_seconds() - std::chrono::hours(1);
-    keap::save_credentials(credentials_file, expired);
-    return token;
-  }, scratch);
+  auto cat = [&] { return std::vector<std::string>{"cat", credentials_file}; };
+  auto hot = measure_paired(runs, cat, [&] { return token; }, scratch);
+  auto full = measure_paired(
+      runs, cat, [&] { return std::vector<std::string>{keap_auth, "status", "--config", config_file}; }, scratch);
   auto curl_config = folder + "/curl.conf";
-  auto curl = measure(runs, [&] {
+  auto curl = [&] {
     // curl reads the secret and the refresh token from a file, not argv.
     std::ofstream(curl_config) << "silent\nfail\nuser = \"" << settings.client_id << ":" << settings.client_secret
                                << "\"\ndata = \"grant_type=refresh_token&refresh_token=" << mint().refresh_token
                                << "\"\nurl = \"" << emulator.base_url() << "/token\"\n";
     return std::vector<std::string>{"curl", "-K", curl_config, "-o", "/dev/null"};
+  };
+  auto refresh = measure_paired(runs, curl, [&] {
+    auto loaded = keap::store::read_credentials_file(credentials_file);
+    auto expired = std::get<keap::OAuthGrant>(loaded->credential);
+    expired.expires_at = keap::util::now_seconds() - std::chrono::hours(1);
+    save(expired);
+    return token;
   }, scratch);
   emulator.stop();
   std::filesystem::remove_all(folder);
 
+  auto row = [](const char* name, const Result& result, const Result& floor, const char* floor_name) {
+    std::printf("| %s | %.0f µs | %.2fx %s | %ld KiB |\n", name, result.median_us, result.median_us / floor.median_us,
+                floor_name, result.median_peak_kib);
+  };
   std::printf("| case | median | ratio | peak memory |\n| --- | --- | --- | --- |\n");
-  std::printf("| `cat` the credentials file (floor) | %.0f µs | 1.00x | %ld KiB |\n", cat.median_us, cat.median_peak_kib);
-  std::printf("| `keap-auth token`, valid token (hot path) | %.0f µs | %.2fx `cat` | %ld KiB |\n", hot.median_us,
-              hot.median_us / cat.median_us, hot.median_peak_kib);
-  std::printf("| `keap-auth status` (loads the full program) | %.0f µs | %.2fx `cat` | %ld KiB |\n", full.median_us,
-              full.median_us / cat.median_us, full.median_peak_kib);
-  std::printf("| `curl` POST of one refresh (floor) | %.0f µs | 1.00x | %ld KiB |\n", curl.median_us,
-              curl.median_peak_kib);
-  std::printf("| `keap-auth token`, expired token (lock, refresh, atomic write) | %.0f µs | %.2fx `curl` | %ld KiB |\n",
-              refresh.median_us, refresh.median_us / curl.median_us, refresh.median_peak_kib);
-  std::printf("\nMedians of %d runs each after 5 warm-up runs (peak memory: median of 15 runs under GNU time);\n"
-              "the emulator on 127.0.0.1.\n", runs);
+  std::printf("| `cat` the credentials file (floor) | %.0f µs | 1.00x | %ld KiB |\n", hot.floor.median_us,
+              hot.floor.median_peak_kib);
+  row("`keap-auth token`, valid token (hot path)", hot.measured, hot.floor, "`cat`");
+  row("`keap-auth status` (execs the full program)", full.measured, full.floor, "`cat`");
+  std::printf("| `curl` POST of one refresh (floor) | %.0f µs | 1.00x | %ld KiB |\n", refresh.floor.median_us,
+              refresh.floor.median_peak_kib);
+  row("`keap-auth token`, expired token (lock, refresh, atomic write)", refresh.measured, refresh.floor, "`curl`");
+  std::printf("\nEach case paired with its floor, medians of %d pairs after 5 warm-up pairs (peak memory: median of 15\n"
+              "runs under GNU time); the emulator on 127.0.0.1.\n", runs);
   return 0;
 }

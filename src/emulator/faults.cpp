@@ -46,41 +46,40 @@ Fault slow() {
   return fault;
 }
 
-std::vector<NamedFault> make_faults() {
-  return {
-      {"http-500", "500 with an HTML body", Fault{}},
-      {"http-502", "502 with an HTML body", answer(502, k_unavailable, k_html)},
-      {"http-503", "503 with an HTML body", answer(503, k_unavailable, k_html)},
-      {"rate-limit", "429 with Keap's quota fault body and Retry-After: 2", rate_limited()},
-      {"slow", "answers normally after 90 s", slow()},
-      {"never-ends", "200 whose chunked body never ends",
-       delivered(answer(200, R"({"access_token": ")", k_json), Delivery::endless)},
-      {"truncated", "200 cut off before the end of its Content-Length",
-       delivered(answer(200, R"({"access_token":"Ab3xYz","token_type":"bearer","expi)", k_json), Delivery::truncated)},
-      {"huge-body", "200 with a 6 MiB body",
-       answer(200, "{\"padding\": \"" + std::string(6 * 1024 * 1024, 'x') + "\"}", k_json)},
-      {"malformed-json", "200 with broken JSON", answer(200, R"({"access_token": "abc", "refresh_tok)", k_json)},
-      {"missing-field", "200 without a refresh_token",
-       answer(200, R"({"access_token":"Ab3xYz","token_type":"bearer","expires_in":86399})", k_json)},
-      {"wrong-type", "200 whose fields have the wrong JSON types",
-       answer(200, R"({"access_token":42,"refresh_token":["r"],"expires_in":{"s":1}})", k_json)},
-      {"expires-in-zero", "200 with expires_in 0", expiring_in("0")},
-      {"expires-in-negative", "200 with expires_in -3600", expiring_in("-3600")},
-      {"expires-in-absurd", "200 with an expires_in of millions of years", expiring_in("99999999999999")},
-  };
-}
+const std::vector<NamedFault> k_faults{
+    {"http-500", "500 with an HTML body", [] { return Fault{}; }},
+    {"http-502", "502 with an HTML body", [] { return answer(502, k_unavailable, k_html); }},
+    {"http-503", "503 with an HTML body", [] { return answer(503, k_unavailable, k_html); }},
+    {"rate-limit", "429 with Keap's quota fault body and Retry-After: 2", rate_limited},
+    {"slow", "answers normally after 90 s", slow},
+    {"never-ends", "200 whose chunked body never ends",
+     [] { return delivered(answer(200, R"({"access_token": ")", k_json), Delivery::endless); }},
+    {"truncated", "200 cut off before the end of its Content-Length",
+     [] {
+       return delivered(answer(200, R"({"access_token":"Ab3xYz","token_type":"bearer","expi)", k_json),
+                        Delivery::truncated);
+     }},
+    {"huge-body", "200 with a 6 MiB body",
+     [] { return answer(200, "{\"padding\": \"" + std::string(6 * 1024 * 1024, 'x') + "\"}", k_json); }},
+    {"malformed-json", "200 with broken JSON",
+     [] { return answer(200, R"({"access_token": "abc", "refresh_tok)", k_json); }},
+    {"missing-field", "200 without a refresh_token",
+     [] { return answer(200, R"({"access_token":"Ab3xYz","token_type":"bearer","expires_in":86399})", k_json); }},
+    {"wrong-type", "200 whose fields have the wrong JSON types",
+     [] { return answer(200, R"({"access_token":42,"refresh_token":["r"],"expires_in":{"s":1}})", k_json); }},
+    {"expires-in-zero", "200 with expires_in 0", [] { return expiring_in("0"); }},
+    {"expires-in-negative", "200 with expires_in -3600", [] { return expiring_in("-3600"); }},
+    {"expires-in-absurd", "200 with an expires_in of millions of years", [] { return expiring_in("99999999999999"); }},
+};
 
 } // namespace
 
-const std::vector<NamedFault>& named_faults() {
-  static const std::vector<NamedFault> k_faults = make_faults();
-  return k_faults;
-}
+const std::vector<NamedFault>& named_faults() { return k_faults; }
 
 std::optional<Fault> named_fault(std::string_view name) {
   for (const auto& named : named_faults()) {
     if (name == named.name) {
-      return named.fault;
+      return named.make();
     }
   }
   return std::nullopt;

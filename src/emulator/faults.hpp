@@ -26,11 +26,12 @@ struct Fault {
   Delivery delivery = Delivery::whole;
 };
 
-/// One named fault of `keap-auth emulator --fault NAME`.
+/// One named fault of `keap-auth emulator --fault NAME`. The fault is made on demand: one of them
+/// carries a 6 MiB body, which every command line that merely lists the names must not pay for.
 struct NamedFault {
   const char* name;
   const char* help;
-  Fault fault;
+  Fault (*make)();
 };
 
 /// Every named fault: the one list that --help, the error for an unknown name and README draw on.
