@@ -172,6 +172,12 @@ Reply State::token(const TokenRequest& request, TimePoint now) {
     reply.delay = fault->delay;
   }
   record.status = reply.status;
+  if (reply.status == 200) {
+    auto issued = nlohmann::json::parse(reply.body, nullptr, false);
+    if (issued.is_object() && issued.contains("refresh_token") && issued["refresh_token"].is_string()) {
+      record.issued_refresh_token = issued["refresh_token"].get<std::string>();
+    }
+  }
   std::lock_guard lock(m_mutex);
   m_token_requests.push_back(std::move(record));
   return reply;

@@ -55,6 +55,7 @@ struct TokenRequestRecord {
   bool client_secret_in_body = false;
   std::string content_type;
   int status = 0;
+  std::string issued_refresh_token; ///< the refresh token the answer carried, if it carried one
 };
 
 /// The parts of a /token request the logic needs.

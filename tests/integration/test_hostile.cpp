@@ -241,6 +241,13 @@ TEST_CASE("tls: a certificate keap-auth does not trust fails every command with 
     REQUIRE(result.err.find("ca_file") != std::string::npos);
     REQUIRE(read_file(path) == before);
   }
+  // A certificate that fails verification fails again: it is tried once, never retried.
+  auto verbose = run({keap_auth(), "refresh", "--verbose", "--config", dir.file("untrusted.json")});
+  REQUIRE(verbose.exit_code == 5);
+  REQUIRE(verbose.err.find("trying again") == std::string::npos);
+  auto first_post = verbose.err.find("keap-auth: > POST");
+  REQUIRE(first_post != std::string::npos);
+  REQUIRE(verbose.err.find("keap-auth: > POST", first_post + 1) == std::string::npos);
   // The login's code exchange too; the browser is told.
   auto login = start_login({"--no-browser", "--config", dir.file("untrusted.json")});
   httplib::Client client(server.base_url());

@@ -246,25 +246,37 @@ TEST_CASE("refresh: a 429 is retried after its Retry-After", "[refresh]") {
 TEST_CASE("refresh: a refused connection is retried (the request never reached the server)", "[refresh]") {
   TempDir dir;
   auto path = dir.file("keap-credentials.json");
-  int port = 0;
+  int port = free_port(); // nothing listens here until the first attempt has failed
   {
     Emulator first;
-    port = first.server.port();
-    seed_credentials(first, path, 1h);
-    first.server.stop(); // nothing listens on the port now
+    auto grant = seed_credentials(first, path, 1h);
+    grant.token_url = "http://127.0.0.1:" + std::to_string(port) + "/token";
+    save_grant(path, grant);
   }
   write_file(dir.file("keap-auth.json"), nlohmann::json{{"credentials_file", path}}.dump(), 0600);
-  Process refresh({keap_auth(), "refresh", "--config", dir.file("keap-auth.json")});
-  std::this_thread::sleep_for(400ms); // the first attempt is refused; the retry comes after 1 s
+  Process refresh({keap_auth(), "refresh", "--verbose", "--config", dir.file("keap-auth.json")});
+  // The log says the first attempt failed and when the next comes: only then does a server appear.
+  REQUIRE(refresh.wait_for_err("(attempt 1 of 3); trying again in 1s", 10s));
   emulator::Server second(emulator_settings(), port);
   second.start();
   auto result = refresh.wait();
   INFO(result.err);
   // The second emulator never issued that refresh token, so it answers "Invalid Refresh Token": the
-  // point is that the retried request reached it.
+  // point is that the retried request reached it, once.
   REQUIRE(result.exit_code == 4);
   REQUIRE(second.state().token_requests().size() == 1);
   REQUIRE(second.state().token_requests()[0].grant_type == "refresh_token");
+}
+
+TEST_CASE("refresh: a request that reached the server is never sent again", "[refresh]") {
+  Setup setup(emulator_settings(), {{"read_timeout", "1s"}});
+  auto seeded = seed_credentials(setup.emulator, setup.path(), 1h);
+  setup.emulator.server.state().set_token_fault(emulator::named_fault("truncated"));
+  auto result = setup.keap({"refresh", "--verbose"});
+  REQUIRE(result.exit_code == 5);
+  REQUIRE(setup.emulator.server.state().token_requests().size() == 1);
+  REQUIRE(result.err.find("trying again") == std::string::npos);
+  REQUIRE(load_grant(setup.path()).refresh_token == seeded.refresh_token);
 }
 
 TEST_CASE("refresh: a token endpoint that is down is exit 5 with the file untouched", "[refresh]") {
@@ -296,19 +308,20 @@ TEST_CASE("refresh: killed with SIGKILL at random moments, the file is always wh
   seed_credentials(setup.emulator, setup.path(), 1h);
   std::mt19937 random(20261127);
   std::uniform_int_distribution<int> delay_us(2000, 20000);
-  int refreshed = 0;
+  int refreshed = 0, unchanged = 0;
   for (int run = 0; run < 100; ++run) {
+    auto before = load_grant(setup.path()).refresh_token;
     Process refresh({keap_auth(), "refresh", "--config", setup.config});
     std::this_thread::sleep_for(std::chrono::microseconds(delay_us(random)));
     refresh.send_signal(SIGKILL);
-    auto result = refresh.wait();
-    refreshed += result.exit_code == 0 ? 1 : 0;
+    refresh.wait();
     auto text = read_file(setup.path());
     INFO("run " << run);
     REQUIRE_FALSE(text.empty());
     REQUIRE(file_mode(setup.path()) == 0600);
-    auto credentials = std::get<OAuthGrant>(parse_credential(text, setup.path())); // throws if damaged
-    if (!setup.emulator.server.state().refresh_token_valid(credentials.refresh_token, now_seconds())) {
+    auto grant = std::get<OAuthGrant>(parse_credential(text, setup.path())); // throws if damaged
+    (grant.refresh_token == before ? unchanged : refreshed) += 1;
+    if (!setup.emulator.server.state().refresh_token_valid(grant.refresh_token, now_seconds())) {
       // Killed after Keap rotated but before the write: the pair is gone, as with any crash at that
       // moment. Start again so the next runs still exercise the write.
       seed_credentials(setup.emulator, setup.path(), 1h);
@@ -318,7 +331,39 @@ TEST_CASE("refresh: killed with SIGKILL at random moments, the file is always wh
     INFO(entry.path()); // a temp file left by a kill is as private as the credentials
     REQUIRE((file_mode(entry.path().string()) & 077) == 0);
   }
-  WARN("refreshes that completed before the kill: " << refreshed << " of 100");
+  // The kills landed both before the new file was in place and after: the random spread did its job.
+  // The steps in between are covered one by one below.
+  INFO(refreshed << " of 100 runs replaced the file before the kill");
+  REQUIRE(refreshed > 0);
+  REQUIRE(unchanged > 0);
+}
+
+TEST_CASE("refresh: a crash at each step leaves the old file or the new one, whole and 0600", "[refresh][crash]") {
+  struct Step {
+    const char* point;
+    bool replaced;      ///< the new pair is in the file
+    bool pair_survives; ///< the pair in the file still works at Keap
+  };
+  for (const auto& step : std::vector<Step>{{"after-answer", false, false}, // the documented window
+                                            {"before-rename", false, false},
+                                            {"after-rename", true, true},
+                                            {"after-commit", true, true}}) {
+    DYNAMIC_SECTION(step.point) {
+      Setup setup;
+      auto seeded = seed_credentials(setup.emulator, setup.path(), 1h);
+      auto result = setup.keap({"refresh"}, {{"KEAP_AUTH_TEST_CRASH_AT", step.point}});
+      REQUIRE(result.exit_code == 128 + SIGKILL);
+      REQUIRE(refresh_grants(setup.emulator) == 1); // Keap rotated in every case
+      auto grant = load_grant(setup.path());
+      REQUIRE(file_mode(setup.path()) == 0600);
+      REQUIRE((grant.refresh_token != seeded.refresh_token) == step.replaced);
+      REQUIRE(setup.emulator.server.state().refresh_token_valid(grant.refresh_token, now_seconds()) ==
+              step.pair_survives);
+      for (const auto& entry : std::filesystem::directory_iterator(setup.dir.path())) {
+        REQUIRE((file_mode(entry.path().string()) & 077) == 0);
+      }
+    }
+  }
 }
 
 TEST_CASE("refresh: a pair that cannot be written is rescued, never dropped", "[refresh][rescue]") {
@@ -453,5 +498,13 @@ TEST_CASE("whoami: says who, and after a 401 refreshes once and retries", "[whoa
   REQUIRE(retried.exit_code == 0);
   REQUIRE(nlohmann::json::parse(retried.out)["email"] == "ada@example.com");
   REQUIRE(refresh_grants(setup.emulator) == 1);
+
+  // A 401 after the refresh too: a login is needed.
+  setup.emulator.server.state().set_userinfo_fault(
+      fault(401, R"({"fault":{"faultstring":"Invalid Access Token"}})"));
+  auto again = setup.keap({"whoami"});
+  REQUIRE(again.exit_code == 4);
+  REQUIRE(again.err.find("rejected the access token even after a refresh (HTTP 401)") != std::string::npos);
+  REQUIRE(refresh_grants(setup.emulator) == 2); // one refresh, not a loop
   REQUIRE(load_grant(setup.path()).access_token != "revoked-access-token-000000");
 }
