@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job without a Keap account or a desktop browser: starts the built-in Keap emulator,
-# runs a full `keap-auth login` against it with curl standing in for the browser (it follows the
-# redirects exactly as a browser would after a click on Allow), and shows what was saved.
+# runs a full `keap-auth login` against it with curl standing in for the browser (scripts/curl-browser.sh
+# follows keap-auth's start page and the redirects exactly as a browser would after a click on Allow),
+# and shows what was saved.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x build/keap-auth ] || scripts/setup.sh
@@ -17,7 +18,7 @@ for _ in $(seq 100); do [ -s "$work/keap-auth.json" ] && break; sleep 0.1; done
 
 echo "== keap-auth login (against the emulator; curl plays the browser)"
 cd "$work"
-BROWSER="curl -fsSL -o /dev/null" ../build/keap-auth login --config keap-auth.json --timeout 60 --json > summary.json
+BROWSER=../scripts/curl-browser.sh ../build/keap-auth login --config keap-auth.json --timeout 60 --json > summary.json
 echo
 echo "== what a service now reads (summary without secrets)"
 cat summary.json

@@ -17,7 +17,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DKEAP_AUTH_FUZZ=ON -DKEAP_AUTH_BUILD_TESTS=OFF > /dev/null
+  -DKEAP_AUTH_FUZZ=ON -DKEAP_AUTH_BUILD_TESTS=OFF -DKEAP_AUTH_WERROR=ON > /dev/null
 cmake --build build-fuzz --target fuzz_all
 mkdir -p build-fuzz/crashes build-fuzz/logs
 export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1"
@@ -35,7 +35,8 @@ run_one() {
   fi
 }
 export -f run_one
-printf '%s\n' callback url token_response credentials config durations pending emulator_requests |
+# The targets are the folders of fuzz/corpus (fuzz/CMakeLists.txt builds one per folder).
+ls fuzz/corpus |
   xargs -P 2 -I{} bash -c "run_one {} $seconds" > build-fuzz/logs/summary.txt
 
 status=0

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --tests > /dev/null
-cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKEAP_AUTH_SANITIZE=ON \
+cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKEAP_AUTH_SANITIZE=ON -DKEAP_AUTH_WERROR=ON \
   -DKEAP_AUTH_BUILD_TESTS=ON > /dev/null
 cmake --build build-sanitize
 export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:strict_string_checks=1"

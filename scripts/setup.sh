@@ -8,9 +8,11 @@ cd "$(dirname "$0")/.."
 
 tests_option=() # without --tests, an existing build keeps its setting
 packages=(g++ cmake ninja-build pkg-config libcpp-httplib-dev libssl-dev nlohmann-json3-dev libcli11-dev curl)
+# --tests also needs: catch2, chromium (the browser tests), util-linux's script and prlimit (present on
+# every Debian), dpkg-dev (the build matrix reads dpkg-buildflags).
 if [ "${1:-}" = "--tests" ]; then
   tests_option=(-DKEAP_AUTH_BUILD_TESTS=ON)
-  packages+=(catch2 chromium)
+  packages+=(catch2 chromium dpkg-dev)
 fi
 
 missing=()
@@ -25,6 +27,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${tests_option[@]}" > /dev/null
+# Warnings are errors in our own builds (never by default: a packager's newer compiler may warn anew).
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKEAP_AUTH_WERROR=ON "${tests_option[@]}" > /dev/null
 cmake --build build
 echo "setup: built build/keap-auth"

@@ -80,7 +80,7 @@ TEST_CASE("concurrency: a refresh that waited while the credentials changed says
   REQUIRE(refresh_grants(setup.emulator, 0) == 0);
 }
 
-TEST_CASE("concurrency: a holder that outlasts a waiter's --lock-timeout; the default wait outlasts the holder",
+TEST_CASE("concurrency: a holder outlasts a waiter's --lock-timeout, and the default wait outlasts the holder",
           "[concurrency][lock]") {
   Setup setup;
   seed_credentials(setup.emulator, setup.path(), -1h);

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 
 TEST_CASE("fuzz: the corpus and every past crash run clean", "[fuzz]") {
@@ -24,4 +25,11 @@ TEST_CASE("fuzz: the corpus and every past crash run clean", "[fuzz]") {
     }
   }
   REQUIRE(inputs >= keap::fuzz::targets().size() * 2);
+  // Each corpus folder is a target fuzz/CMakeLists.txt builds, so each must have a body.
+  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(KEAP_SOURCE_DIR) / "fuzz/corpus")) {
+    auto name = entry.path().filename().string();
+    INFO(name);
+    REQUIRE(std::any_of(keap::fuzz::targets().begin(), keap::fuzz::targets().end(),
+                        [&](const auto& target) { return name == target.name; }));
+  }
 }

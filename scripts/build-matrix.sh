@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds the programs in every configuration a user or packager builds them in, with warnings as
+# errors: Debug, RelWithDebInfo, Release, and Debian's dpkg-buildflags (CMAKE_BUILD_TYPE=None, as
+# debhelper configures). Any warning fails the script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --tests > /dev/null
+build() {
+  local folder=$1
+  shift
+  cmake -S . -B "$folder" -G Ninja -DKEAP_AUTH_WERROR=ON "$@" > /dev/null
+  cmake --build "$folder" --target keap-auth keap-auth-full
+  echo "build-matrix: $folder built without a warning"
+}
+for type in Debug RelWithDebInfo Release; do
+  build "build-matrix/$type" "-DCMAKE_BUILD_TYPE=$type"
+done
+build build-matrix/dpkg-buildflags -DCMAKE_BUILD_TYPE=None \
+  "-DCMAKE_CXX_FLAGS=$(dpkg-buildflags --get CXXFLAGS) $(dpkg-buildflags --get CPPFLAGS)" \
+  "-DCMAKE_EXE_LINKER_FLAGS=$(dpkg-buildflags --get LDFLAGS)"
