@@ -131,8 +131,8 @@ int main(int argc, char** argv) {
   std::string folder = ::mkdtemp(folder_pattern);
   auto credentials_file = folder + "/keap-credentials.json";
   auto config_file = folder + "/keap-auth.json";
-  std::ofstream(config_file) << nlohmann::json{{"credentials_file", credentials_file},
-                                               {"token_url", emulator.base_url() + "/token"}}.dump();
+  std::ofstream(config_file)
+      << nlohmann::json{{"credentials_file", credentials_file}, {"token_url", emulator.base_url() + "/token"}}.dump();
   auto mint = [&] {
     auto body = nlohmann::json::parse(state.mint_tokens(keap::util::now_seconds()).body);
     return keap::oauth::TokenResponse{body["access_token"], body["refresh_token"], "bearer", body["scope"],
@@ -148,9 +148,14 @@ int main(int argc, char** argv) {
   std::vector<std::string> token{keap_auth, "token", "--config", config_file};
   auto scratch = folder + "/time.out";
   auto cat = [&] { return std::vector<std::string>{"cat", credentials_file}; };
-  auto hot = measure_paired(runs, cat, [&] { return token; }, scratch);
+  auto hot = measure_paired(
+      runs, cat, [&] { return token; }, scratch);
   auto full = measure_paired(
-      runs, cat, [&] { return std::vector<std::string>{keap_auth, "status", "--config", config_file}; }, scratch);
+      runs, cat,
+      [&] {
+        return std::vector<std::string>{keap_auth, "status", "--config", config_file};
+      },
+      scratch);
   auto curl_config = folder + "/curl.conf";
   auto curl = [&] {
     // curl reads the secret and the refresh token from a file, not argv.
@@ -159,13 +164,16 @@ int main(int argc, char** argv) {
                                << "\"\nurl = \"" << emulator.base_url() << "/token\"\n";
     return std::vector<std::string>{"curl", "-K", curl_config, "-o", "/dev/null"};
   };
-  auto refresh = measure_paired(runs, curl, [&] {
-    auto loaded = keap::store::read_credentials_file(credentials_file);
-    auto expired = std::get<keap::OAuthGrant>(loaded->credential);
-    expired.expires_at = keap::util::now_seconds() - std::chrono::hours(1);
-    save(expired);
-    return token;
-  }, scratch);
+  auto refresh = measure_paired(
+      runs, curl,
+      [&] {
+        auto loaded = keap::store::read_credentials_file(credentials_file);
+        auto expired = std::get<keap::OAuthGrant>(loaded->credential);
+        expired.expires_at = keap::util::now_seconds() - std::chrono::hours(1);
+        save(expired);
+        return token;
+      },
+      scratch);
   emulator.stop();
   std::filesystem::remove_all(folder);
 
@@ -181,7 +189,9 @@ int main(int argc, char** argv) {
   std::printf("| `curl` POST of one refresh (floor) | %.0f µs | 1.00x | %ld KiB |\n", refresh.floor.median_us,
               refresh.floor.median_peak_kib);
   row("`keap-auth token`, expired token (lock, refresh, atomic write)", refresh.measured, refresh.floor, "`curl`");
-  std::printf("\nEach case paired with its floor, medians of %d pairs after 5 warm-up pairs (peak memory: median of 15\n"
-              "runs under GNU time); the emulator on 127.0.0.1.\n", runs);
+  std::printf(
+      "\nEach case paired with its floor, medians of %d pairs after 5 warm-up pairs (peak memory: median of 15\n"
+      "runs under GNU time); the emulator on 127.0.0.1.\n",
+      runs);
   return 0;
 }

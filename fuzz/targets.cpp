@@ -55,8 +55,8 @@ void url(std::string_view input) {
 void token_response(std::string_view input) {
   static constexpr int k_statuses[] = {200, 201, 400, 401, 403, 429, 500, 503};
   int status = input.empty() ? 200 : k_statuses[static_cast<unsigned char>(input[0]) % 8];
-  net::HttpResponse response{status, std::string(input.empty() ? input : input.substr(1)),
-                             {{"content-type", "application/json"}}};
+  net::HttpResponse response{
+      status, std::string(input.empty() ? input : input.substr(1)), {{"content-type", "application/json"}}};
   for (auto grant : {Grant::authorization_code, Grant::refresh_token}) {
     try {
       auto token = interpret_token_response(response, "https://fuzz/token", grant);
@@ -120,8 +120,8 @@ void emulator_requests(std::string_view input) {
     settings.client_secret = "fuzz-secret";
     return settings;
   }());
-  auto reply = state.token({"application/x-www-form-urlencoded", std::string(input), std::string(input)},
-                           util::TimePoint{});
+  auto reply =
+      state.token({"application/x-www-form-urlencoded", std::string(input), std::string(input)}, util::TimePoint{});
   require(reply.status >= 200 && reply.status < 600);
 }
 
@@ -138,9 +138,15 @@ void retry_after(std::string_view input) {
 
 const std::vector<Target>& targets() {
   static const std::vector<Target> k_targets{
-      {"callback", callback},   {"url", url},         {"token_response", token_response},
-      {"credentials", credentials}, {"config", config}, {"durations", durations},
-      {"pending", pending},     {"emulator_requests", emulator_requests}, {"retry_after", retry_after},
+      {"callback", callback},
+      {"url", url},
+      {"token_response", token_response},
+      {"credentials", credentials},
+      {"config", config},
+      {"durations", durations},
+      {"pending", pending},
+      {"emulator_requests", emulator_requests},
+      {"retry_after", retry_after},
   };
   return k_targets;
 }

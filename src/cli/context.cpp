@@ -1,5 +1,4 @@
 #include "cli/commands.hpp"
-
 #include "cli/output.hpp"
 #include "store/file_store.hpp"
 
@@ -28,9 +27,7 @@ net::RetryPolicy Context::retry_policy() const {
   return policy;
 }
 
-oauth::RefreshSettings Context::refresh_settings() const {
-  return {config.lock_timeout, retry_policy(), environment};
-}
+oauth::RefreshSettings Context::refresh_settings() const { return {config.lock_timeout, retry_policy(), environment}; }
 
 void Context::warn_all(const std::vector<std::string>& warnings) const {
   for (const auto& warning : warnings) {

@@ -107,8 +107,7 @@ std::optional<int> try_fast_path(int argc, char** argv) {
     auto config = load_config(line->global.config, util::process_environment());
     auto loaded = store::read_credentials_file(config.credentials_file);
     const auto* grant = loaded ? std::get_if<OAuthGrant>(&loaded->credential) : nullptr;
-    if (!grant || !loaded->warnings.empty() ||
-        access_token_expires_within(*grant, *min_valid, util::now_seconds())) {
+    if (!grant || !loaded->warnings.empty() || access_token_expires_within(*grant, *min_valid, util::now_seconds())) {
       return std::nullopt;
     }
     print_stdout((line->token.header ? "Authorization: Bearer " : "") + grant->access_token + "\n");

@@ -42,8 +42,7 @@ int run_full_program(int argc, char** argv) {
     }
     ::setenv(k_expected_version_variable, version(), 1);
     ::execv(place.c_str(), argv);
-    print_error(Error(ExitCode::failure, "cannot start " + place + ": " + std::strerror(errno),
-                      "reinstall keap-auth"));
+    print_error(Error(ExitCode::failure, "cannot start " + place + ": " + std::strerror(errno), "reinstall keap-auth"));
     return static_cast<int>(ExitCode::failure);
   }
   print_error(Error(ExitCode::failure,
@@ -62,8 +61,9 @@ void check_launcher_version() {
   ::unsetenv(k_expected_version_variable); // not for the browser or anything else we start
   if (light != version()) {
     throw Error(ExitCode::failure,
-                "keap-auth " + light + " found keap-auth-full " + version() + ": the two programs are from different "
-                "installations",
+                "keap-auth " + light + " found keap-auth-full " + version() +
+                    ": the two programs are from different "
+                    "installations",
                 "reinstall keap-auth so that both come from the same version");
   }
 }

@@ -41,15 +41,16 @@ net::TlsIdentity receiver_identity(const Context& context) {
     return net::load_tls_identity(config.tls_cert, config.tls_key);
   }
   std::vector<std::string> notices;
-  auto identity = net::self_signed_identity(net::default_certificate_folder(context.environment),
-                                            util::now_seconds(), notices);
+  auto identity =
+      net::self_signed_identity(net::default_certificate_folder(context.environment), util::now_seconds(), notices);
   for (const auto& notice : notices) {
     say(notice);
   }
   say("the receiver uses a self-signed certificate, SHA-256 fingerprint " + identity.fingerprint);
   say("your browser will warn that the connection to localhost is not private (NET::ERR_CERT_AUTHORITY_INVALID "
       "or \"Warning: Potential Security Risk\"): that is expected for this certificate; check the fingerprint, "
-      "then proceed (or trust " + identity.certificate_file + " once, or use --tls-cert/--tls-key with mkcert's)");
+      "then proceed (or trust " +
+      identity.certificate_file + " once, or use --tls-cert/--tls-key with mkcert's)");
   return identity;
 }
 
@@ -88,8 +89,8 @@ int run_interactive_login(Context& context, const LoginOptions& options) {
   auto url = oauth::authorize_url(*util::parse_url(config.authorize_url),
                                   {config.client_id, receiver.redirect_uri(), config.scope}, request);
   say("waiting for the browser on " + receiver.redirect_uri());
-  say(std::string("open this URL to sign in to Keap") + (options.no_browser ? "" : " (it is also being opened for you)") +
-      ":\n\n  " + url + "\n");
+  say(std::string("open this URL to sign in to Keap") +
+      (options.no_browser ? "" : " (it is also being opened for you)") + ":\n\n  " + url + "\n");
   hint_for_ssh(context, *util::parse_url(receiver.redirect_uri()));
   std::optional<oauth::StartPage> page;
   if (!options.no_browser) {

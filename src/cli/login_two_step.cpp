@@ -25,7 +25,8 @@ namespace {
 std::pair<oauth::PendingLogin, std::string> new_pending_login(const Config& config) {
   auto redirect = *util::parse_url(config.redirect_uri);
   if (redirect.port == 0) {
-    throw Error(ExitCode::usage, "redirect_uri " + config.redirect_uri + " has port 0, which a two-step login cannot use",
+    throw Error(ExitCode::usage,
+                "redirect_uri " + config.redirect_uri + " has port 0, which a two-step login cannot use",
                 "set redirect_uri to the exact URI registered with the app");
   }
   auto request = oauth::new_authorization_request(config.pkce);
@@ -39,8 +40,8 @@ std::pair<oauth::PendingLogin, std::string> new_pending_login(const Config& conf
 void explain_next_step(const oauth::PendingLogin& pending, const Config& config, const char* how_to_finish) {
   say("open the URL in any browser and approve access. The browser then goes to " + pending.redirect_uri +
       "?code=...; that page may fail to load, which is fine: copy the whole address from the address bar");
-  say(std::string(how_to_finish) + " (before " +
-      util::format_rfc3339(pending.created_at + config.pending_lifetime) + ")");
+  say(std::string(how_to_finish) + " (before " + util::format_rfc3339(pending.created_at + config.pending_lifetime) +
+      ")");
 }
 
 std::string read_stdin() {
@@ -63,8 +64,9 @@ std::string code_from(const std::string& pasted, const oauth::PendingLogin& pend
     throw Error(ExitCode::usage, "--finish: the address is not usable: " + *callback.problem);
   }
   if (!callback.state) {
-    throw Error(ExitCode::usage, "--finish: the address carries no state, so it cannot be matched to the pending "
-                                 "login; nothing was written",
+    throw Error(ExitCode::usage,
+                "--finish: the address carries no state, so it cannot be matched to the pending "
+                "login; nothing was written",
                 "copy the whole address the browser landed on, or give just the code");
   }
   if (!net::same_secret(*callback.state, pending.state)) {
@@ -91,8 +93,8 @@ std::string code_from(const std::string& pasted, const oauth::PendingLogin& pend
 int finish_with(Context& context, const LoginOptions& options, const oauth::PendingLogin& pending,
                 const std::string& pasted, const std::optional<std::string>& pending_file) {
   auto code = code_from(pasted, pending, pending_file);
-  auto result = oauth::complete_login(login_context(context, options), code, pending.redirect_uri,
-                                      pending.code_verifier);
+  auto result =
+      oauth::complete_login(login_context(context, options), code, pending.redirect_uri, pending.code_verifier);
   if (pending_file) {
     oauth::remove_pending(*pending_file);
   }
@@ -134,7 +136,8 @@ int run_login_finish(Context& context, const LoginOptions& options) {
     oauth::remove_pending(pending_file);
     throw Error(ExitCode::denied,
                 "--finish: the pending login from " + util::format_rfc3339(pending->created_at) +
-                    " has expired (it lasts " + util::format_duration(config.pending_lifetime) + "); nothing was written",
+                    " has expired (it lasts " + util::format_duration(config.pending_lifetime) +
+                    "); nothing was written",
                 "start again with `keap-auth login --begin`");
   }
   if (pending->client_id != config.client_id) {

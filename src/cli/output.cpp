@@ -32,8 +32,8 @@ void print_error(const Error& error) {
     text += "keap-auth: hint: " + error.hint() + "\n";
   }
   if (const auto* sensitive = error.sensitive(); sensitive && ::isatty(STDERR_FILENO) == 1) {
-    text += "keap-auth: " + sensitive->label + ", shown only because this is a terminal; copy it now:\n" +
-            sensitive->text;
+    text +=
+        "keap-auth: " + sensitive->label + ", shown only because this is a terminal; copy it now:\n" + sensitive->text;
   }
   write_stderr(text);
 }

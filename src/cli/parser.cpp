@@ -46,7 +46,8 @@ CLI::Validator duration_check(bool positive) {
 
 void add_text(CLI::App& app, const std::string& name, std::optional<std::string>& target, const std::string& help,
               const std::string& type) {
-  app.add_option_function<std::string>(name, [&target](const std::string& value) { target = value; }, help)
+  app.add_option_function<std::string>(
+         name, [&target](const std::string& value) { target = value; }, help)
       ->type_name(type);
 }
 
@@ -78,11 +79,12 @@ void define_login(CLI::App& login, CommandLine& line) {
       ->check(duration_check(true));
   login.add_flag("--force", options.force, "Replace credentials of another Keap app or client_id");
   login.add_flag("--json", options.json, "Print a summary without secrets on stdout");
-  auto* begin = login.add_flag("--begin", options.begin,
-                               "Two-step login: save a pending request, print the URL on stdout, exit");
-  auto* finish = login.add_option("--finish", options.finish,
-                                  "Two-step login: complete it with the address the browser landed on, the code, "
-                                  "or - to read either from stdin")
+  auto* begin =
+      login.add_flag("--begin", options.begin, "Two-step login: save a pending request, print the URL on stdout, exit");
+  auto* finish = login
+                     .add_option("--finish", options.finish,
+                                 "Two-step login: complete it with the address the browser landed on, the code, "
+                                 "or - to read either from stdin")
                      ->type_name("URL_OR_CODE");
   auto* manual = login.add_flag("--manual", options.manual,
                                 "Print the URL, then read the address the browser landed on from stdin");
@@ -150,8 +152,9 @@ void define_emulator(CLI::App& emulator, CommandLine& line) {
       ->check(CLI::IsMember(faults));
   emulator.add_flag("--tls", options.tls,
                     "Serve HTTPS with the stored self-signed certificate (clients need it as ca_file)");
-  emulator.add_option("--write-config", options.write_config,
-                      "Also write a ready client config (0600, with the secret) to FILE")
+  emulator
+      .add_option("--write-config", options.write_config,
+                  "Also write a ready client config (0600, with the secret) to FILE")
       ->type_name("FILE");
 }
 
@@ -228,7 +231,8 @@ int unexpected(const CLI::App& app, const CLI::App* command, const std::vector<s
     auto name = first.substr(0, first.find('='));
     auto near = util::nearest(name, flags_of(app, command));
     return usage_error("unknown option " + name + where,
-                       near ? "did you mean " + *near + "?" : "see `keap-auth " + (command ? command->get_name() + " " : "") + "--help`");
+                       near ? "did you mean " + *near + "?"
+                            : "see `keap-auth " + (command ? command->get_name() + " " : "") + "--help`");
   }
   return usage_error("unexpected argument \"" + util::printable_excerpt(first, 80) + "\"" + where,
                      "see `keap-auth " + (command ? command->get_name() + " " : "") + "--help`");

@@ -15,10 +15,9 @@ int run_refresh(const CommandLine& line) {
     conditions.if_expires_within = duration_value("--if-expires-within", *options.if_expires_within, true);
   }
   auto context = open_context(line.global);
-  auto result = oauth::refresh_grant(*context.store, context.profile, *context.http, context.refresh_settings(),
-                                     [&](const OAuthGrant& grant, util::TimePoint now) {
-                                       return refresh_reason(grant, conditions, now);
-                                     });
+  auto result = oauth::refresh_grant(
+      *context.store, context.profile, *context.http, context.refresh_settings(),
+      [&](const OAuthGrant& grant, util::TimePoint now) { return refresh_reason(grant, conditions, now); });
   context.warn_all(result.warnings);
   if (result.changed_while_waiting) {
     say("the credentials changed while this refresh waited for the lock (another refresh or a login); it decided "

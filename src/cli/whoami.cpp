@@ -29,12 +29,11 @@ int run_whoami(const CommandLine& line) {
   auto settings = context.refresh_settings();
 
   // Refresh first if the token is (nearly) expired.
-  auto current = oauth::refresh_grant(*context.store, context.profile, *context.http, settings,
-                                      [](const OAuthGrant& grant, util::TimePoint now) {
-                                        return access_token_expires_within(grant, std::chrono::seconds(0), now)
-                                                   ? RefreshReason::access_token_expiring
-                                                   : RefreshReason::none;
-                                      });
+  auto current = oauth::refresh_grant(
+      *context.store, context.profile, *context.http, settings, [](const OAuthGrant& grant, util::TimePoint now) {
+        return access_token_expires_within(grant, std::chrono::seconds(0), now) ? RefreshReason::access_token_expiring
+                                                                                : RefreshReason::none;
+      });
   context.warn_all(current.warnings);
   auto grant = current.grant;
   auto user = oauth::fetch_userinfo(*context.http, userinfo_url, grant.access_token);

@@ -89,15 +89,16 @@ void apply_key(Config& config, const Key& key, const json& value, const std::str
           config.*member.member = std::move(text);
         } else if constexpr (std::is_same_v<Member, bool Config::*>) {
           if (!value.is_boolean()) {
-            throw config_error(origin, std::string("key \"") + key.name + "\" must be true or false, not " +
-                                           value.type_name());
+            throw config_error(origin,
+                               std::string("key \"") + key.name + "\" must be true or false, not " + value.type_name());
           }
           config.*member = value.get<bool>();
         } else if constexpr (std::is_same_v<Member, TokenAuth Config::*>) {
           auto auth = parse_token_auth(text_of(key, value, origin));
           if (!auth) {
             throw config_error(origin, "key \"token_auth\" must be \"keap\", \"client_secret_post\" or "
-                                       "\"client_secret_basic\", not " + util::dump_json(value));
+                                       "\"client_secret_basic\", not " +
+                                           util::dump_json(value));
           }
           config.*member = *auth;
         } else {
@@ -170,9 +171,9 @@ std::string read_secret_file(const std::string& path) {
 void check_url(const std::string& origin, const char* key, const std::string& value, bool endpoint) {
   auto url = util::parse_url(value);
   if (!url) {
-    throw config_error(origin, std::string(key) + " \"" + value +
-                                   "\" is not an absolute http(s) URL without user info or fragment",
-                       std::string("write it as https://host/path") + (endpoint ? "" : " or http://localhost:PORT/path"));
+    throw config_error(
+        origin, std::string(key) + " \"" + value + "\" is not an absolute http(s) URL without user info or fragment",
+        std::string("write it as https://host/path") + (endpoint ? "" : " or http://localhost:PORT/path"));
   }
   if (endpoint && url->scheme != "https" && !util::is_loopback_host(url->host)) {
     throw config_error(origin, std::string(key) + " \"" + value + "\" must use https",
@@ -209,8 +210,9 @@ std::vector<std::string> config_key_names() {
 std::chrono::seconds duration_value(const std::string& origin, const std::string& text, bool allow_zero) {
   auto duration = util::parse_duration(text);
   if (!duration || (!allow_zero && duration->count() == 0)) {
-    throw Error(ExitCode::usage, origin + " \"" + util::printable_excerpt(text, 40) + "\" is not a " +
-                                     (allow_zero ? "" : "positive ") + "duration",
+    throw Error(ExitCode::usage,
+                origin + " \"" + util::printable_excerpt(text, 40) + "\" is not a " + (allow_zero ? "" : "positive ") +
+                    "duration",
                 "use " + std::string(util::k_duration_forms));
   }
   return *duration;

@@ -48,8 +48,9 @@ OAuthGrant parse_grant(const json& document, const std::string& origin, int vers
   if (auto name = util::string_member(document, "token_auth")) {
     auto auth = parse_token_auth(*name);
     if (!auth) {
-      throw damaged(origin, "field \"token_auth\" is \"" + *name + "\", not keap, client_secret_post or "
-                            "client_secret_basic");
+      throw damaged(origin, "field \"token_auth\" is \"" + *name +
+                                "\", not keap, client_secret_post or "
+                                "client_secret_basic");
     }
     grant.token_auth = *auth;
   }
@@ -60,7 +61,7 @@ ApiKey parse_key(const json& document, const std::string& origin) {
   ApiKey key;
   key.key = text_field(document, "api_key", origin);
   auto kind = util::string_member(document, "key_kind").value_or("unknown");
-  key.kind = kind == "pat" ? KeyKind::personal_access_token
+  key.kind = kind == "pat"   ? KeyKind::personal_access_token
              : kind == "sak" ? KeyKind::service_account_key
                              : KeyKind::unknown;
   key.obtained_at = time_field(document, "obtained_at", origin);
@@ -118,9 +119,7 @@ std::optional<std::string> app_from_scope(std::string_view scope) {
   return std::string(app);
 }
 
-std::string display_app(const std::optional<std::string>& app) {
-  return app ? *app : "(not named by the server)";
-}
+std::string display_app(const std::optional<std::string>& app) { return app ? *app : "(not named by the server)"; }
 
 std::string key_kind_name(KeyKind kind) {
   switch (kind) {

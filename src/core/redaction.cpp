@@ -37,9 +37,9 @@ void redact(nlohmann::json& value) {
 } // namespace
 
 bool is_secret_name(std::string_view name) {
-  static constexpr std::string_view k_secret_names[] = {
-      "access_token", "refresh_token", "id_token", "client_secret", "code",   "code_verifier",
-      "state",        "password",      "assertion", "api_key",      "secret", "token"};
+  static constexpr std::string_view k_secret_names[] = {"access_token", "refresh_token", "id_token", "client_secret",
+                                                        "code",         "code_verifier", "state",    "password",
+                                                        "assertion",    "api_key",       "secret",   "token"};
   return std::find(std::begin(k_secret_names), std::end(k_secret_names), name) != std::end(k_secret_names);
 }
 

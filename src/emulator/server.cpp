@@ -47,8 +47,8 @@ Server::Server(Settings settings, int port, const net::TlsIdentity* tls)
   install_routes();
   m_server->set_keep_alive_max_count(1);
   m_server->set_payload_max_length(64 * 1024);
-  m_port = net::bind_server(*m_server, "127.0.0.1", port, "the emulator",
-                            "choose another --port, or 0 for any free one");
+  m_port =
+      net::bind_server(*m_server, "127.0.0.1", port, "the emulator", "choose another --port, or 0 for any free one");
 }
 
 Server::~Server() { stop(); }
@@ -117,7 +117,8 @@ void Server::install_routes() {
       return send_redirect(response, m_state.decide(query, true, util::now_seconds()));
     }
     html::TemplateValues values{{"action", k_authorize_path}, {"app", m_state.settings().app}};
-    for (const char* name : {"client_id", "redirect_uri", "state", "scope", "code_challenge", "code_challenge_method"}) {
+    for (const char* name :
+         {"client_id", "redirect_uri", "state", "scope", "code_challenge", "code_challenge_method"}) {
       values.emplace_back(name, value_of(query, name));
     }
     send_page(response, 200, html::render_template(html::templates::k_consent_html, values), true);
@@ -133,8 +134,12 @@ void Server::install_routes() {
   m_server->Post(k_token_path, [this](const httplib::Request& request, httplib::Response& response) {
     if (!request.has_header("Content-Length")) {
       // Keap is known to reject bodies without a Content-Length.
-      return send_reply(response, {400, R"({"error":"invalid_request","error_description":"Content-Length required"})",
-                                   "", "application/json", "", {}});
+      return send_reply(response, {400,
+                                   R"({"error":"invalid_request","error_description":"Content-Length required"})",
+                                   "",
+                                   "application/json",
+                                   "",
+                                   {}});
     }
     TokenRequest token_request{request.get_header_value("Content-Type"), request.get_header_value("Authorization"),
                                request.body};

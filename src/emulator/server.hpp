@@ -11,7 +11,7 @@
 namespace httplib {
 class Server;
 struct Response;
-}
+} // namespace httplib
 
 namespace keap::emulator {
 

@@ -36,8 +36,7 @@ Reply json_reply(int status, const json& body) {
 
 std::optional<std::pair<std::string, std::string>> parse_basic_authorization(std::string_view header) {
   constexpr std::string_view k_prefix = "Basic ";
-  if (header.size() <= k_prefix.size() || header.substr(0, k_prefix.size()) != k_prefix ||
-      header.size() > 4096) {
+  if (header.size() <= k_prefix.size() || header.substr(0, k_prefix.size()) != k_prefix || header.size() > 4096) {
     return std::nullopt;
   }
   auto decoded = util::base64_decode(header.substr(k_prefix.size()));
@@ -116,9 +115,7 @@ std::string State::decide(const Parameters& query, bool allow, TimePoint now) {
       std::lock_guard lock(m_mutex);
       m_codes[code] = {m_settings.client_id, redirect.to_string(), challenge, now + m_settings.code_ttl};
     }
-    answer = {{"code", code},
-              {"scope", granted_scope()},
-              {"state", value_of(query, "state")}};
+    answer = {{"code", code}, {"scope", granted_scope()}, {"state", value_of(query, "state")}};
   }
   redirect.query = (redirect.query.empty() ? "" : redirect.query + "&") + util::form_encode(answer);
   return redirect.to_string();
@@ -133,7 +130,7 @@ Reply State::token(const TokenRequest& request, TimePoint now) {
   record.content_type = request.content_type;
   record.authorization_scheme = request.authorization.substr(0, request.authorization.find(' '));
   auto form = request.content_type.starts_with("application/x-www-form-urlencoded") ? util::parse_form(request.body)
-                                                                                      : std::nullopt;
+                                                                                    : std::nullopt;
   if (form) {
     record.grant_type = value_of(*form, "grant_type");
     record.code = value_of(*form, "code");

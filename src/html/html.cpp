@@ -57,12 +57,8 @@ HeaderList page_headers(bool allow_form_redirects) {
   if (!allow_form_redirects) {
     policy += "; form-action 'none'";
   }
-  return {{"Cache-Control", "no-store"},
-          {"Pragma", "no-cache"},
-          {"Referrer-Policy", "no-referrer"},
-          {"X-Content-Type-Options", "nosniff"},
-          {"X-Frame-Options", "DENY"},
-          {"Content-Security-Policy", policy}};
+  return {{"Cache-Control", "no-store"},         {"Pragma", "no-cache"},      {"Referrer-Policy", "no-referrer"},
+          {"X-Content-Type-Options", "nosniff"}, {"X-Frame-Options", "DENY"}, {"Content-Security-Policy", policy}};
 }
 
 std::string error_page(const std::string& title, const std::string& message, const std::string& hint) {

@@ -1,13 +1,13 @@
 #pragma once
 
+#include <httplib.h>
+
 #include <condition_variable>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
-
-#include <httplib.h>
 
 namespace keap::net {
 

@@ -62,7 +62,8 @@ TransportError transport_error(const HttpRequest& request, httplib::Error error,
     return TransportError(TransportFailure::too_large, "the response from " + endpoint + " is larger than " +
                                                            std::to_string(options.max_body) + " bytes; refused");
   default:
-    return TransportError(TransportFailure::no_answer, "request to " + endpoint + " failed: " + httplib::to_string(error));
+    return TransportError(TransportFailure::no_answer,
+                          "request to " + endpoint + " failed: " + httplib::to_string(error));
   }
 }
 
@@ -72,7 +73,8 @@ X509_STORE* trust_store(const std::string& ca_file) {
   if (store == nullptr || X509_STORE_set_default_paths(store) != 1 ||
       X509_STORE_load_file(store, ca_file.c_str()) != 1) {
     X509_STORE_free(store);
-    throw TransportError(TransportFailure::tls_handshake, "ca_file " + ca_file + " cannot be loaded as PEM certificates",
+    throw TransportError(TransportFailure::tls_handshake,
+                         "ca_file " + ca_file + " cannot be loaded as PEM certificates",
                          "set \"ca_file\" to a readable PEM file");
   }
   return store;
@@ -179,8 +181,9 @@ HttpResponse HttpClient::send(const HttpRequest& request, std::optional<Clock::t
   if (m_options.log) {
     auto milliseconds = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
     auto type = result ? result->get_header_value("Content-Type") : std::string{};
-    m_options.log("< " + (result ? std::to_string(result->status) : "no response (" + httplib::to_string(result.error()) + ")") +
-                  " in " + std::to_string(milliseconds) + " ms" + (result ? logged_body(response.body, type) : ""));
+    m_options.log(
+        "< " + (result ? std::to_string(result->status) : "no response (" + httplib::to_string(result.error()) + ")") +
+        " in " + std::to_string(milliseconds) + " ms" + (result ? logged_body(response.body, type) : ""));
   }
   if (!result) {
     throw transport_error(request, result.error(), client.get_openssl_verify_result(), m_options, cancel);

@@ -85,8 +85,8 @@ std::optional<util::TimePoint> parse_http_date(std::string_view text) {
     }
     return std::nullopt;
   }
-  if (parts.size() == 4 && parts[0].ends_with(",") && parts[3] == "GMT" && parts[1].size() == 9 &&
-      parts[1][2] == '-' && parts[1][6] == '-') {
+  if (parts.size() == 4 && parts[0].ends_with(",") && parts[3] == "GMT" && parts[1].size() == 9 && parts[1][2] == '-' &&
+      parts[1][6] == '-') {
     auto month = month_of(parts[1].substr(3, 3));
     if (month && number(parts[1].substr(0, 2), day) && number(parts[1].substr(7, 2), year) &&
         clock_time(parts[2], hour, minute, second)) {
@@ -164,8 +164,8 @@ HttpResponse send_with_retries(HttpClient& client, const HttpRequest& request, c
       return response;
     }
     ++rate_limits;
-    auto pause = parse_retry_after(response.header("retry-after"), util::now_seconds())
-                     .value_or(policy.default_rate_limit_wait);
+    auto pause =
+        parse_retry_after(response.header("retry-after"), util::now_seconds()).value_or(policy.default_rate_limit_wait);
     // A 429 was refused before processing, so repeating it cannot spend a rotation.
     if (pause > policy.longest_rate_limit_wait || !wait(pause, "rate limited (HTTP 429)")) {
       return response;

@@ -145,8 +145,9 @@ std::string stored_problem(X509* certificate, EVP_PKEY* key, util::TimePoint now
 std::string default_certificate_folder(const util::EnvironmentLookup& environment) {
   auto config = util::config_home(environment);
   if (!config) {
-    throw Error(ExitCode::usage, "there is no home folder to keep the self-signed certificate in (HOME is unset "
-                                 "and the user has no passwd entry)",
+    throw Error(ExitCode::usage,
+                "there is no home folder to keep the self-signed certificate in (HOME is unset "
+                "and the user has no passwd entry)",
                 "set HOME or XDG_CONFIG_HOME, or give --tls-cert and --tls-key");
   }
   return *config + "/keap-auth";
@@ -164,7 +165,8 @@ TlsIdentity load_tls_identity(const std::string& certificate_file, const std::st
     throw Error(ExitCode::usage, "--tls-key " + private_key_file + " is not a readable, unencrypted PEM private key");
   }
   if (X509_check_private_key(certificate.get(), key.get()) != 1) {
-    throw Error(ExitCode::usage, "--tls-key " + private_key_file + " does not belong to --tls-cert " + certificate_file);
+    throw Error(ExitCode::usage,
+                "--tls-key " + private_key_file + " does not belong to --tls-cert " + certificate_file);
   }
   return describe(certificate.get(), *certificate_pem, *key_pem, certificate_file);
 }

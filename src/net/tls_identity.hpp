@@ -12,8 +12,8 @@ namespace keap::net {
 struct TlsIdentity {
   std::string certificate_pem;
   std::string private_key_pem;
-  std::string fingerprint;   ///< SHA-256 of the certificate, "AB:CD:..." as browsers show it
-  std::string spki_sha256;   ///< base64 SHA-256 of the public key (Chromium's --ignore-certificate-errors-spki-list)
+  std::string fingerprint; ///< SHA-256 of the certificate, "AB:CD:..." as browsers show it
+  std::string spki_sha256; ///< base64 SHA-256 of the public key (Chromium's --ignore-certificate-errors-spki-list)
   std::string certificate_file;
   bool self_signed = false;
 };

@@ -49,7 +49,7 @@ PastedAnswer parse_pasted_answer(std::string_view text) {
     auto query = question == std::string_view::npos ? text : text.substr(question + 1);
     answer.callback = parse_callback(query.substr(0, query.find('#')));
   } else if (text.size() <= 2048 && text.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                                             "0123456789-._~/+") == std::string_view::npos) {
+                                                           "0123456789-._~/+") == std::string_view::npos) {
     answer.code = std::string(text);
   } else {
     answer.problem = "it is neither the address the browser landed on nor an authorization code";

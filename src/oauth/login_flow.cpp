@@ -40,8 +40,8 @@ Error keep_aside(const LoginContext& context, const OAuthGrant& fresh, const std
   auto kept = store::write_rescue_file(store::rescue_folders(folder, context.environment), stem + ".login",
                                        serialize_credential(fresh));
   std::string where = kept ? "; the new grant was kept (0600) in " + *kept : "";
-  std::string use = kept ? "; to use it instead, run `" + context.store.restore_command(*kept, context.profile) + "`"
-                         : "";
+  std::string use =
+      kept ? "; to use it instead, run `" + context.store.restore_command(*kept, context.profile) + "`" : "";
   return Error(code, why + where, hint + use);
 }
 
@@ -122,8 +122,7 @@ std::vector<std::string> prepare_login(const LoginContext& context) {
 LoginResult complete_login(const LoginContext& context, const std::string& code, const std::string& redirect_uri,
                            const std::string& code_verifier) {
   const auto& config = context.config;
-  TokenEndpoint endpoint{*util::parse_url(config.token_url), config.token_auth, config.client_id,
-                         config.client_secret};
+  TokenEndpoint endpoint{*util::parse_url(config.token_url), config.token_auth, config.client_id, config.client_secret};
   LoginResult result;
   result.saved_to = context.store.describe(context.profile);
   {

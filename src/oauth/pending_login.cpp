@@ -28,12 +28,10 @@ std::string text_member(const nlohmann::json& document, const char* name, const 
 } // namespace
 
 std::string serialize_pending(const PendingLogin& pending) {
-  nlohmann::ordered_json document = {{"version", PendingLogin::k_version},
-                                     {"state", pending.state},
-                                     {"code_verifier", pending.code_verifier},
-                                     {"redirect_uri", pending.redirect_uri},
-                                     {"client_id", pending.client_id},
-                                     {"created_at", util::format_rfc3339(pending.created_at)}};
+  nlohmann::ordered_json document = {
+      {"version", PendingLogin::k_version},     {"state", pending.state},
+      {"code_verifier", pending.code_verifier}, {"redirect_uri", pending.redirect_uri},
+      {"client_id", pending.client_id},         {"created_at", util::format_rfc3339(pending.created_at)}};
   return util::dump_json(document, 2);
 }
 

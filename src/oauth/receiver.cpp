@@ -5,8 +5,8 @@
 #include "html/html.hpp"
 #include "html/templates.hpp"
 #include "net/connection_threads.hpp"
-#include "net/http_server.hpp"
 #include "net/crypto.hpp"
+#include "net/http_server.hpp"
 #include "util/fd.hpp"
 
 #include <httplib.h>
@@ -115,7 +115,7 @@ void Receiver::bind(const util::Url& redirect, const net::TlsIdentity* tls) {
     auto server = net::make_http_server(tls);
     server->set_keep_alive_max_count(1);
     server->set_read_timeout(std::chrono::seconds(2)); // a browser sends its request at once
-    server->set_keep_alive_timeout(2);                  // also the wait for a connection's first request
+    server->set_keep_alive_timeout(2);                 // also the wait for a connection's first request
     server->new_task_queue = [] { return new net::ConnectionThreads; };
     server->set_payload_max_length(64 * 1024);
     server->set_pre_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
@@ -137,8 +137,7 @@ void Receiver::bind(const util::Url& redirect, const net::TlsIdentity* tls) {
       }
       return httplib::Server::HandlerResponse::Handled;
     });
-    m_port = net::bind_server(*server, address, m_port, "redirect_uri " + redirect.to_string(),
-                              busy_port_hint(m_port));
+    m_port = net::bind_server(*server, address, m_port, "redirect_uri " + redirect.to_string(), busy_port_hint(m_port));
     m_servers.push_back(std::move(server));
   }
   util::Url bound = redirect;
@@ -173,9 +172,9 @@ Receiver::Page Receiver::handle(const std::string& method, const std::string& pa
     }
     m_shown = true;
     m_changed.notify_all();
-    return {200, html::render_template(html::templates::k_success_html,
-                                       {{"message", m_outcome->message},
-                                        {"credentials_file", m_outcome->credentials_file}})};
+    return {200, html::render_template(
+                     html::templates::k_success_html,
+                     {{"message", m_outcome->message}, {"credentials_file", m_outcome->credentials_file}})};
   }
   return handle_callback(query, location);
 }

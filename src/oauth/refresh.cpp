@@ -82,7 +82,8 @@ RefreshResult refresh_grant(store::CredentialStore& store, const std::string& pr
   }
   if (util::interrupt_requested()) {
     throw Error(ExitCode::interrupted, "interrupted; the refresh had been sent, so keap-auth finished saving the new "
-                                       "pair to " + store.describe(profile) + " first");
+                                       "pair to " +
+                                           store.describe(profile) + " first");
   }
   return result;
 }

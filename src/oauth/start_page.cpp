@@ -19,8 +19,8 @@ StartPage::StartPage(const std::string& authorize_url, const util::EnvironmentLo
   std::vector<char> folder(pattern.begin(), pattern.end());
   folder.push_back('\0');
   if (::mkdtemp(folder.data()) == nullptr) { // mkdtemp makes it 0700
-    throw Error(ExitCode::failure, "cannot make a private folder in " + base + " for the browser's start page: " +
-                                       std::strerror(errno),
+    throw Error(ExitCode::failure,
+                "cannot make a private folder in " + base + " for the browser's start page: " + std::strerror(errno),
                 "set TMPDIR to a writable folder, or use --no-browser and open the URL yourself");
   }
   m_folder = folder.data();

@@ -83,7 +83,8 @@ Error client_error(const std::string& endpoint, int status, const json& document
                  "run `keap-auth login` again; the stored credentials were left as they were");
   }
   if (grant == Grant::authorization_code && (status == 401 || error == "invalid_client")) {
-    return Error(ExitCode::usage, "the token endpoint " + endpoint + " rejected the client credentials (" + detail + ")",
+    return Error(ExitCode::usage,
+                 "the token endpoint " + endpoint + " rejected the client credentials (" + detail + ")",
                  "check client_id / client_secret (and token_auth for servers other than Keap)");
   }
   return Error(ExitCode::failure, "the token endpoint " + endpoint + " refused the request (" + detail + ")");
@@ -149,8 +150,9 @@ TokenResponse interpret_token_response(const net::HttpResponse& response, const 
   }
   constexpr long long k_ten_years = 10LL * 366 * 86400;
   if (*expires_in <= 0 || *expires_in > k_ten_years) {
-    throw server_error(endpoint, "answered an expires_in of " + std::to_string(*expires_in) +
-                                     " seconds, which cannot be right", grant);
+    throw server_error(endpoint,
+                       "answered an expires_in of " + std::to_string(*expires_in) + " seconds, which cannot be right",
+                       grant);
   }
   token.expires_in = *expires_in;
   return token;

@@ -3,9 +3,9 @@
 #include "core/error.hpp"
 #include "util/atomic_file.hpp"
 #include "util/duration.hpp"
+#include "util/fd.hpp"
 #include "util/file_error.hpp"
 #include "util/file_lock.hpp"
-#include "util/fd.hpp"
 #include "util/posix_file.hpp"
 #include "util/timestamp.hpp"
 

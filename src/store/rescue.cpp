@@ -48,11 +48,11 @@ Error rescue(CredentialStore& store, const std::string& profile, const Credentia
              RescueCause cause, const util::EnvironmentLookup& environment) {
   auto content = serialize_credential(fresh);
   auto [first, stem] = store.rescue_place(profile);
-  std::string what = std::string(failure.what()) +
-                     (cause == RescueCause::rotation
-                          ? ". Keap has already rotated the refresh token, so the old one in " + store.describe(profile) +
-                                " is dead"
-                          : ". The login's code is spent, so the new grant exists only here");
+  std::string what =
+      std::string(failure.what()) +
+      (cause == RescueCause::rotation
+           ? ". Keap has already rotated the refresh token, so the old one in " + store.describe(profile) + " is dead"
+           : ". The login's code is spent, so the new grant exists only here");
   if (auto path = write_rescue_file(rescue_folders(first, environment), stem, content)) {
     return Error(ExitCode::failure, what + "; the NEW credentials were saved to " + *path,
                  "fix the problem, then put that file into place: " + store.restore_command(*path, profile));

@@ -21,8 +21,9 @@ AtomicFile::AtomicFile(std::string path) : m_path(std::move(path)) {
   temp.push_back('\0');
   m_file.reset(::mkstemp(temp.data()));
   if (!m_file) {
-    throw FileError(m_path, "write", errno, std::string("cannot create a temporary file in ") + folder_of(m_path) +
-                                               ": " + std::strerror(errno));
+    throw FileError(m_path, "write", errno,
+                    std::string("cannot create a temporary file in ") + folder_of(m_path) + ": " +
+                        std::strerror(errno));
   }
   m_temp = temp.data();
   if (::fchmod(m_file.get(), 0600) != 0) {

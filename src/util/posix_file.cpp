@@ -31,7 +31,8 @@ std::string kind_of(mode_t mode) {
 }
 
 FileError too_large(const std::string& path, size_t max_bytes) {
-  return FileError(path, "read", 0, "it is larger than " + std::to_string(max_bytes) + " bytes, far more than it should hold");
+  return FileError(path, "read", 0,
+                   "it is larger than " + std::to_string(max_bytes) + " bytes, far more than it should hold");
 }
 
 } // namespace

@@ -56,7 +56,7 @@ std::optional<size_t> invalid_utf8_offset(std::string_view text) {
     if (length == 0 || i + length > text.size()) {
       return i;
     }
-    unsigned code_point = length == 1 ? byte : byte & (0xff >> (length + 1));
+    unsigned code_point = length == 1 ? byte : byte & (0xffU >> (length + 1));
     for (size_t k = 1; k < length; ++k) {
       auto next = static_cast<unsigned char>(text[i + k]);
       if ((next & 0xc0) != 0x80) {

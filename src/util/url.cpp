@@ -17,9 +17,7 @@ std::string lower(std::string_view text) {
 
 int default_port(const std::string& scheme) { return scheme == "https" ? 443 : 80; }
 
-bool is_unreserved(unsigned char c) {
-  return std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
-}
+bool is_unreserved(unsigned char c) { return std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~'; }
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') {
@@ -102,8 +100,8 @@ std::optional<Url> parse_url(std::string_view text) {
   url.port = default_port(url.scheme);
   if (url.explicit_port) {
     auto [end, error] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), url.port);
-    if (port_text.empty() || error != std::errc{} || end != port_text.data() + port_text.size() ||
-        url.port < 0 || url.port > 65535) {
+    if (port_text.empty() || error != std::errc{} || end != port_text.data() + port_text.size() || url.port < 0 ||
+        url.port > 65535) {
       return std::nullopt;
     }
   }

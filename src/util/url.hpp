@@ -14,8 +14,8 @@ struct Url {
   std::string host;   ///< lower case; an IPv6 literal without its brackets
   int port = 0;       ///< explicit port, or the scheme's default
   bool explicit_port = false;
-  std::string path;   ///< starts with "/"
-  std::string query;  ///< without the "?"
+  std::string path;  ///< starts with "/"
+  std::string query; ///< without the "?"
 
   /// host:port as it goes in a Host header or URL (IPv6 in brackets, default port omitted).
   std::string authority() const;

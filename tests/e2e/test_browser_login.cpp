@@ -1,9 +1,9 @@
 // The whole login in a real headless Chromium: the emulator's consent page, a click on Allow or
 // Deny, the redirect to keap-auth's receiver, and what the user is finally shown.
+#include "net/tls_identity.hpp"
 #include "store/file_store.hpp"
 #include "support/chromium.hpp"
 #include "support/fixtures.hpp"
-#include "net/tls_identity.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -47,8 +47,10 @@ struct BrowserLogin {
   }
 
   std::string page_once(const std::string& path_prefix) {
-    return chromium->wait_for(session, "location.pathname.startsWith('" + path_prefix + "') && document.readyState === "
-                                       "'complete' ? " + std::string(k_page_state) + " : ''");
+    return chromium->wait_for(session, "location.pathname.startsWith('" + path_prefix +
+                                           "') && document.readyState === "
+                                           "'complete' ? " +
+                                           std::string(k_page_state) + " : ''");
   }
 
   /// Allow, then the success page and a valid 0600 file, with no secret on the page or in the address.

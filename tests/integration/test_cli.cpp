@@ -61,11 +61,11 @@ TEST_CASE("cli: the secret can come from --client-secret-file or KEAP_CLIENT_SEC
   REQUIRE(none.exit_code == 2);
   REQUIRE(none.err.find("client_secret is not set") != std::string::npos);
   // With one, the login listens and times out: proof the secret was accepted.
-  auto from_file = run({keap_auth(), "login", "--no-browser", "--timeout", "1", "--client-secret-file",
-                        dir.file("secret")},
-                       {}, dir.path());
+  auto from_file =
+      run({keap_auth(), "login", "--no-browser", "--timeout", "1", "--client-secret-file", dir.file("secret")}, {},
+          dir.path());
   REQUIRE(from_file.exit_code == 3);
-  auto from_env = run({keap_auth(), "login", "--no-browser", "--timeout", "1"}, {{"KEAP_CLIENT_SECRET", "env"}},
-                      dir.path());
+  auto from_env =
+      run({keap_auth(), "login", "--no-browser", "--timeout", "1"}, {{"KEAP_CLIENT_SECRET", "env"}}, dir.path());
   REQUIRE(from_env.exit_code == 3);
 }

@@ -16,17 +16,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-bool wait_for_requests(Emulator& emulator, size_t count, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (emulator.server.state().token_requests().size() >= count) {
-      return true;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  return false;
-}
-
 std::string issued_by(Emulator& emulator, const std::string& grant_type) {
   for (const auto& request : emulator.server.state().token_requests()) {
     if (request.grant_type == grant_type && !request.issued_refresh_token.empty()) {
@@ -45,7 +34,7 @@ TEST_CASE("concurrency: a login that completes while a refresh is in flight ends
   // The refresh's answer takes two seconds, holding the lock all that time.
   setup.emulator.server.state().set_token_fault(slow_answer(2000ms, 1));
   auto refresh = setup.start({"refresh"});
-  REQUIRE(wait_for_requests(setup.emulator, 1, 5s));
+  REQUIRE(wait_for_token_requests(setup.emulator, 1, 5s));
   auto login = start_login({"--no-browser", "--config", setup.config});
   browse(login.authorize_url); // the code exchange answers at once; the commit waits for the lock
   auto logged_in = login.process->wait(20s);
@@ -86,7 +75,7 @@ TEST_CASE("concurrency: a holder outlasts a waiter's --lock-timeout, and the def
   seed_credentials(setup.emulator, setup.path(), -1h);
   setup.emulator.server.state().set_token_fault(slow_answer(4000ms, 1));
   auto holder = setup.start({"refresh"});
-  REQUIRE(wait_for_requests(setup.emulator, 1, 5s));
+  REQUIRE(wait_for_token_requests(setup.emulator, 1, 5s));
   auto impatient = setup.keap({"token", "--lock-timeout", "1s"});
   INFO(impatient.err);
   REQUIRE(impatient.exit_code == 5);

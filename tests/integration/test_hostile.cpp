@@ -1,9 +1,9 @@
 // Hostile input at the receiver, hostile or broken servers, TLS verification and secret hygiene.
 // Every receiver case ends with the real callback still completing the login.
-#include "store/file_store.hpp"
-#include "support/fixtures.hpp"
 #include "net/tls_identity.hpp"
 #include "oauth/token_client.hpp"
+#include "store/file_store.hpp"
+#include "support/fixtures.hpp"
 
 #include <catch2/catch.hpp>
 #include <httplib.h>
@@ -78,13 +78,13 @@ struct Waiting {
 TEST_CASE("receiver: a 64 KiB URL and 64 KiB of headers are refused quickly", "[hostile]") {
   Waiting waiting;
   auto started = std::chrono::steady_clock::now();
-  auto long_url = raw_exchange(waiting.redirect.port, "GET " + waiting.redirect.path + "?code=" +
-                                                          std::string(64 * 1024, 'a') + " HTTP/1.1\r\nHost: " +
-                                                          waiting.redirect.authority() + "\r\n\r\n");
+  auto long_url =
+      raw_exchange(waiting.redirect.port, "GET " + waiting.redirect.path + "?code=" + std::string(64 * 1024, 'a') +
+                                              " HTTP/1.1\r\nHost: " + waiting.redirect.authority() + "\r\n\r\n");
   REQUIRE(long_url == "HTTP/1.1 414 URI Too Long");
-  auto long_header = raw_exchange(waiting.redirect.port, "GET " + waiting.redirect.path + " HTTP/1.1\r\nHost: " +
-                                                             waiting.redirect.authority() + "\r\nX-Junk: " +
-                                                             std::string(64 * 1024, 'b') + "\r\n\r\n");
+  auto long_header = raw_exchange(waiting.redirect.port, "GET " + waiting.redirect.path +
+                                                             " HTTP/1.1\r\nHost: " + waiting.redirect.authority() +
+                                                             "\r\nX-Junk: " + std::string(64 * 1024, 'b') + "\r\n\r\n");
   REQUIRE((long_header.empty() || long_header.find(" 4") != std::string::npos)); // closed, or a 4xx
   REQUIRE(std::chrono::steady_clock::now() - started < 10s);
   waiting.require_real_callback_completes();
@@ -134,8 +134,8 @@ TEST_CASE("receiver: other methods, CORS preflights and foreign Origins get noth
   REQUIRE_FALSE(get->has_header("Access-Control-Allow-Origin"));
   REQUIRE(get->get_header_value("X-Frame-Options") == "DENY");
   // A page on another origin that rebinds its DNS name to 127.0.0.1 still sends its own Host.
-  REQUIRE(browser_get(waiting.redirect.to_string() + "?state=x", "attacker.example:" +
-                                                                     std::to_string(waiting.redirect.port))
+  REQUIRE(browser_get(waiting.redirect.to_string() + "?state=x",
+                      "attacker.example:" + std::to_string(waiting.redirect.port))
               .status == 403);
   waiting.require_real_callback_completes();
 }
@@ -205,8 +205,7 @@ TEST_CASE("login: a broken token endpoint fails the login with exit 5 and tells 
   REQUIRE_FALSE(file_exists(dir.file("keap-credentials.json")));
 }
 
-TEST_CASE("tls: a certificate keap-auth does not trust fails every command with exit 5 and the ca_file hint",
-          "[tls]") {
+TEST_CASE("tls: a certificate keap-auth does not trust fails every command with exit 5 and the ca_file hint", "[tls]") {
   TempDir certificates;
   std::vector<std::string> notices;
   auto identity = net::self_signed_identity(certificates.path(), now_seconds(), notices);
@@ -252,7 +251,8 @@ TEST_CASE("tls: a certificate keap-auth does not trust fails every command with 
   auto login = start_login({"--no-browser", "--config", dir.file("untrusted.json")});
   httplib::Client client(server.base_url());
   client.set_ca_cert_path(identity.certificate_file);
-  auto approved = client.Get((parse_url(login.authorize_url)->path + "?" + parse_url(login.authorize_url)->query).c_str());
+  auto approved =
+      client.Get((parse_url(login.authorize_url)->path + "?" + parse_url(login.authorize_url)->query).c_str());
   auto page = browse(approved->get_header_value("Location"));
   REQUIRE(login.process->wait().exit_code == 5);
   REQUIRE(page.body.find("certificate") != std::string::npos);
@@ -305,9 +305,13 @@ TEST_CASE("secrets: no output of any command in any mode carries a secret", "[se
     REQUIRE(finish.exit_code == 0);
     everything += begin.out + begin.err + finish.out + finish.err;
     remember();
-    for (auto command : std::vector<std::vector<std::string>>{{"refresh"}, {"status"}, {"status", "--json"},
-                                                               {"whoami"}, {"whoami", "--json"},
-                                                               {"token", "--min-valid", "48h"}, {"token"}}) {
+    for (auto command : std::vector<std::vector<std::string>>{{"refresh"},
+                                                              {"status"},
+                                                              {"status", "--json"},
+                                                              {"whoami"},
+                                                              {"whoami", "--json"},
+                                                              {"token", "--min-valid", "48h"},
+                                                              {"token"}}) {
       auto ran = run(args(command, config));
       INFO(command.front() << ": " << ran.err);
       REQUIRE(ran.exit_code == 0);
@@ -344,8 +348,8 @@ TEST_CASE("files: 0600 and 0700 whatever the umask, and a symlinked credentials 
   auto logged_in = login.process->wait();
   REQUIRE(logged_in.exit_code == 0);
   REQUIRE(logged_in.err.find("created the folder " + dir.file("deep/er") + " (mode 0700)") != std::string::npos);
-  auto refresh = run({keap_auth(), "refresh", "--config", config}, {}, {}, std::nullopt,
-                     Limits{std::nullopt, std::nullopt, 0});
+  auto refresh =
+      run({keap_auth(), "refresh", "--config", config}, {}, {}, std::nullopt, Limits{std::nullopt, std::nullopt, 0});
   REQUIRE(refresh.exit_code == 0);
   REQUIRE(file_mode(dir.file("deep/er")) == 0700);
   REQUIRE(file_mode(dir.file("deep/er/keap-credentials.json")) == 0600);

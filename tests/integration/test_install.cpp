@@ -15,7 +15,8 @@ namespace {
 
 /// The installed light executable in a fresh staging folder.
 std::string stage(const TempDir& staging) {
-  auto installed = run({KEAP_CMAKE_COMMAND, "--install", KEAP_BINARY_DIR, "--prefix", "/usr"}, {{"DESTDIR", staging.path()}});
+  auto installed =
+      run({KEAP_CMAKE_COMMAND, "--install", KEAP_BINARY_DIR, "--prefix", "/usr"}, {{"DESTDIR", staging.path()}});
   INFO(installed.out << installed.err);
   REQUIRE(installed.exit_code == 0);
   return staging.file("usr/bin/keap-auth");
@@ -48,8 +49,7 @@ TEST_CASE("install: a staged install logs in, refreshes, prints a token and a st
   REQUIRE(refresh_grants(setup.emulator) == 1);
 }
 
-TEST_CASE("install: without its full program, help, version, usage errors and a valid token still work",
-          "[install]") {
+TEST_CASE("install: without its full program, help, version, usage errors and a valid token still work", "[install]") {
   TempDir staging;
   auto keap_auth = stage(staging);
   std::filesystem::remove(staging.file("usr/libexec/keap-auth/keap-auth-full"));

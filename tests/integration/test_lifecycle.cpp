@@ -1,29 +1,27 @@
 // refresh, token, status and whoami as real processes against the emulator: rotation, the
 // single-flight lock, crash safety, every failure class, and the rescue of a pair that cannot be saved.
-#include "store/file_store.hpp"
 #include "net/http_client.hpp"
+#include "store/file_store.hpp"
 #include "support/fixtures.hpp"
 #include "util/encoding.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <csignal>
 #include <filesystem>
 #include <random>
 #include <set>
 #include <thread>
 
-#include <csignal>
-
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace keap;
 using namespace keap::util;
 using namespace keap::test;
 using namespace std::chrono_literals;
-
 
 TEST_CASE("refresh: rotates the pair, the old refresh token is dead and the file holds the new one", "[refresh]") {
   Setup setup;
@@ -85,8 +83,8 @@ TEST_CASE("token: 32 processes on an expired token cause exactly one refresh", "
   seed_credentials(setup.emulator, setup.path(), -1h);
   std::vector<std::unique_ptr<Process>> processes;
   for (int i = 0; i < 32; ++i) {
-    processes.push_back(std::make_unique<Process>(
-        std::vector<std::string>{keap_auth(), "token", "--config", setup.config}));
+    processes.push_back(
+        std::make_unique<Process>(std::vector<std::string>{keap_auth(), "token", "--config", setup.config}));
   }
   std::set<std::string> outputs;
   for (auto& process : processes) {
@@ -113,7 +111,7 @@ TEST_CASE("token: the hot path prints the token without lock, network or TLS", "
   REQUIRE(result.out == credentials.access_token + "\n");
   REQUIRE(setup.emulator.server.state().token_requests().empty());
   // The dynamic loader's own log: neither OpenSSL nor cpp-httplib was loaded.
-  REQUIRE(result.err.find("libc.so") != std::string::npos); // the loader did log
+  REQUIRE(result.err.find("libc.so") != std::string::npos);   // the loader did log
   REQUIRE(result.err.find("libstdc++") == std::string::npos); // linked in: loading it costs more than `cat`
   REQUIRE(result.err.find("libssl") == std::string::npos);
   REQUIRE(result.err.find("libcrypto") == std::string::npos);
@@ -176,12 +174,12 @@ TEST_CASE("refresh: each failure class has its exit code and leaves the file byt
   };
   emulator::Fault html500;
   emulator::Fault unavailable{503, "", "text/plain", "", 0ms, -1};
-  emulator::Fault limited{429, R"({"fault":{"faultstring":"Rate limit quota violation"}})", "application/json", "0",
-                          0ms, -1};
+  emulator::Fault limited{
+      429, R"({"fault":{"faultstring":"Rate limit quota violation"}})", "application/json", "0", 0ms, -1};
   emulator::Fault malformed{200, R"({"access_token": "abc", "refresh_tok)", "application/json", "", 0ms, -1};
   emulator::Fault incomplete{200, R"({"access_token": "abc", "expires_in": 3600})", "application/json", "", 0ms, -1};
-  emulator::Fault absurd{200, R"({"access_token":"a","refresh_token":"r","expires_in":-3})", "application/json", "", 0ms,
-                         -1};
+  emulator::Fault absurd{
+      200, R"({"access_token":"a","refresh_token":"r","expires_in":-3})", "application/json", "", 0ms, -1};
   emulator::Fault slow{0, "", "", "", 3000ms, -1};
   std::vector<Case> cases{
       {"dead refresh token", std::nullopt, false, 4, "Invalid Refresh Token"},
@@ -500,8 +498,7 @@ TEST_CASE("whoami: says who, and after a 401 refreshes once and retries", "[whoa
   REQUIRE(refresh_grants(setup.emulator) == 1);
 
   // A 401 after the refresh too: a login is needed.
-  setup.emulator.server.state().set_userinfo_fault(
-      fault(401, R"({"fault":{"faultstring":"Invalid Access Token"}})"));
+  setup.emulator.server.state().set_userinfo_fault(fault(401, R"({"fault":{"faultstring":"Invalid Access Token"}})"));
   auto again = setup.keap({"whoami"});
   REQUIRE(again.exit_code == 4);
   REQUIRE(again.err.find("rejected the access token even after a refresh (HTTP 401)") != std::string::npos);

@@ -52,8 +52,7 @@ TEST_CASE("local files: a FIFO, a device or a huge file is refused at once, neve
   REQUIRE(config.err.find("--config: cannot read " + config_fifo + ": it is a FIFO") != std::string::npos);
 }
 
-TEST_CASE("output: a token, a status or a user that cannot be written is exit 1, never a silent success",
-          "[output]") {
+TEST_CASE("output: a token, a status or a user that cannot be written is exit 1, never a silent success", "[output]") {
   Setup setup;
   seed_credentials(setup.emulator, setup.path(), 2h);
   for (const auto& command : std::vector<std::vector<std::string>>{{"token"}, {"status"}, {"whoami"}}) {

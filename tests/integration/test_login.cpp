@@ -1,7 +1,7 @@
 // `keap-auth login` as a real process against the in-process emulator over loopback HTTP. The test
 // plays the browser with plain HTTP requests, so it can also play a forger.
-#include "store/file_store.hpp"
 #include "oauth/token_client.hpp"
+#include "store/file_store.hpp"
 #include "support/fixtures.hpp"
 
 #include <catch2/catch.hpp>
@@ -138,8 +138,7 @@ TEST_CASE("login: the error text from the server is HTML-escaped on the page", "
   auto login = start_login(login_args(write_config(dir, emulator)));
   auto state = query_parameter(login.authorize_url, "state");
   auto redirect = query_parameter(login.authorize_url, "redirect_uri");
-  auto page = browser_get(redirect + "?" +
-                          form_encode({{"state", state}, {"error", "<script>alert(1)</script>"}}));
+  auto page = browser_get(redirect + "?" + form_encode({{"state", state}, {"error", "<script>alert(1)</script>"}}));
   REQUIRE(login.process->wait().exit_code == 3);
   REQUIRE(page.body.find("<script>") == std::string::npos);
   REQUIRE(page.body.find("&lt;script&gt;") != std::string::npos);
@@ -166,8 +165,7 @@ TEST_CASE("login: Ctrl-C while waiting ends cleanly with 130 and no file", "[log
   REQUIRE_FALSE(file_exists(dir.file("keap-credentials.json")));
 }
 
-TEST_CASE("login: forged, stateless, repeated and stray requests are ignored and the real callback wins",
-          "[login]") {
+TEST_CASE("login: forged, stateless, repeated and stray requests are ignored and the real callback wins", "[login]") {
   Emulator emulator;
   TempDir dir;
   auto login = start_login(login_args(write_config(dir, emulator)));
@@ -248,7 +246,8 @@ TEST_CASE("login: a token endpoint that is down is exit 5", "[login]") {
   Emulator emulator;
   TempDir dir;
   int closed_port = free_port(); // nothing listens there
-  auto config = write_config(dir, emulator, {{"token_url", "http://127.0.0.1:" + std::to_string(closed_port) + "/token"}});
+  auto config =
+      write_config(dir, emulator, {{"token_url", "http://127.0.0.1:" + std::to_string(closed_port) + "/token"}});
   auto login = start_login(login_args(config));
   auto page = browse(login.authorize_url);
   auto result = login.process->wait();
@@ -315,17 +314,27 @@ TEST_CASE("login: $BROWSER gets a private start page, never the state, and is no
   // only its own user can read (the page, its mode), then lingers like a real browser.
   write_file(script,
              "#!/bin/sh\n"
-             "printf '%s\\n' \"$@\" > \"" + dir.file("argv") + "\"\n"
-             "tr '\\0' '\\n' < /proc/$$/cmdline > \"" + dir.file("cmdline") + "\"\n"
-             "page=${2#file://}\n"
-             "stat -c '%a' \"$page\" \"$(dirname \"$page\")\" > \"" + dir.file("modes") + "\"\n"
-             "cp \"$page\" \"" + dir.file("page") + "\"\n"
-             "env > \"" + dir.file("env") + "\"\n"
-             "sleep 30\n",
+             "printf '%s\\n' \"$@\" > \"" +
+                 dir.file("argv") +
+                 "\"\n"
+                 "tr '\\0' '\\n' < /proc/$$/cmdline > \"" +
+                 dir.file("cmdline") +
+                 "\"\n"
+                 "page=${2#file://}\n"
+                 "stat -c '%a' \"$page\" \"$(dirname \"$page\")\" > \"" +
+                 dir.file("modes") +
+                 "\"\n"
+                 "cp \"$page\" \"" +
+                 dir.file("page") +
+                 "\"\n"
+                 "env > \"" +
+                 dir.file("env") +
+                 "\"\n"
+                 "sleep 30\n",
              0755);
-  Process login({keap_auth(), "login", "--config", config},
-                {{"BROWSER", script + " --new-window"}, {"KEAP_CLIENT_SECRET", k_client_secret},
-                 {"XDG_RUNTIME_DIR", dir.path()}});
+  Process login({keap_auth(), "login", "--config", config}, {{"BROWSER", script + " --new-window"},
+                                                             {"KEAP_CLIENT_SECRET", k_client_secret},
+                                                             {"XDG_RUNTIME_DIR", dir.path()}});
   REQUIRE(login.wait_for_err("\n\n", std::chrono::seconds(10)));
   for (int i = 0; i < 250 && !file_exists(dir.file("env")); ++i) {
     usleep(20000);
@@ -352,7 +361,8 @@ TEST_CASE("login: $BROWSER gets a private start page, never the state, and is no
   REQUIRE(read_file(dir.file("env")).find(k_client_secret) == std::string::npos);
   REQUIRE(argv.find(k_client_secret) == std::string::npos);
   // The page is gone with the login.
-  auto page_path = argv.substr(argv.find("file://") + 7, argv.find("\n", argv.find("file://")) - argv.find("file://") - 7);
+  auto page_path =
+      argv.substr(argv.find("file://") + 7, argv.find("\n", argv.find("file://")) - argv.find("file://") - 7);
   REQUIRE_FALSE(file_exists(page_path));
 }
 

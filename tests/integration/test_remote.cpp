@@ -1,9 +1,9 @@
 // Logins where the browser is elsewhere: the HTTPS receiver and its certificate, the two-step
 // --begin / --finish, --manual, the SSH hint, and that nothing ever waits on a closed stdin.
-#include "store/file_store.hpp"
-#include "oauth/pending_login.hpp"
-#include "support/fixtures.hpp"
 #include "net/tls_identity.hpp"
+#include "oauth/pending_login.hpp"
+#include "store/file_store.hpp"
+#include "support/fixtures.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -258,8 +258,8 @@ TEST_CASE("https: --tls-cert and --tls-key serve the user's certificate and a mi
   REQUIRE(page.body.find("Signed in to Keap") != std::string::npos);
   REQUIRE(result.err.find("self-signed") == std::string::npos);
 
-  auto mismatch = remote.login({"--no-browser", "--tls-cert", own.certificate_file, "--tls-key",
-                                remote.dir.file("other/localhost-key.pem")});
+  auto mismatch = remote.login(
+      {"--no-browser", "--tls-cert", own.certificate_file, "--tls-key", remote.dir.file("other/localhost-key.pem")});
   REQUIRE(mismatch.exit_code == 2);
   REQUIRE(mismatch.err.find("does not belong to --tls-cert") != std::string::npos);
   auto half = remote.login({"--no-browser", "--tls-cert", own.certificate_file});

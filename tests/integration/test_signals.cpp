@@ -10,10 +10,10 @@
 #include <csignal>
 #include <thread>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 using namespace keap;
@@ -21,18 +21,6 @@ using namespace keap::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-/// Waits until the emulator has received `count` token requests.
-bool wait_for_requests(Emulator& emulator, size_t count, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (emulator.server.state().token_requests().size() >= count) {
-      return true;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  return false;
-}
 
 /// Interrupts `command` one second into a refresh whose answer takes three, and checks that the new
 /// pair was saved before the process ended with 130.
@@ -42,7 +30,7 @@ void interrupt_during_refresh(const std::vector<std::string>& command, int signa
   setup.emulator.server.state().set_token_fault(slow_answer(3000ms, 1));
   auto started = std::chrono::steady_clock::now();
   auto process = setup.start(command);
-  REQUIRE(wait_for_requests(setup.emulator, 1, 5s)); // the refresh is in flight: Keap has rotated
+  REQUIRE(wait_for_token_requests(setup.emulator, 1, 5s)); // the refresh is in flight: Keap has rotated
   std::this_thread::sleep_until(started + 1s);
   process->send_signal(signal_number);
   auto result = process->wait(20s);

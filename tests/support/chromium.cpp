@@ -25,11 +25,16 @@ Chromium::Chromium(const std::vector<std::string>& extra_arguments) {
     throw std::runtime_error("pipe failed");
   }
   std::string profile = "--user-data-dir=" + m_profile.path();
-  std::vector<std::string> args{k_chromium,          "--headless",
-                                "--no-sandbox",      "--disable-gpu",
-                                "--no-first-run",    "--disable-background-networking",
-                                "--disable-component-update", "--disable-sync",
-                                "--disable-quic",    "--remote-debugging-pipe",
+  std::vector<std::string> args{k_chromium,
+                                "--headless",
+                                "--no-sandbox",
+                                "--disable-gpu",
+                                "--no-first-run",
+                                "--disable-background-networking",
+                                "--disable-component-update",
+                                "--disable-sync",
+                                "--disable-quic",
+                                "--remote-debugging-pipe",
                                 profile};
   args.insert(args.end(), extra_arguments.begin(), extra_arguments.end());
   args.emplace_back("about:blank");

@@ -7,6 +7,7 @@
 #include <httplib.h>
 
 #include <stdexcept>
+#include <thread>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -69,6 +70,17 @@ OAuthGrant load_grant(const std::string& path) {
 
 void save_grant(const std::string& path, const OAuthGrant& grant) {
   util::write_file_atomically(path, serialize_credential(grant));
+}
+
+bool wait_for_token_requests(Emulator& emulator, size_t count, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (emulator.server.state().token_requests().size() >= count) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
 }
 
 size_t refresh_grants(Emulator& emulator, int status) {
@@ -175,7 +187,8 @@ ProcessResult Setup::keap(std::vector<std::string> arguments, const std::map<std
   return run(arguments, env, {}, std::nullopt, limits);
 }
 
-std::unique_ptr<Process> Setup::start(std::vector<std::string> arguments, const std::map<std::string, std::string>& env) {
+std::unique_ptr<Process> Setup::start(std::vector<std::string> arguments,
+                                      const std::map<std::string, std::string>& env) {
   arguments.insert(arguments.begin(), keap_auth());
   arguments.insert(arguments.end(), {"--config", config});
   return std::make_unique<Process>(arguments, env);

@@ -42,6 +42,9 @@ OAuthGrant load_grant(const std::string& path);
 /// Writes a grant as keap-auth would (atomically, 0600).
 void save_grant(const std::string& path, const OAuthGrant& grant);
 
+/// Waits until the emulator has received `count` token requests; false at the timeout.
+bool wait_for_token_requests(Emulator& emulator, size_t count, std::chrono::milliseconds timeout);
+
 /// Number of refresh_token grants the emulator has answered with `status` (any status when 0).
 size_t refresh_grants(Emulator& emulator, int status = 200);
 
@@ -85,7 +88,8 @@ struct Setup {
   ProcessResult keap(std::vector<std::string> arguments, const std::map<std::string, std::string>& env = {},
                      const Limits& limits = {});
   /// The same, started and left running.
-  std::unique_ptr<Process> start(std::vector<std::string> arguments, const std::map<std::string, std::string>& env = {});
+  std::unique_ptr<Process> start(std::vector<std::string> arguments,
+                                 const std::map<std::string, std::string>& env = {});
   std::string path() const { return dir.file("keap-credentials.json"); }
 
   Emulator emulator;

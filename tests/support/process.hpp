@@ -37,9 +37,9 @@ struct ProcessResult {
 
 /// What to change about a child process beyond argv and environment.
 struct Limits {
-  std::optional<uid_t> user;                      ///< run as this user (when we are root)
-  std::optional<unsigned long> file_size_limit;   ///< RLIMIT_FSIZE in bytes
-  std::optional<unsigned> umask;                  ///< the child's umask
+  std::optional<uid_t> user;                    ///< run as this user (when we are root)
+  std::optional<unsigned long> file_size_limit; ///< RLIMIT_FSIZE in bytes
+  std::optional<unsigned> umask;                ///< the child's umask
 };
 
 /// A real child process with stdout and stderr captured to files, an environment built from ours

@@ -65,8 +65,8 @@ TEST_CASE("core::config: flags > environment > file > defaults", "[config]") {
   REQUIRE_FALSE(from_file.pkce);
   REQUIRE(from_file.token_auth == TokenAuth::client_secret_post);
 
-  auto env = environment({{"KEAP_CLIENT_ID", "from-env"}, {"KEAP_CLIENT_SECRET", "env-secret"},
-                          {"KEAP_CREDENTIALS", "env-creds.json"}});
+  auto env = environment(
+      {{"KEAP_CLIENT_ID", "from-env"}, {"KEAP_CLIENT_SECRET", "env-secret"}, {"KEAP_CREDENTIALS", "env-creds.json"}});
   auto from_env = load_config(flags, env);
   REQUIRE(from_env.client_id == "from-env");
   REQUIRE(from_env.client_secret == "env-secret");
@@ -118,8 +118,9 @@ TEST_CASE("core::config: values from the environment and flags must be UTF-8", "
   write_file(dir.file("c.json"), "{}");
   ConfigFlags flags;
   flags.config_file = dir.file("c.json");
-  REQUIRE(error_of([&] { load_config(flags, environment({{"KEAP_CLIENT_ID", "id\xff"}})); }) ==
-          "KEAP_CLIENT_ID is not valid UTF-8 (byte 3)");
+  REQUIRE(error_of([&] {
+            load_config(flags, environment({{"KEAP_CLIENT_ID", "id\xff"}}));
+          }) == "KEAP_CLIENT_ID is not valid UTF-8 (byte 3)");
   flags.credentials_file = "x\xff.json";
   REQUIRE(error_of([&] { load_config(flags, environment({})); }).find("--credentials is not valid UTF-8") !=
           std::string::npos);
@@ -160,7 +161,8 @@ TEST_CASE("core::config: each error names the file, the key and what is expected
   REQUIRE(error_of([&] { apply(R"({"client_id": 42})"); }) ==
           "/etc/keap/prod.json: key \"client_id\" must be a string, not number");
   REQUIRE(error_of([&] { apply(R"({"token_auth": "basic"})"); }).find("must be \"keap\"") != std::string::npos);
-  REQUIRE(error_of([&] { apply("{\n\"client_id\": \"x\",\n}"); }) == "/etc/keap/prod.json: not valid JSON at line 3, column 1");
+  REQUIRE(error_of([&] { apply("{\n\"client_id\": \"x\",\n}"); }) ==
+          "/etc/keap/prod.json: not valid JSON at line 3, column 1");
   REQUIRE(error_of([&] { apply("[1]"); }) == "/etc/keap/prod.json: must hold a JSON object, not array");
   REQUIRE(error_of([&] { apply(R"({"client_id": 8888e888888888888})"); }) ==
           "/etc/keap/prod.json: not valid JSON: a number is out of range");
@@ -176,12 +178,14 @@ TEST_CASE("core::config: URLs are validated and endpoints need https unless on l
   Config config;
   config.config_file = "c.json";
   config.redirect_uri = "localhost:8765/callback";
-  REQUIRE(error_of([&] { validate_config(config); }).find("redirect_uri \"localhost:8765/callback\" is not an absolute") !=
-          std::string::npos);
+  REQUIRE(error_of([&] {
+            validate_config(config);
+          }).find("redirect_uri \"localhost:8765/callback\" is not an absolute") != std::string::npos);
   config.redirect_uri = "http://localhost:8765/callback";
   config.token_url = "http://api.infusionsoft.com/token";
-  REQUIRE(error_of([&] { validate_config(config); }).find("token_url \"http://api.infusionsoft.com/token\" must use https") !=
-          std::string::npos);
+  REQUIRE(error_of([&] {
+            validate_config(config);
+          }).find("token_url \"http://api.infusionsoft.com/token\" must use https") != std::string::npos);
   config.token_url = "http://127.0.0.1:9876/token";
   validate_config(config);
   config.userinfo_url = "http://[::1]:9876/userinfo";

@@ -27,12 +27,9 @@ std::string basic(const std::string& id, const std::string& secret) { return "Ba
 /// Runs authorize + code exchange and returns the token response JSON.
 nlohmann::json login(State& state, TimePoint now) {
   auto verifier = net::random_url_safe(32);
-  Parameters query{{"client_id", "cid"},
-                   {"redirect_uri", "http://localhost:1/cb"},
-                   {"response_type", "code"},
-                   {"state", "S t&"},
-                   {"code_challenge", pkce_challenge(verifier)},
-                   {"code_challenge_method", "S256"}};
+  Parameters query{
+      {"client_id", "cid"}, {"redirect_uri", "http://localhost:1/cb"},    {"response_type", "code"},
+      {"state", "S t&"},    {"code_challenge", pkce_challenge(verifier)}, {"code_challenge_method", "S256"}};
   auto location = state.decide(query, true, now);
   auto back = parse_form(parse_url(location)->query).value();
   REQUIRE(back.at(2) == std::pair<std::string, std::string>{"state", "S t&"});
@@ -88,7 +85,8 @@ TEST_CASE("emulator::state: Keap's rejections", "[emulator]") {
   REQUIRE(state.userinfo("Bearer nope", now).body.find("Invalid Access Token") != std::string::npos);
   auto tokens = login(state, now);
   REQUIRE(state.userinfo("Bearer " + tokens["access_token"].get<std::string>(), now).status == 200);
-  REQUIRE(state.userinfo("Bearer " + tokens["access_token"].get<std::string>(), now + std::chrono::days(2)).status == 401);
+  REQUIRE(state.userinfo("Bearer " + tokens["access_token"].get<std::string>(), now + std::chrono::days(2)).status ==
+          401);
 }
 
 TEST_CASE("emulator::faults: one table names every fault", "[emulator]") {

@@ -1,7 +1,7 @@
 // Every committed fuzz input (seeds, and past crashes in fuzz/regressions/) through the same target
 // bodies libFuzzer runs, in the normal and the sanitizer builds: a fixed crash stays fixed.
-#include "targets.hpp"
 #include "support/process.hpp"
+#include "targets.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -26,7 +26,8 @@ TEST_CASE("fuzz: the corpus and every past crash run clean", "[fuzz]") {
   }
   REQUIRE(inputs >= keap::fuzz::targets().size() * 2);
   // Each corpus folder is a target fuzz/CMakeLists.txt builds, so each must have a body.
-  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(KEAP_SOURCE_DIR) / "fuzz/corpus")) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::filesystem::path(KEAP_SOURCE_DIR) / "fuzz/corpus")) {
     auto name = entry.path().filename().string();
     INFO(name);
     REQUIRE(std::any_of(keap::fuzz::targets().begin(), keap::fuzz::targets().end(),

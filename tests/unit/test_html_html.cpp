@@ -12,7 +12,8 @@ TEST_CASE("html::html: escaping covers text and attributes", "[html]") {
 }
 
 TEST_CASE("html::html: templates render escaped values and never raw placeholders", "[html]") {
-  REQUIRE(render_template("<p>{{message}}</p>{{unknown}}", {{"message", "<b>hi</b>"}}) == "<p>&lt;b&gt;hi&lt;/b&gt;</p>");
+  REQUIRE(render_template("<p>{{message}}</p>{{unknown}}", {{"message", "<b>hi</b>"}}) ==
+          "<p>&lt;b&gt;hi&lt;/b&gt;</p>");
   REQUIRE(render_template("{{a}}{{a}} {{", {{"a", "1"}}) == "11 {{");
   auto page = render_template(templates::k_error_html, {{"title", "T<"}, {"message", "M"}, {"hint", "H"}});
   REQUIRE(page.find("{{") == std::string::npos);

@@ -12,7 +12,8 @@ using namespace keap;
 using namespace keap::oauth;
 
 TEST_CASE("oauth::pkce: S256 matches RFC 7636 appendix B", "[pkce]") {
-  REQUIRE(pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+  REQUIRE(pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") ==
+          "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
 }
 
 TEST_CASE("oauth::pkce: state and verifier are 256-bit, URL-safe and fresh", "[state]") {

@@ -10,8 +10,8 @@ namespace {
 
 ExitCode code_of(int status, const std::string& body, std::string* message = nullptr) {
   try {
-    interpret_token_response({status, body, {{"content-type", "application/json"}}}, "https://api.infusionsoft.com/token",
-                             Grant::authorization_code);
+    interpret_token_response({status, body, {{"content-type", "application/json"}}},
+                             "https://api.infusionsoft.com/token", Grant::authorization_code);
   } catch (const Error& error) {
     if (message) {
       *message = error.what();
@@ -37,7 +37,8 @@ TEST_CASE("oauth::token_client: a Keap success response", "[token]") {
 
 TEST_CASE("oauth::token_client: other servers' normal fields are accepted", "[token]") {
   auto token = interpret_token_response(
-      {200, R"({"access_token":"a","token_type":"Bearer","expires_in":"3600","refresh_token":"r","id_token":"x.y.z","scope":"openid"})",
+      {200,
+       R"({"access_token":"a","token_type":"Bearer","expires_in":"3600","refresh_token":"r","id_token":"x.y.z","scope":"openid"})",
        {}},
       "e", Grant::authorization_code);
   REQUIRE(token.expires_in == 3600);
@@ -46,12 +47,14 @@ TEST_CASE("oauth::token_client: other servers' normal fields are accepted", "[to
 
 TEST_CASE("oauth::token_client: failures are classified", "[token]") {
   std::string message;
-  REQUIRE(code_of(401, R"({"error":"invalid_grant","error_description":"Unable to authenticate username and password"})",
+  REQUIRE(code_of(401,
+                  R"({"error":"invalid_grant","error_description":"Unable to authenticate username and password"})",
                   &message) == ExitCode::usage);
   REQUIRE(message == "the token endpoint https://api.infusionsoft.com/token rejected the client credentials (HTTP 401 "
                      "(Unauthorized), invalid_grant: Unable to authenticate username and password)");
   REQUIRE(code_of(400, R"({"error":"invalid_client"})") == ExitCode::usage);
-  REQUIRE(code_of(400, R"({"error":"invalid_grant","error_description":"Invalid code"})", &message) == ExitCode::failure);
+  REQUIRE(code_of(400, R"({"error":"invalid_grant","error_description":"Invalid code"})", &message) ==
+          ExitCode::failure);
   REQUIRE(message.find("invalid_grant: Invalid code") != std::string::npos);
   REQUIRE(code_of(400, "<html>bad</html>", &message) == ExitCode::failure);
   REQUIRE(code_of(500, "<html>oops</html>") == ExitCode::unavailable);
@@ -63,7 +66,8 @@ TEST_CASE("oauth::token_client: failures are classified", "[token]") {
   REQUIRE(code_of(200, R"({"access_token":"a","refresh_token":"r"})") == ExitCode::unavailable);
   REQUIRE(code_of(200, R"({"access_token":"a","refresh_token":"r","expires_in":0})") == ExitCode::unavailable);
   REQUIRE(code_of(200, R"({"access_token":"a","refresh_token":"r","expires_in":-5})") == ExitCode::unavailable);
-  REQUIRE(code_of(200, R"({"access_token":"a","refresh_token":"r","expires_in":99999999999})") == ExitCode::unavailable);
+  REQUIRE(code_of(200, R"({"access_token":"a","refresh_token":"r","expires_in":99999999999})") ==
+          ExitCode::unavailable);
   REQUIRE(code_of(204, "") == ExitCode::unavailable);
 }
 

@@ -18,7 +18,9 @@ namespace {
 
 ApiKey key(const std::string& text) { return {text, KeyKind::personal_access_token, util::now_seconds()}; }
 
-std::string stored_key(CredentialStore& store) { return std::get<ApiKey>(store.load(k_default_profile)->credential).key; }
+std::string stored_key(CredentialStore& store) {
+  return std::get<ApiKey>(store.load(k_default_profile)->credential).key;
+}
 
 } // namespace
 

@@ -24,10 +24,10 @@ TEST_CASE("util::text: UTF-8 validity follows RFC 3629", "[text][utf8]") {
   REQUIRE_FALSE(invalid_utf8_offset("plain ascii"));
   REQUIRE_FALSE(invalid_utf8_offset("\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91"));
   REQUIRE(invalid_utf8_offset("ab\xff") == 2u);
-  REQUIRE(invalid_utf8_offset("\xc0\xaf") == 0u);             // overlong '/'
-  REQUIRE(invalid_utf8_offset("x\xed\xa0\x80") == 1u);        // a surrogate
-  REQUIRE(invalid_utf8_offset("\xf4\x90\x80\x80") == 0u);     // above U+10FFFF
-  REQUIRE(invalid_utf8_offset("ok\xe2\x82") == 2u);           // cut short
+  REQUIRE(invalid_utf8_offset("\xc0\xaf") == 0u);         // overlong '/'
+  REQUIRE(invalid_utf8_offset("x\xed\xa0\x80") == 1u);    // a surrogate
+  REQUIRE(invalid_utf8_offset("\xf4\x90\x80\x80") == 0u); // above U+10FFFF
+  REQUIRE(invalid_utf8_offset("ok\xe2\x82") == 2u);       // cut short
 }
 
 TEST_CASE("util::text: words split like a shell, without expansion", "[text]") {
