@@ -5,6 +5,7 @@
 #include "cli/output.hpp"
 #include "cli/parser.hpp"
 #include "util/file_error.hpp"
+#include "util/json.hpp"
 #include "util/signals.hpp"
 
 #include <csignal>
@@ -20,15 +21,73 @@ const std::map<std::string, Runner>& runners() {
   return k_runners;
 }
 
+namespace {
+
+const char* class_of(ExitCode code) {
+  switch (code) {
+  case ExitCode::ok:
+    return "ok";
+  case ExitCode::failure:
+    return "failure";
+  case ExitCode::usage:
+    return "usage";
+  case ExitCode::denied:
+    return "denied";
+  case ExitCode::relogin:
+    return "relogin";
+  case ExitCode::unavailable:
+    return "unavailable";
+  case ExitCode::interrupted:
+    return "interrupted";
+  }
+  return "failure";
+}
+
+/// A failed command reports on stderr as always, and, when --json was asked for, as one JSON object
+/// on stdout too, so a monitor reading stdout gets an answer. A login-needed error also names any
+/// rescue file that may hold a newer pair.
+int report(const Error& error, const CommandLine& line) {
+  print_error(error);
+  std::vector<std::string> rescue;
+  if (error.code() == ExitCode::relogin) {
+    try {
+      auto global = line.global;
+      global.quiet = true;
+      rescue = open_context(global).rescue_advice();
+    } catch (const std::exception&) {
+    }
+    for (const auto& advice : rescue) {
+      say(advice);
+    }
+  }
+  if (wants_json(line)) {
+    nlohmann::ordered_json out = {{"schema", 1},
+                                  {"error",
+                                   {{"class", class_of(error.code())},
+                                    {"exit_code", static_cast<int>(error.code())},
+                                    {"message", error.what()},
+                                    {"hint", error.hint().empty() ? nlohmann::ordered_json(nullptr)
+                                                                  : nlohmann::ordered_json(error.hint())},
+                                    {"rescue_advice", rescue}}}};
+    try {
+      print_stdout(util::dump_json(out, 2));
+    } catch (const Error&) {
+    }
+  }
+  return static_cast<int>(error.code());
+}
+
+} // namespace
+
 int run(int argc, char** argv) {
   guard_standard_streams();
   // A write past RLIMIT_FSIZE must fail with EFBIG (and be rescued), not kill us with SIGXFSZ.
   std::signal(SIGXFSZ, SIG_IGN);
   std::signal(SIGPIPE, SIG_IGN);
   util::install_interrupt_handling();
+  CommandLine line;
   try {
     check_launcher_version();
-    CommandLine line;
     if (auto code = parse_command_line(argc, argv, line)) {
       return *code;
     }
@@ -38,16 +97,14 @@ int run(int argc, char** argv) {
     }
     return runner->second(line);
   } catch (const Error& error) {
-    print_error(error);
-    return static_cast<int>(error.code());
+    return report(error, line);
   } catch (const util::FileError& error) {
     // A file error that no layer translated still names the file and the reason.
-    print_error(Error(ExitCode::failure, error.what()));
-    return static_cast<int>(ExitCode::failure);
+    return report(Error(ExitCode::failure, error.what()), line);
   } catch (const std::exception& error) {
-    print_error(Error(ExitCode::failure, std::string("unexpected failure: ") + error.what(),
-                      "please report this with the command you ran"));
-    return static_cast<int>(ExitCode::failure);
+    return report(Error(ExitCode::failure, std::string("unexpected failure: ") + error.what(),
+                        "please report this with the command you ran"),
+                  line);
   }
 }
 

@@ -11,7 +11,8 @@ namespace keap::cli {
 /// Options every command accepts, before or after its name.
 struct GlobalOptions {
   ConfigFlags config;
-  bool verbose = false;
+  bool verbose = false; ///< every HTTP exchange, and what was not done
+  bool quiet = false;   ///< errors only
 };
 
 struct LoginOptions {
@@ -28,6 +29,8 @@ struct RefreshOptions {
   bool force = false;
   std::optional<std::string> if_older_than;
   std::optional<std::string> if_expires_within;
+  bool use_config_client = false; ///< refresh as the config's client, and store it with the new pair
+  bool json = false;
 };
 
 struct TokenOptions {
@@ -58,6 +61,10 @@ struct EmulatorOptions {
   bool tls = false;                          ///< serve HTTPS with the stored self-signed certificate
 };
 
+/// True when the chosen command was asked for --json (so an error is reported as JSON on stdout too).
+struct CommandLine;
+bool wants_json(const CommandLine& line);
+
 /// Everything the command line said: which command, and the options of each.
 struct CommandLine {
   std::string command;
@@ -69,5 +76,10 @@ struct CommandLine {
   WhoamiOptions whoami;
   EmulatorOptions emulator;
 };
+
+inline bool wants_json(const CommandLine& line) {
+  return (line.command == "login" && line.login.json) || (line.command == "refresh" && line.refresh.json) ||
+         (line.command == "status" && line.status.json) || (line.command == "whoami" && line.whoami.json);
+}
 
 } // namespace keap::cli

@@ -27,13 +27,37 @@ struct Context {
   std::string profile;
   std::unique_ptr<net::HttpClient> http;
   util::EnvironmentLookup environment;
+  bool verbose = false;
+  bool quiet = false;
 
   oauth::RefreshSettings refresh_settings() const;
   net::RetryPolicy retry_policy() const;
-  /// Prints each warning of a read (loose permissions, say).
+
+  /// What a command reports as it goes, unless --quiet.
+  void say(const std::string& message) const;
+  /// What was not done, say: shown only with --verbose (a daily cron job must print nothing then).
+  void note(const std::string& message) const;
+  /// A warning, unless --quiet.
+  void warn(const std::string& message) const;
   void warn_all(const std::vector<std::string>& warnings) const;
+
+  /// The credentials file's absolute path, for --json and messages.
+  std::string credentials_path() const;
+  /// Rescue files that may hold a newer pair for this profile, newest first.
+  std::vector<std::string> rescue_files() const;
+  /// "a rescue file may hold a newer pair than the credentials: X (to use it: mv X Y)", one per file.
+  std::vector<std::string> rescue_advice() const;
 };
 
+/// Loads the configuration and opens the store. Prints the configuration's warnings (a secret others
+/// may read), unless --quiet.
 Context open_context(const GlobalOptions& global);
+
+/// The differences between the client the config names and the one stored with `grant`, said so the
+/// person knows which one a refresh uses and why (the stored one: the grant belongs to it).
+void explain_client_differences(const Context& context, const OAuthGrant& grant, bool use_config_client);
+
+/// The client the config names, for `--use-config-client` (Error, exit 2, without a client secret).
+oauth::TokenEndpoint config_client(const Config& config);
 
 } // namespace keap::cli

@@ -1,6 +1,10 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "store/file_store.hpp"
+#include "store/rescue.hpp"
+#include "util/posix_file.hpp"
+
+#include <filesystem>
 
 namespace keap::cli {
 
@@ -8,11 +12,15 @@ Context open_context(const GlobalOptions& global) {
   Context context;
   context.environment = util::process_environment();
   context.config = load_config(global.config, context.environment);
-  context.store = std::make_unique<store::FileStore>(context.config.credentials_file);
+  context.verbose = global.verbose;
+  context.quiet = global.quiet;
+  context.warn_all(context.config.warnings);
+  context.store = std::make_unique<store::FileStore>(context.config.credentials_file,
+                                                     context.config.credentials_in_state_home);
   context.profile = store::k_default_profile;
   net::HttpOptions http;
   if (global.verbose) {
-    http.log = [](const std::string& line) { say(line); };
+    http.log = [](const std::string& line) { cli::say(line); };
   }
   http.ca_file = context.config.ca_file;
   http.connect_timeout = context.config.connect_timeout;
@@ -27,12 +35,87 @@ net::RetryPolicy Context::retry_policy() const {
   return policy;
 }
 
-oauth::RefreshSettings Context::refresh_settings() const { return {config.lock_timeout, retry_policy(), environment}; }
+oauth::RefreshSettings Context::refresh_settings() const {
+  oauth::RefreshSettings settings{config.lock_timeout, retry_policy(), environment, std::nullopt, {}};
+  settings.secret_if_missing = config.client_secret;
+  return settings;
+}
+
+void Context::say(const std::string& message) const {
+  if (!quiet) {
+    cli::say(message);
+  }
+}
+
+void Context::note(const std::string& message) const {
+  if (verbose && !quiet) {
+    cli::say(message);
+  }
+}
+
+void Context::warn(const std::string& message) const {
+  if (!quiet) {
+    cli::warn(message);
+  }
+}
 
 void Context::warn_all(const std::vector<std::string>& warnings) const {
   for (const auto& warning : warnings) {
     warn(warning);
   }
+}
+
+std::string Context::credentials_path() const { return util::absolute_path(config.credentials_file); }
+
+std::vector<std::string> Context::rescue_files() const {
+  auto [folder, stem] = store->rescue_place(profile);
+  return store::find_rescue_files(store::rescue_folders(folder, environment), stem);
+}
+
+std::vector<std::string> Context::rescue_advice() const {
+  std::vector<std::string> advice;
+  for (const auto& file : rescue_files()) {
+    advice.push_back("a rescue file may hold a newer pair than the credentials: " + file + " (to use it: " +
+                     store->restore_command(file, profile) + ")");
+  }
+  return advice;
+}
+
+void explain_client_differences(const Context& context, const OAuthGrant& grant, bool use_config_client) {
+  const auto& config = context.config;
+  auto configured = [&](const char* key) { return config.origins.count(key) > 0; };
+  std::vector<std::string> differences;
+  if (configured("client_id") && config.client_id != grant.client_id) {
+    differences.push_back("client_id (" + config.client_id + " in " + config.origin_of("client_id") +
+                          ", " + grant.client_id + " stored)");
+  }
+  if (configured("client_secret") && !grant.client_secret.empty() && config.client_secret != grant.client_secret) {
+    differences.push_back("client_secret (" + config.origin_of("client_secret") + " and the stored one differ)");
+  }
+  if (configured("token_url") && config.token_url != grant.token_url) {
+    differences.push_back("token_url (" + config.token_url + " in " + config.origin_of("token_url") + ", " +
+                          grant.token_url + " stored)");
+  }
+  if (differences.empty()) {
+    return;
+  }
+  std::string list;
+  for (const auto& difference : differences) {
+    list += (list.empty() ? "" : ", ") + difference;
+  }
+  if (use_config_client) {
+    context.warn("the config and the credentials disagree on " + list +
+                 "; refreshing as the config's client (--use-config-client), which is stored with the new pair");
+  } else {
+    context.warn("the config and the credentials disagree on " + list +
+                 "; refreshing as the client stored with the credentials, since the refresh token belongs to it "
+                 "(after rotating the client secret, run `keap-auth refresh --use-config-client` once)");
+  }
+}
+
+oauth::TokenEndpoint config_client(const Config& config) {
+  require_client_credentials(config);
+  return {*util::parse_url(config.token_url), config.token_auth, config.client_id, config.client_secret};
 }
 
 } // namespace keap::cli

@@ -59,6 +59,10 @@ int run_emulator(const CommandLine& line) {
   }
   emulator::Server server(settings, options.port, identity ? &*identity : nullptr);
   auto config = emulator::client_config(settings.client_id, settings.client_secret, server.base_url());
+  // What a client of this emulator must know to predict it: where the credentials go (beside the
+  // config), and how long its refresh tokens live.
+  config["credentials_file"] = "keap-credentials.json";
+  config["refresh_token_lifetime"] = options.refresh_ttl;
   if (identity) {
     config["ca_file"] = identity->certificate_file; // without it, keap-auth rightly refuses the certificate
   }

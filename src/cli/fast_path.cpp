@@ -30,12 +30,12 @@ const ValueFlag k_value_flags[] = {
     {"--lock-timeout", nullptr, &ConfigFlags::lock_timeout, nullptr},
     {"--min-valid", nullptr, nullptr, &TokenOptions::min_valid},
 };
-const char* const k_switches[] = {"--header", "-v", "--verbose"};
+const char* const k_switches[] = {"--header", "-v", "--verbose", "-q", "--quiet"};
 
 /// argv as `token` with known flags, or nothing.
 std::optional<CommandLine> parse_token_line(int argc, char** argv) {
   CommandLine line;
-  bool seen_command = false;
+  bool seen_command = false, quiet = false;
   for (int i = 1; i < argc; ++i) {
     std::string_view argument = argv[i];
     if (argument == "token" && !seen_command) {
@@ -48,6 +48,10 @@ std::optional<CommandLine> parse_token_line(int argc, char** argv) {
     }
     if (argument == "-v" || argument == "--verbose") {
       line.global.verbose = true;
+      continue;
+    }
+    if (argument == "-q" || argument == "--quiet") {
+      quiet = true;
       continue;
     }
     auto equals = argument.find('=');
@@ -75,8 +79,8 @@ std::optional<CommandLine> parse_token_line(int argc, char** argv) {
       line.token.*flag->token = value;
     }
   }
-  if (!seen_command) {
-    return std::nullopt;
+  if (!seen_command || (quiet && line.global.verbose)) {
+    return std::nullopt; // the full parser says what is wrong
   }
   return line;
 }

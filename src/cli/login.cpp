@@ -1,6 +1,8 @@
 #include "cli/login.hpp"
 
+#include "cli/input.hpp"
 #include "cli/output.hpp"
+#include "net/crypto.hpp"
 #include "net/tls_identity.hpp"
 #include "oauth/authorize_url.hpp"
 #include "oauth/browser.hpp"
@@ -11,27 +13,60 @@
 #include "util/posix_file.hpp"
 #include "util/signals.hpp"
 
+#include <unistd.h>
+
 namespace keap::cli {
 
 namespace {
 
-oauth::Callback wait_for_browser(oauth::Receiver& receiver, std::chrono::seconds timeout) {
+/// A line the person pasted instead of waiting for the redirect (it cannot reach this machine, say):
+/// the address the browser landed on, or the bare code. Nothing, after saying why, when it is neither
+/// or belongs to another login.
+std::optional<oauth::Callback> pasted_callback(const std::string& line, const std::string& state) {
+  if (line.find_first_not_of(" \t") == std::string::npos) {
+    return std::nullopt;
+  }
+  auto answer = oauth::parse_pasted_answer(line);
+  if (answer.code) {
+    oauth::Callback callback;
+    callback.state = state;
+    callback.code = answer.code;
+    return callback;
+  }
+  if (answer.callback && !answer.callback->problem && answer.callback->state &&
+      net::same_secret(*answer.callback->state, state) && (answer.callback->code || answer.callback->error)) {
+    return answer.callback;
+  }
+  warn("that is not the address the browser landed on for this login (" +
+       (answer.problem ? *answer.problem : std::string("its state does not match, or it carries no code")) +
+       "); still waiting");
+  return std::nullopt;
+}
+
+/// Waits for the browser's redirect to reach the receiver, or for the address to be pasted on stdin.
+oauth::Callback wait_for_answer(oauth::Receiver& receiver, const std::string& state, std::chrono::seconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::optional<oauth::Callback> callback;
-  {
-    // Ctrl-C while waiting ends the login cleanly: nothing has been sent anywhere yet.
-    util::DeferInterrupts waiting;
-    callback = receiver.wait_for_callback(deadline, util::interrupt_requested);
+  StdinLines input;
+  // Ctrl-C while waiting ends the login cleanly: nothing has been sent anywhere yet.
+  util::DeferInterrupts waiting;
+  while (!util::interrupt_requested()) {
+    auto slice = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(200));
+    if (auto callback = receiver.wait_for_callback(slice, util::interrupt_requested)) {
+      return *callback;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      throw Error(ExitCode::denied,
+                  "no answer from the browser within " + util::format_duration(timeout) + "; nothing was written",
+                  "run `keap-auth login` again and finish signing in within the time, or raise --timeout");
+    }
+    std::string line;
+    if (!input.ended() && input.next(std::chrono::steady_clock::now(), line) == StdinLines::Status::line) {
+      if (auto callback = pasted_callback(line, state)) {
+        return *callback;
+      }
+    }
   }
-  if (callback) {
-    return *callback;
-  }
-  if (util::interrupt_requested()) {
-    throw Error(ExitCode::interrupted, "login interrupted; nothing was written");
-  }
-  throw Error(ExitCode::denied,
-              "no answer from the browser within " + util::format_duration(timeout) + "; nothing was written",
-              "run `keap-auth login` again and finish signing in within the time, or raise --timeout");
+  throw Error(ExitCode::interrupted, "login interrupted; nothing was written");
 }
 
 /// The certificate an https redirect_uri is served with, and what the user should know about it.
@@ -63,12 +98,25 @@ void hint_for_ssh(const Context& context, const util::Url& redirect) {
   }
 }
 
+/// Starts the browser on the private start page; says what went wrong when no browser command works.
 void open_browser(const Context& context, const std::string& url, std::optional<oauth::StartPage>& page) {
-  page.emplace(url, context.environment);
-  auto browser = context.environment("BROWSER").value_or("");
-  if (auto problem = oauth::start_browser(oauth::browser_command(browser, page->url()))) {
-    warn(*problem + "; open the URL above yourself");
+  auto setting = context.environment("BROWSER");
+  if (!setting && context.environment("SSH_CONNECTION")) {
+    context.say("this is an SSH session, so no browser is started on this machine: open the URL above on your "
+                "own computer");
+    return;
   }
+  page.emplace(url, context.environment);
+  std::string problems;
+  for (const auto& command : oauth::browser_commands(setting.value_or(""), page->url())) {
+    auto problem = oauth::start_browser(command, std::chrono::seconds(1));
+    if (!problem) {
+      return;
+    }
+    problems += (problems.empty() ? "" : "; ") + *problem;
+  }
+  context.warn(problems + "; open the URL above yourself" +
+               (::isatty(STDIN_FILENO) == 1 ? ", or paste the address the browser lands on here" : ""));
 }
 
 int run_interactive_login(Context& context, const LoginOptions& options) {
@@ -97,7 +145,7 @@ int run_interactive_login(Context& context, const LoginOptions& options) {
     open_browser(context, url, page);
   }
 
-  auto callback = wait_for_browser(receiver, timeout);
+  auto callback = wait_for_answer(receiver, request.state, timeout);
   if (callback.error) {
     Error denied(ExitCode::denied, oauth::describe_callback_error(callback) + "; nothing was written",
                  "run `keap-auth login` again and choose Allow");
@@ -140,13 +188,17 @@ int report_login(const oauth::LoginResult& result, const Config& config, const L
   say("saved to the " + result.saved_to + " (mode 0600); the access token expires at " +
       util::format_rfc3339(grant.expires_at));
   if (options.json) {
-    nlohmann::ordered_json summary = {{"credentials_file", util::absolute_path(config.credentials_file)},
+    nlohmann::ordered_json summary = {{"schema", 1},
+                                      {"credentials_file", util::absolute_path(config.credentials_file)},
+                                      {"kind", "oauth_grant"},
                                       {"app", util::or_null<nlohmann::ordered_json>(grant.app)},
                                       {"scope", grant.scope},
                                       {"client_id", grant.client_id},
                                       {"token_url", grant.token_url},
                                       {"obtained_at", util::format_rfc3339(grant.obtained_at)},
-                                      {"expires_at", util::format_rfc3339(grant.expires_at)}};
+                                      {"access_token_expires_at", util::format_rfc3339(grant.expires_at)},
+                                      {"client_secret_stored", !grant.client_secret.empty()},
+                                      {"notices", result.notices}};
     print_stdout(util::dump_json(summary, 2));
   }
   if (result.interrupted) {

@@ -1,6 +1,7 @@
 // The login for machines the browser's redirect cannot reach, and for playbooks: --begin prints the
 // URL and keeps the request's secrets in a pending file; --finish takes the address the browser
 // landed on (or the bare code) and completes it. --manual does both in one command.
+#include "cli/input.hpp"
 #include "cli/login.hpp"
 #include "cli/output.hpp"
 #include "net/crypto.hpp"
@@ -9,6 +10,7 @@
 #include "oauth/pending_login.hpp"
 #include "util/duration.hpp"
 #include "util/json.hpp"
+#include "util/posix_file.hpp"
 #include "util/text.hpp"
 
 #include <iostream>
@@ -108,12 +110,23 @@ int run_login_begin(Context& context, const LoginOptions& options) {
   prepare(login_context(context, options));
   auto [pending, url] = new_pending_login(config);
   auto pending_file = context.store->local_file(context.profile, oauth::k_pending_suffix);
+  std::optional<oauth::PendingLogin> earlier;
+  try {
+    earlier = oauth::load_pending(pending_file);
+  } catch (const Error&) {
+  }
+  if (earlier && earlier->created_at + config.pending_lifetime > util::now_seconds()) {
+    say("replaced the unfinished two-step login begun at " + util::format_rfc3339(earlier->created_at) +
+        "; its address will no longer be accepted");
+  }
   oauth::save_pending(pending_file, pending);
   if (options.json) {
-    nlohmann::ordered_json out = {{"authorize_url", url},
-                                  {"redirect_uri", pending.redirect_uri},
-                                  {"pending_file", pending_file},
-                                  {"expires_at", util::format_rfc3339(pending.created_at + config.pending_lifetime)}};
+    nlohmann::ordered_json out = {
+        {"schema", 1},
+        {"authorize_url", url},
+        {"redirect_uri", pending.redirect_uri},
+        {"pending_file", util::absolute_path(pending_file)},
+        {"pending_expires_at", util::format_rfc3339(pending.created_at + config.pending_lifetime)}};
     print_stdout(util::dump_json(out, 2));
   } else {
     print_stdout(url + "\n");
@@ -152,10 +165,25 @@ int run_login_finish(Context& context, const LoginOptions& options) {
 int run_login_manual(Context& context, const LoginOptions& options) {
   prepare(login_context(context, options));
   auto [pending, url] = new_pending_login(context.config);
+  // Like --finish: the request lasts pending_lifetime, and --timeout may end the wait sooner.
+  auto wait = std::min<std::chrono::seconds>(duration_value("--timeout", options.timeout), context.config.pending_lifetime);
   say("open this URL to sign in to Keap:\n\n  " + url + "\n");
-  explain_next_step(pending, context.config, "then paste that address here and press Enter");
+  say("open the URL in any browser and approve access. The browser then goes to " + pending.redirect_uri +
+      "?code=...; that page may fail to load, which is fine: copy the whole address from the address bar");
+  say("then paste that address here and press Enter (within " + util::format_duration(wait) + ")");
+  StdinLines input;
   std::string line;
-  if (!std::getline(std::cin, line) || line.find_first_not_of(" \t\r") == std::string::npos) {
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  auto status = StdinLines::Status::line;
+  do {
+    status = input.next(deadline, line);
+  } while (status == StdinLines::Status::line && line.find_first_not_of(" \t") == std::string::npos);
+  if (status == StdinLines::Status::timed_out) {
+    throw Error(ExitCode::denied, "--manual: nothing was pasted within " + util::format_duration(wait) +
+                                      "; nothing was written",
+                "run `keap-auth login --manual` again, or raise --timeout");
+  }
+  if (status == StdinLines::Status::ended) {
     throw Error(ExitCode::usage, "--manual: nothing was pasted on stdin; nothing was written",
                 ::isatty(STDIN_FILENO) ? "paste the address the browser landed on"
                                        : "stdin is not a terminal: use `--begin` and `--finish` in scripts");

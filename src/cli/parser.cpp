@@ -59,7 +59,9 @@ void add_global_options(CLI::App& app, GlobalOptions& global) {
   add_text(app, "--client-id", global.config.client_id, "OAuth client id (env KEAP_CLIENT_ID; config client_id)", "ID");
   add_text(app, "--client-secret-file", global.config.client_secret_file,
            "File holding the client secret (never pass the secret itself in argv)", "FILE");
-  app.add_flag("-v,--verbose", global.verbose, "Show each HTTP exchange on stderr, with every secret redacted");
+  app.add_flag("-v,--verbose", global.verbose,
+               "Show each HTTP exchange on stderr (every secret redacted), and what was not done");
+  app.add_flag("-q,--quiet", global.quiet, "Print only errors (a cron job that succeeds prints nothing)");
 }
 
 void add_lock_timeout(CLI::App& command, CommandLine& line) {
@@ -104,6 +106,9 @@ void define_refresh(CLI::App& refresh, CommandLine& line) {
   refresh.add_option("--if-expires-within", options.if_expires_within, "Only if the access token expires within DUR")
       ->type_name("DUR")
       ->check(duration_check(false));
+  refresh.add_flag("--use-config-client", options.use_config_client,
+                   "Refresh as the client the config names (after rotating the client secret) and store it");
+  refresh.add_flag("--json", options.json, "Print what was done as JSON on stdout");
   add_lock_timeout(refresh, line);
 }
 
@@ -168,7 +173,7 @@ std::vector<std::string> command_names() {
 
 /// The global options that take a value, so the command word can be found before CLI11 runs.
 bool takes_value(std::string_view argument) {
-  for (const char* name : {"--config", "--credentials", "--client-id", "--client-secret-file"}) {
+  for (const char* name : {"--config", "--credentials", "--client-id", "--client-secret-file", "--profile"}) {
     if (argument == name) {
       return true;
     }
@@ -238,10 +243,75 @@ int unexpected(const CLI::App& app, const CLI::App* command, const std::vector<s
                      "see `keap-auth " + (command ? command->get_name() + " " : "") + "--help`");
 }
 
-/// CLI11's own failures, reworded in keap-auth's voice.
-int parse_failure(const CLI::ParseError& error) {
+/// CLI11's own failures, reworded in keap-auth's voice: each names the flag and says what to do.
+int parse_failure(const CLI::ParseError& error, const std::string& command) {
   std::string message = error.what();
-  return usage_error(message.empty() ? "the command line cannot be read" : message, "see `keap-auth --help`");
+  std::string help = "see `keap-auth " + (command.empty() ? "" : command + " ") + "--help`";
+  auto flag = message.substr(0, message.find(':'));
+  if (dynamic_cast<const CLI::ArgumentMismatch*>(&error) != nullptr) {
+    return usage_error("option " + flag + " needs a value", help);
+  }
+  if (dynamic_cast<const CLI::ValidationError*>(&error) != nullptr ||
+      dynamic_cast<const CLI::ConversionError*>(&error) != nullptr) {
+    // CLI11 words these "FLAG: REASON"; our validators' reasons are whole sentences already.
+    return usage_error(message, help);
+  }
+  if (dynamic_cast<const CLI::ExcludesError*>(&error) != nullptr) {
+    auto excluded = message.substr(message.rfind(' ') + 1);
+    return usage_error(flag + " cannot be used with " + excluded, help);
+  }
+  return usage_error(message.empty() ? "the command line cannot be read" : message, help);
+}
+
+/// Global options listed under each command's --help, since they work after its name too.
+std::string global_options_footer(const CLI::App& app) {
+  std::string text = "Global options (before or after the command):\n";
+  for (const CLI::Option* option : app.get_options()) {
+    if (option->get_name() == "--help" || option->get_name() == "--version") {
+      continue;
+    }
+    auto name = option->get_name(false, true);
+    if (option->get_type_size() != 0) {
+      name += " " + option->get_type_name();
+    }
+    text += "  " + name + std::string(name.size() < 28 ? 28 - name.size() : 1, ' ') + option->get_description() + "\n";
+  }
+  return text;
+}
+
+/// Combinations the parser accepts but that would mean nothing: refused, so nobody trusts a flag that
+/// is silently ignored.
+std::optional<int> meaningless(const CommandLine& line) {
+  const auto& config = line.global.config;
+  if (line.command == "emulator") {
+    for (auto [given, name] : {std::pair{config.client_id.has_value(), "--client-id"},
+                               std::pair{config.client_secret_file.has_value(), "--client-secret-file"},
+                               std::pair{config.credentials_file.has_value(), "--credentials"},
+                               std::pair{config.config_file.has_value(), "--config"}}) {
+      if (given) {
+        return usage_error(std::string(name) + " has no effect on `keap-auth emulator`, which reads no config",
+                           std::string(name) == "--client-id" ? "use --emulated-client-id for the client it accepts"
+                                                               : "leave it out");
+      }
+    }
+  }
+  if (line.command == "login") {
+    const auto& login = line.login;
+    bool two_step = login.begin || login.finish || login.manual;
+    if (two_step && (config.tls_cert || config.tls_key)) {
+      return usage_error("--tls-cert and --tls-key serve the interactive login's https receiver; a two-step or "
+                         "--manual login has no receiver",
+                         "leave them out");
+    }
+    if (two_step && login.no_browser) {
+      return usage_error("--no-browser has no effect on a two-step or --manual login, which never starts one",
+                         "leave it out");
+    }
+  }
+  if (line.global.quiet && line.global.verbose) {
+    return usage_error("--quiet and --verbose contradict each other", "give one of them");
+  }
+  return std::nullopt;
 }
 
 } // namespace
@@ -265,10 +335,12 @@ void define_command_line(CLI::App& app, CommandLine& line) {
   app.footer("Exit codes: 0 ok, 1 other error, 2 usage or configuration, 3 denied or timed out,\n"
              "4 re-login required, 5 network/TLS/server, 130 interrupted.");
   add_global_options(app, line.global);
+  auto footer = global_options_footer(app);
   for (const auto& spec : command_table()) {
     auto* command = app.add_subcommand(spec.name, spec.summary);
     command->fallthrough(); // global options work after the command too
     command->allow_extras();
+    command->footer(footer);
     spec.define(*command, line);
   }
 }
@@ -299,7 +371,7 @@ std::optional<int> parse_command_line(int argc, char** argv, CommandLine& line) 
   } catch (const CLI::CallForVersion& version) {
     return app.exit(version);
   } catch (const CLI::ParseError& error) {
-    return parse_failure(error);
+    return parse_failure(error, word.value_or(""));
   }
   auto chosen = app.get_subcommands();
   const CLI::App* command = chosen.empty() ? nullptr : chosen.front();
@@ -311,7 +383,7 @@ std::optional<int> parse_command_line(int argc, char** argv, CommandLine& line) 
     return unexpected(app, command, extras);
   }
   line.command = command ? command->get_name() : std::string{};
-  return std::nullopt;
+  return meaningless(line);
 }
 
 } // namespace keap::cli

@@ -1,11 +1,13 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "util/duration.hpp"
+#include "util/json.hpp"
 
 namespace keap::cli {
 
-int run_refresh(const CommandLine& line) {
-  const auto& options = line.refresh;
+namespace {
+
+RefreshConditions conditions_of(const RefreshOptions& options) {
   RefreshConditions conditions;
   conditions.force = options.force;
   if (options.if_older_than) {
@@ -14,26 +16,65 @@ int run_refresh(const CommandLine& line) {
   if (options.if_expires_within) {
     conditions.if_expires_within = duration_value("--if-expires-within", *options.if_expires_within, true);
   }
+  return conditions;
+}
+
+void print_json(const Context& context, const oauth::RefreshResult& result, const RefreshConditions& conditions) {
+  const auto& grant = result.grant;
+  nlohmann::ordered_json out = {
+      {"schema", 1},
+      {"credentials_file", context.credentials_path()},
+      {"refreshed", result.refreshed()},
+      {"reason", result.refreshed() ? nlohmann::ordered_json(reason_code(result.reason)) : nullptr},
+      {"reason_text", describe_reason(result.reason, conditions)},
+      {"changed_while_waiting", result.changed_while_waiting},
+      {"app", util::or_null<nlohmann::ordered_json>(grant.app)},
+      {"access_token_expires_at", util::format_rfc3339(grant.expires_at)},
+      {"refresh_token_obtained_at", util::format_rfc3339(grant.refresh_token_obtained_at)},
+      {"warnings", result.warnings}};
+  print_stdout(util::dump_json(out, 2));
+}
+
+} // namespace
+
+int run_refresh(const CommandLine& line) {
+  const auto& options = line.refresh;
+  auto conditions = conditions_of(options);
   auto context = open_context(line.global);
-  auto result = oauth::refresh_grant(
-      *context.store, context.profile, *context.http, context.refresh_settings(),
-      [&](const OAuthGrant& grant, util::TimePoint now) { return refresh_reason(grant, conditions, now); });
+  auto settings = context.refresh_settings();
+  if (options.use_config_client) {
+    settings.replacement_client = config_client(context.config);
+  }
+  auto result = oauth::refresh_grant(*context.store, context.profile, *context.http, settings,
+                                     [&](const OAuthGrant& grant, util::TimePoint now) {
+                                       auto reason = refresh_reason(grant, conditions, now);
+                                       if (reason != RefreshReason::none) {
+                                         explain_client_differences(context, grant, options.use_config_client);
+                                       }
+                                       return reason;
+                                     });
   context.warn_all(result.warnings);
+  if (options.json) {
+    print_json(context, result, conditions);
+  }
   if (result.changed_while_waiting) {
-    say("the credentials changed while this refresh waited for the lock (another refresh or a login); it decided "
-        "on what they hold now");
+    context.say("the credentials changed while this refresh waited for the lock (another refresh or a login); it "
+                "decided on what they hold now");
   }
   auto now = util::now_seconds();
   const auto& grant = result.grant;
+  auto left = grant.expires_at - now;
+  auto access = left.count() >= 0 ? "expires " + util::format_relative(left) : "expired " + util::format_relative(left);
   if (!result.refreshed()) {
-    say("nothing to do: the refresh token is " + util::format_duration(refresh_token_age(grant, now)) +
-        " old and the access token expires " + util::format_relative(grant.expires_at - now));
+    // A scheduled job that has nothing to do says nothing: cron mails whatever a job prints.
+    context.note("nothing to do: the refresh token is " + util::format_duration(refresh_token_age(grant, now)) +
+                 " old and the access token " + access);
     return 0;
   }
-  say("refreshed because " + describe_reason(result.reason, conditions) + "; new pair saved to " +
-      context.store->describe(context.profile));
-  say("the access token expires at " + util::format_rfc3339(grant.expires_at) + " (" +
-      util::format_relative(grant.expires_at - now) + ")");
+  context.say("refreshed because " + describe_reason(result.reason, conditions) + "; new pair saved to the " +
+              context.store->describe(context.profile));
+  context.say("the access token expires at " + util::format_rfc3339(grant.expires_at) + " (" +
+              util::format_relative(left) + ")");
   return 0;
 }
 

@@ -1,8 +1,8 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "oauth/pending_login.hpp"
 #include "util/duration.hpp"
 #include "util/json.hpp"
-#include "util/posix_file.hpp"
 
 #include <ctime>
 
@@ -10,12 +10,18 @@ namespace keap::cli {
 
 namespace {
 
+using Json = nlohmann::ordered_json;
+
 /// The state of the credentials at one moment, without secrets.
 struct Status {
-  bool exists = false;
+  std::optional<OAuthGrant> grant;
   bool access_valid = false;
   bool usable = false;
   std::string next_step;
+  std::vector<std::string> warnings;              ///< a clock that is off, say
+  std::optional<oauth::PendingLogin> pending;     ///< an unfinished two-step login
+  util::TimePoint pending_expires_at;
+  std::vector<std::string> rescue_files;
 };
 
 std::string local_time(util::TimePoint time) {
@@ -29,68 +35,141 @@ std::string local_time(util::TimePoint time) {
 
 std::string relative(util::TimePoint time, util::TimePoint now) { return util::format_relative(time - now); }
 
-Status assess(const std::optional<OAuthGrant>& grant, std::chrono::seconds lifetime, util::TimePoint now) {
+/// What to do next, in order of urgency.
+std::string next_step_for(const OAuthGrant& grant, const Config& config, util::TimePoint now, bool usable,
+                          bool access_valid) {
+  auto dies = refresh_token_expected_expiry(grant, config.refresh_token_lifetime);
+  const auto& failure = grant.last_refresh_failure;
+  if (failure && failure->kind == "rejected") {
+    return "the refresh token was rejected at " + util::format_rfc3339(failure->at) + ": run `keap-auth login`";
+  }
+  if (!usable) {
+    return "the refresh token is past its expected life: run `keap-auth login`";
+  }
+  if (refresh_token_age(grant, now) >= refresh_soon_age(config.refresh_token_lifetime)) {
+    return "refresh soon, before " + util::format_rfc3339(dies) + ": run `keap-auth refresh`";
+  }
+  if (failure) {
+    return "the last refresh failed at " + util::format_rfc3339(failure->at) + " (" + failure->kind +
+           "); the next one tries again";
+  }
+  if (!access_valid) {
+    return "the access token has expired; `keap-auth token` (or `keap-auth refresh`) gets a new one";
+  }
+  return "nothing now; schedule `keap-auth refresh --if-older-than " +
+         util::format_duration(refresh_soon_age(config.refresh_token_lifetime)) + "` daily to keep it alive";
+}
+
+Status assess(const Context& context, const std::optional<OAuthGrant>& grant, util::TimePoint now) {
+  const auto& config = context.config;
   Status status;
+  status.grant = grant;
+  status.rescue_files = context.rescue_files();
+  auto pending_file = context.store->local_file(context.profile, oauth::k_pending_suffix);
+  try {
+    status.pending = oauth::load_pending(pending_file);
+  } catch (const Error&) {
+  }
+  if (status.pending) {
+    status.pending_expires_at = status.pending->created_at + config.pending_lifetime;
+    if (status.pending_expires_at <= now) {
+      status.pending.reset();
+    }
+  }
   if (!grant) {
-    status.next_step = "run `keap-auth login`";
+    status.next_step = status.rescue_files.empty()
+                           ? "run `keap-auth login`"
+                           : "put the newest rescue file in place (see below), or run `keap-auth login`";
     return status;
   }
-  status.exists = true;
   status.access_valid = !access_token_expires_within(*grant, std::chrono::seconds(0), now);
-  auto dies = refresh_token_expected_expiry(*grant, lifetime);
-  status.usable = now < dies;
-  auto age = refresh_token_age(*grant, now);
-  if (!status.usable) {
-    status.next_step = "the refresh token is past its expected life: run `keap-auth login`";
-  } else if (age >= std::chrono::days(30)) {
-    status.next_step = "refresh soon, before " + util::format_rfc3339(dies) + ": run `keap-auth refresh`";
-  } else if (!status.access_valid) {
-    status.next_step = "the access token has expired; `keap-auth token` (or `keap-auth refresh`) gets a new one";
-  } else {
-    status.next_step = "nothing now; schedule `keap-auth refresh --if-older-than 30d` daily to keep it alive";
+  const auto& failure = grant->last_refresh_failure;
+  bool rejected = failure && failure->kind == "rejected";
+  status.usable = now < refresh_token_expected_expiry(*grant, config.refresh_token_lifetime) && !rejected;
+  if (grant->refresh_token_obtained_at > now || grant->obtained_at > now) {
+    status.warnings.push_back("the credentials were obtained in the future by this machine's clock (" +
+                              util::format_rfc3339(grant->refresh_token_obtained_at) + "): check the clock");
   }
+  status.next_step = next_step_for(*grant, config, now, status.usable, status.access_valid);
   return status;
 }
 
 void line(const std::string& text) { print_stdout(text + "\n"); }
 
-void print_human(const Context& context, const std::optional<OAuthGrant>& grant, const Status& status,
-                 util::TimePoint now) {
+std::string age_text(const OAuthGrant& grant, util::TimePoint now) {
+  auto age = refresh_token_age(grant, now);
+  return age.count() < 0 ? "in the future: check the clock" : util::format_duration(age) + " old";
+}
+
+void print_human(const Context& context, const Status& status, util::TimePoint now) {
   const auto& config = context.config;
-  if (!grant) {
-    line("no credentials at " + config.credentials_file);
-    line("next: " + status.next_step);
-    return;
+  if (!status.grant) {
+    line("no credentials in the " + context.store->describe(context.profile));
+  } else {
+    const auto& grant = *status.grant;
+    auto dies = refresh_token_expected_expiry(grant, config.refresh_token_lifetime);
+    line("credentials: " + context.credentials_path());
+    line("Keap app:    " + display_app(grant.app) + " (client " + grant.client_id + ")");
+    line(std::string("access token ") + (status.access_valid ? "expires " : "expired ") + local_time(grant.expires_at) +
+         " (" + relative(grant.expires_at, now) + ")");
+    line("refresh token obtained " + local_time(grant.refresh_token_obtained_at) + " (" + age_text(grant, now) +
+         "), expected to " + (now < dies ? "expire " : "have expired ") + local_time(dies) + " (" +
+         relative(dies, now) + ")");
+    if (const auto& failure = grant.last_refresh_failure) {
+      line("last refresh failed " + local_time(failure->at) + " (" + failure->kind + "): " + failure->message);
+    }
   }
-  auto dies = refresh_token_expected_expiry(*grant, config.refresh_token_lifetime);
-  line("credentials: " + config.credentials_file);
-  line("Keap app:    " + display_app(grant->app) + " (client " + grant->client_id + ")");
-  line(std::string("access token ") + (status.access_valid ? "expires " : "expired ") + local_time(grant->expires_at) +
-       " (" + relative(grant->expires_at, now) + ")");
-  line("refresh token obtained " + local_time(grant->refresh_token_obtained_at) + " (" +
-       util::format_duration(refresh_token_age(*grant, now)) + " old), expected to " +
-       (status.usable ? "expire " : "have expired ") + local_time(dies) + " (" + relative(dies, now) + ")");
+  if (status.pending) {
+    line("a two-step login is pending since " + local_time(status.pending->created_at) + " (until " +
+         local_time(status.pending_expires_at) + "): finish it with `keap-auth login --finish ADDRESS`");
+  }
+  for (const auto& advice : context.rescue_advice()) {
+    line(advice);
+  }
+  for (const auto& warning : status.warnings) {
+    line("warning: " + warning);
+  }
   line("next: " + status.next_step);
 }
 
-void print_json(const Context& context, const std::optional<OAuthGrant>& grant, const Status& status,
-                util::TimePoint now) {
-  const auto& config = context.config;
-  nlohmann::ordered_json out = {{"credentials_file", config.credentials_file}, {"exists", status.exists}};
-  if (grant) {
-    auto dies = refresh_token_expected_expiry(*grant, config.refresh_token_lifetime);
-    out["app"] = util::or_null<nlohmann::ordered_json>(grant->app);
-    out["scope"] = grant->scope;
-    out["client_id"] = grant->client_id;
-    out["access_token_valid"] = status.access_valid;
-    out["access_token_expires_at"] = util::format_rfc3339(grant->expires_at);
-    out["access_token_expires_in_seconds"] = (grant->expires_at - now).count();
-    out["refresh_token_obtained_at"] = util::format_rfc3339(grant->refresh_token_obtained_at);
-    out["refresh_token_age_seconds"] = refresh_token_age(*grant, now).count();
-    out["refresh_token_expected_expiry"] = util::format_rfc3339(dies);
+Json failure_json(const std::optional<RefreshFailure>& failure) {
+  if (!failure) {
+    return nullptr;
   }
-  out["usable"] = status.usable;
-  out["next_step"] = status.next_step;
+  return {{"at", util::format_rfc3339(failure->at)}, {"kind", failure->kind}, {"message", failure->message}};
+}
+
+void print_json(const Context& context, const Status& status, util::TimePoint now) {
+  const auto& config = context.config;
+  const auto* grant = status.grant ? &*status.grant : nullptr;
+  auto time_or_null = [&](auto pick) -> Json { return grant ? Json(util::format_rfc3339(pick(*grant))) : nullptr; };
+  auto age = grant ? refresh_token_age(*grant, now).count() : 0;
+  Json out = {
+      {"schema", 1},
+      {"credentials_file", context.credentials_path()},
+      {"exists", grant != nullptr},
+      {"kind", grant ? Json("oauth_grant") : nullptr},
+      {"app", grant ? util::or_null<Json>(grant->app) : nullptr},
+      {"scope", grant ? Json(grant->scope) : nullptr},
+      {"client_id", grant ? Json(grant->client_id) : nullptr},
+      {"access_token_valid", status.access_valid},
+      {"access_token_expires_at", time_or_null([](const OAuthGrant& g) { return g.expires_at; })},
+      {"access_token_expires_in_seconds", grant ? Json((grant->expires_at - now).count()) : nullptr},
+      {"refresh_token_obtained_at", time_or_null([](const OAuthGrant& g) { return g.refresh_token_obtained_at; })},
+      {"refresh_token_age_seconds", grant && age >= 0 ? Json(age) : nullptr},
+      {"refresh_token_expected_expiry", time_or_null([&](const OAuthGrant& g) {
+         return refresh_token_expected_expiry(g, config.refresh_token_lifetime);
+       })},
+      {"refresh_soon_after_seconds", refresh_soon_age(config.refresh_token_lifetime).count()},
+      {"last_refresh_failure", failure_json(grant ? grant->last_refresh_failure : std::nullopt)},
+      {"pending_login", status.pending ? Json{{"created_at", util::format_rfc3339(status.pending->created_at)},
+                                              {"expires_at", util::format_rfc3339(status.pending_expires_at)}}
+                                       : Json(nullptr)},
+      {"rescue_files", status.rescue_files},
+      {"usable", status.usable},
+      {"login_needed", !status.usable},
+      {"next_step", status.next_step},
+      {"warnings", status.warnings}};
   print_stdout(util::dump_json(out, 2));
 }
 
@@ -105,11 +184,11 @@ int run_status(const CommandLine& line) {
     grant = as_grant(loaded->credential, "status");
   }
   auto now = util::now_seconds();
-  auto status = assess(grant, context.config.refresh_token_lifetime, now);
+  auto status = assess(context, grant, now);
   if (line.status.json) {
-    print_json(context, grant, status, now);
+    print_json(context, status, now);
   } else {
-    print_human(context, grant, status, now);
+    print_human(context, status, now);
   }
   return status.usable ? 0 : static_cast<int>(ExitCode::relogin);
 }

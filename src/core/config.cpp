@@ -9,6 +9,7 @@
 #include "util/url.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <variant>
 
@@ -53,6 +54,7 @@ const Key k_keys[] = {
     {"tls_cert", PathField{&Config::tls_cert}},
     {"tls_key", PathField{&Config::tls_key}},
     {"pending_lifetime", &Config::pending_lifetime},
+    {"store_client_secret", &Config::store_client_secret},
 };
 
 constexpr Seconds k_lock_margin{30};
@@ -146,9 +148,12 @@ std::optional<std::string> read_local_file(const std::string& origin, const std:
   }
 }
 
-std::string read_secret_file(const std::string& path) {
+std::string read_secret_file(const std::string& path, std::vector<std::string>& warnings) {
   constexpr size_t k_secret_limit = 64 * 1024;
   auto text = read_local_file("--client-secret-file", path, k_secret_limit);
+  if (auto warning = loose_permissions_warning(path, "the client secret")) {
+    warnings.push_back(*warning);
+  }
   if (!text) {
     throw Error(ExitCode::usage, "--client-secret-file: " + path + " does not exist",
                 "give a file that holds only the client secret");
@@ -195,9 +200,47 @@ void apply_config_file(Config& config, const std::optional<std::string>& named, 
   }
   config.config_file = path;
   apply_config_text(config, *text, path);
+  if (!config.client_secret.empty()) {
+    if (auto warning = loose_permissions_warning(path, "the client secret")) {
+      config.warnings.push_back(*warning);
+    }
+  }
+}
+
+/// The default home of the credentials: beside the config file, else the XDG state folder.
+void default_credentials_file(Config& config, const EnvironmentLookup& environment) {
+  constexpr const char* k_name = "keap-credentials.json";
+  if (!config.config_file.empty()) {
+    config.credentials_file = (std::filesystem::path(config.config_file).parent_path() / k_name).string();
+    return;
+  }
+  auto state = util::state_home(environment);
+  if (!state) {
+    throw Error(ExitCode::usage, "there is no home folder for the credentials (HOME is unset and the user has no "
+                                 "passwd entry) and no config file names one",
+                "set credentials_file in a config file, KEAP_CREDENTIALS, or --credentials");
+  }
+  config.credentials_file = *state + "/keap-auth/" + k_name;
+  config.credentials_in_state_home = true;
 }
 
 } // namespace
+
+std::string Config::origin_of(const std::string& key) const {
+  auto found = origins.find(key);
+  return found == origins.end() ? "default" : found->second;
+}
+
+std::optional<std::string> loose_permissions_warning(const std::string& path, const std::string& what) {
+  auto mode = util::file_mode(path);
+  if (!mode || (*mode & 077) == 0) {
+    return std::nullopt;
+  }
+  char text[16];
+  std::snprintf(text, sizeof text, "%04o", *mode);
+  return "permissions " + std::string(text) + " for " + path + " are too open: other users may read " + what +
+         "; run `chmod 600 " + path + "`";
+}
 
 std::vector<std::string> config_key_names() {
   std::vector<std::string> names;
@@ -242,6 +285,7 @@ void apply_config_text(Config& config, const std::string& text, const std::strin
       throw config_error(origin, "unknown key \"" + name + "\"", suggestion_for(name));
     }
     apply_key(config, *key, item.value(), origin, base);
+    config.origins[name] = origin;
     lock_timeout_set = lock_timeout_set || name == "lock_timeout";
   }
   if (!lock_timeout_set) {
@@ -258,7 +302,7 @@ void validate_config(const Config& config) {
   if (config.scope.empty()) {
     throw config_error(origin, "scope must not be empty", "Keap's only scope is \"full\"");
   }
-  if (config.credentials_file.empty()) {
+  if (config.credentials_file.empty() && config.origins.count("credentials_file")) {
     throw config_error(origin, "credentials_file must not be empty");
   }
   if (config.tls_cert.empty() != config.tls_key.empty()) {
@@ -282,6 +326,7 @@ Config load_config(const ConfigFlags& flags, const EnvironmentLookup& environmen
     }
     if (auto value = environment(key.environment)) {
       auto text = checked_text(key.environment, *value);
+      config.origins[key.name] = key.environment;
       std::visit(
           [&](auto member) {
             if constexpr (std::is_same_v<decltype(member), std::string Config::*>) {
@@ -295,23 +340,27 @@ Config load_config(const ConfigFlags& flags, const EnvironmentLookup& environmen
   }
 
   // Priority 1 (highest): command-line flags. The secret comes from a file, never from argv.
-  if (flags.client_id) {
-    config.client_id = checked_text("--client-id", *flags.client_id);
-  }
+  auto from_flag = [&](const std::optional<std::string>& flag, const char* name, const char* key,
+                       std::string& target) {
+    if (flag) {
+      target = checked_text(name, *flag);
+      config.origins[key] = name;
+    }
+  };
+  from_flag(flags.client_id, "--client-id", "client_id", config.client_id);
+  from_flag(flags.credentials_file, "--credentials", "credentials_file", config.credentials_file);
+  from_flag(flags.tls_cert, "--tls-cert", "tls_cert", config.tls_cert);
+  from_flag(flags.tls_key, "--tls-key", "tls_key", config.tls_key);
   if (flags.client_secret_file) {
-    config.client_secret = read_secret_file(*flags.client_secret_file);
-  }
-  if (flags.credentials_file) {
-    config.credentials_file = checked_text("--credentials", *flags.credentials_file);
-  }
-  if (flags.tls_cert) {
-    config.tls_cert = checked_text("--tls-cert", *flags.tls_cert);
-  }
-  if (flags.tls_key) {
-    config.tls_key = checked_text("--tls-key", *flags.tls_key);
+    config.client_secret = read_secret_file(*flags.client_secret_file, config.warnings);
+    config.origins["client_secret"] = "--client-secret-file";
   }
   if (flags.lock_timeout) {
     config.lock_timeout = duration_value("--lock-timeout", *flags.lock_timeout, true);
+    config.origins["lock_timeout"] = "--lock-timeout";
+  }
+  if (config.credentials_file.empty()) {
+    default_credentials_file(config, environment);
   }
 
   validate_config(config);

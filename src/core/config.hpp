@@ -4,6 +4,7 @@
 #include "util/environment.hpp"
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,7 +23,9 @@ struct Config {
   std::string authorize_url = "https://accounts.infusionsoft.com/app/oauth/authorize";
   std::string token_url = "https://api.infusionsoft.com/token";
   std::string userinfo_url = "https://api.infusionsoft.com/crm/rest/v1/oauth/connect/userinfo";
-  std::string credentials_file = "keap-credentials.json";
+  /// Unless a layer names it: keap-credentials.json beside the config file when one was read, else in
+  /// $XDG_STATE_HOME/keap-auth (never relative to the working folder, which differs under cron and systemd).
+  std::string credentials_file;
   TokenAuth token_auth = TokenAuth::keap;
   bool pkce = true;
   std::string ca_file;
@@ -37,8 +40,21 @@ struct Config {
   std::string tls_cert; ///< the https receiver's certificate; empty: a reusable self-signed one
   std::string tls_key;
   std::chrono::seconds pending_lifetime{600}; ///< how long `login --begin` waits for `--finish`
+  /// false: the client secret is left out of the credentials file (a refresh then takes it from the
+  /// config or the environment), for those who keep it in a vault.
+  bool store_client_secret = true;
 
   std::string config_file; ///< the file that was read, or empty when none was
+  /// Where each key's value came from, for keys some layer set: "--client-id", "KEAP_CLIENT_ID",
+  /// "/etc/keap-auth/config.json"; keys left at their defaults are absent.
+  std::map<std::string, std::string> origins;
+  /// True when credentials_file is the XDG default, whose folders may be created as the spec says.
+  bool credentials_in_state_home = false;
+  /// What the reader should be told: a secret in a file others may read, say.
+  std::vector<std::string> warnings;
+
+  /// Where `key` came from, or "default".
+  std::string origin_of(const std::string& key) const;
 };
 
 /// The values given on the command line; unset ones leave the lower layers alone.
@@ -68,6 +84,9 @@ void apply_config_text(Config& config, const std::string& text, const std::strin
 
 /// Throws Error (exit 2) if a URL is malformed or an endpoint is plain http to a non-loopback host.
 void validate_config(const Config& config);
+
+/// The ssh-style warning for a file holding a secret that group or others may read, or nothing.
+std::optional<std::string> loose_permissions_warning(const std::string& path, const std::string& what);
 
 /// The config keys, for "did you mean" and the documentation.
 std::vector<std::string> config_key_names();

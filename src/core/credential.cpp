@@ -45,6 +45,11 @@ OAuthGrant parse_grant(const json& document, const std::string& origin, int vers
   grant.client_secret = version == 1 ? text_field(document, "client_secret", origin)
                                      : util::string_member(document, "client_secret").value_or("");
   grant.token_url = text_field(document, "token_url", origin);
+  if (auto failure = document.find("last_refresh_failure"); failure != document.end() && failure->is_object()) {
+    grant.last_refresh_failure = RefreshFailure{time_field(*failure, "at", origin),
+                                                text_field(*failure, "kind", origin),
+                                                util::string_member(*failure, "message").value_or("")};
+  }
   if (auto name = util::string_member(document, "token_auth")) {
     auto auth = parse_token_auth(*name);
     if (!auth) {
@@ -88,6 +93,10 @@ ordered_json grant_document(const OAuthGrant& grant) {
   }
   document["token_url"] = grant.token_url;
   document["token_auth"] = token_auth_name(grant.token_auth);
+  if (const auto& failure = grant.last_refresh_failure) {
+    document["last_refresh_failure"] = {
+        {"at", util::format_rfc3339(failure->at)}, {"kind", failure->kind}, {"message", failure->message}};
+  }
   return document;
 }
 

@@ -12,6 +12,14 @@ namespace keap {
 
 using util::TimePoint;
 
+/// The last refresh that failed, recorded with the credential so `status` can say what happened.
+/// Never holds a secret: the message is keap-auth's own, which never does.
+struct RefreshFailure {
+  TimePoint at;
+  std::string kind;    ///< "rejected" (a login is needed), "unavailable" (try again later) or "failed"
+  std::string message; ///< what the failing command said
+};
+
 /// An OAuth grant: the token pair and everything a later refresh needs, like gcloud's authorized_user
 /// file. The token_auth it was obtained with is recorded, so a refresh never uses another style.
 struct OAuthGrant {
@@ -24,9 +32,10 @@ struct OAuthGrant {
   TimePoint obtained_at;
   TimePoint refresh_token_obtained_at;
   std::string client_id;
-  std::string client_secret;
+  std::string client_secret; ///< empty when store_client_secret was false at login
   std::string token_url;
   TokenAuth token_auth = TokenAuth::keap;
+  std::optional<RefreshFailure> last_refresh_failure; ///< cleared by the next successful refresh
 };
 
 /// Which kind of static key Keap issued (both start with "KeapAK").

@@ -20,6 +20,9 @@ RefreshReason refresh_reason(const OAuthGrant& grant, const RefreshConditions& c
   if (conditions.force || (!conditions.if_older_than && !conditions.if_expires_within)) {
     return RefreshReason::unconditional;
   }
+  if (conditions.if_older_than && refresh_token_age(grant, now).count() < 0) {
+    return RefreshReason::refresh_token_age_unknown;
+  }
   if (conditions.if_older_than && refresh_token_age(grant, now) >= *conditions.if_older_than) {
     return RefreshReason::refresh_token_old;
   }
@@ -41,10 +44,33 @@ std::string describe_reason(RefreshReason reason, const RefreshConditions& condi
                : "the access token is about to expire";
   case RefreshReason::access_token_rejected:
     return "the API rejected the access token";
+  case RefreshReason::refresh_token_age_unknown:
+    return "the refresh token was obtained in the future by this machine's clock (check the clock), so its age is "
+           "unknown and refreshing is the safe choice";
   case RefreshReason::none:
     break;
   }
   return "no condition holds";
 }
+
+std::string reason_code(RefreshReason reason) {
+  switch (reason) {
+  case RefreshReason::unconditional:
+    return "unconditional";
+  case RefreshReason::refresh_token_old:
+    return "refresh_token_old";
+  case RefreshReason::access_token_expiring:
+    return "access_token_expiring";
+  case RefreshReason::access_token_rejected:
+    return "access_token_rejected";
+  case RefreshReason::refresh_token_age_unknown:
+    return "refresh_token_age_unknown";
+  case RefreshReason::none:
+    break;
+  }
+  return "none";
+}
+
+std::chrono::seconds refresh_soon_age(std::chrono::seconds lifetime) { return lifetime * 2 / 3; }
 
 } // namespace keap

@@ -34,13 +34,23 @@ enum class RefreshReason {
   refresh_token_old,     ///< --if-older-than held
   access_token_expiring, ///< --if-expires-within or --min-valid held
   access_token_rejected, ///< the API answered 401 to the access token the store still holds
+  refresh_token_age_unknown, ///< --if-older-than, but the token was obtained "in the future" (clock skew)
 };
 
 /// Why a refresh is due now, or `none`. With no condition (or --force) it is always due; with
-/// conditions, when any holds. Pure, so the decision is tested at its boundaries.
+/// conditions, when any holds. A refresh token obtained after `now` (a clock was wrong) has no age to
+/// compare: --if-older-than then refreshes, and says why, rather than trust a negative age. Pure, so
+/// the decision is tested at its boundaries.
 RefreshReason refresh_reason(const OAuthGrant& grant, const RefreshConditions& conditions, TimePoint now);
 
 /// "the refresh token is at least 30d old", for messages.
 std::string describe_reason(RefreshReason reason, const RefreshConditions& conditions);
+
+/// A stable name for the reason, for --json: "refresh_token_old", ...
+std::string reason_code(RefreshReason reason);
+
+/// When `status` advises refreshing soon: once two thirds of the refresh token's expected life have
+/// passed (30 days of Keap's 45).
+std::chrono::seconds refresh_soon_age(std::chrono::seconds lifetime);
 
 } // namespace keap

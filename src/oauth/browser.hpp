@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -7,15 +8,20 @@
 
 namespace keap::oauth {
 
-/// The command that opens `url`: $BROWSER split into words like a shell would (quotes, no
-/// expansion) with "%s" replaced by the URL, or the URL appended as the last argument when there is
-/// no "%s"; `xdg-open URL` when $BROWSER is empty. Pure.
+/// The command that opens `url` for one $BROWSER entry: words split like a shell would (quotes, no
+/// expansion) with "%s" replaced by the URL, or the URL appended as the last argument when there is no
+/// "%s"; `xdg-open URL` when the entry is empty. Pure.
 std::vector<std::string> browser_command(std::string_view browser_setting, const std::string& url);
 
-/// Starts the command without waiting for it (some browser commands return only when the page is
-/// done). It gets no stdin, writes to our stderr (never our stdout, which may carry --json), inherits
-/// none of our descriptors, and its environment has no KEAP_CLIENT_SECRET or KEAP_API_KEY. Returns an error text
-/// when it could not be started.
-std::optional<std::string> start_browser(const std::vector<std::string>& command);
+/// Every command to try, in order: $BROWSER is a colon-separated list, as xdg-utils and Python's
+/// webbrowser read it. Pure.
+std::vector<std::vector<std::string>> browser_commands(std::string_view browser_setting, const std::string& url);
+
+/// Starts `command` without waiting for it to finish (some browser commands return only when the page
+/// is done), then watches it for `grace`: one that cannot be started, or exits non-zero within it, is a
+/// failure, returned as a text for the person; one that exits 0 or is still running is a success. It
+/// gets no stdin, writes to our stderr (never our stdout, which may carry --json), inherits none of our
+/// descriptors, and its environment has no KEAP_CLIENT_SECRET or KEAP_API_KEY.
+std::optional<std::string> start_browser(const std::vector<std::string>& command, std::chrono::milliseconds grace);
 
 } // namespace keap::oauth

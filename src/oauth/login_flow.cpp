@@ -135,6 +135,9 @@ LoginResult complete_login(const LoginContext& context, const std::string& code,
       throw explain_exchange_failure(error, config);
     }
     result.grant = grant_from_response(tokens, endpoint, util::now_seconds());
+    if (!config.store_client_secret) {
+      result.grant.client_secret.clear(); // a refresh takes it from the config or the environment
+    }
     std::unique_ptr<store::Transaction> transaction;
     std::optional<store::Loaded> existing;
     try {

@@ -18,6 +18,55 @@ store::Loaded read_or_relogin(const std::optional<store::Loaded>& loaded, const 
   return *loaded;
 }
 
+/// The failure, kept with the credential for `status`. Best effort: a store that cannot take it changes
+/// nothing about the failure being reported.
+void record_failure(store::Transaction& transaction, const OAuthGrant& current, const Error& error) {
+  if (error.code() == ExitCode::interrupted) {
+    return;
+  }
+  auto marked = current;
+  marked.last_refresh_failure = RefreshFailure{util::now_seconds(),
+                                               error.code() == ExitCode::relogin       ? "rejected"
+                                               : error.code() == ExitCode::unavailable ? "unavailable"
+                                                                                       : "failed",
+                                               error.what()};
+  try {
+    transaction.commit(marked);
+  } catch (const std::exception&) {
+  }
+}
+
+/// Who the refresh authenticates as (see RefreshSettings).
+TokenEndpoint client_for(const OAuthGrant& current, const std::string& origin, const RefreshSettings& settings) {
+  if (settings.replacement_client) {
+    return *settings.replacement_client;
+  }
+  auto endpoint = endpoint_of(current, origin);
+  if (endpoint.client_secret.empty()) {
+    if (settings.secret_if_missing.empty()) {
+      throw Error(ExitCode::usage,
+                  origin + " holds no client secret (it was logged in with store_client_secret false), and none is "
+                           "configured",
+                  "set client_secret in the config, KEAP_CLIENT_SECRET, or --client-secret-file");
+    }
+    endpoint.client_secret = settings.secret_if_missing;
+  }
+  return endpoint;
+}
+
+/// The grant as stored after a refresh: with the replacement client, when there was one.
+OAuthGrant stored_form(OAuthGrant fresh, const OAuthGrant& current, const RefreshSettings& settings) {
+  if (settings.replacement_client) {
+    const auto& client = *settings.replacement_client;
+    fresh.client_id = client.client_id;
+    fresh.client_secret = current.client_secret.empty() ? "" : client.client_secret;
+    fresh.token_url = client.url.to_string();
+    fresh.token_auth = client.auth;
+  }
+  fresh.last_refresh_failure.reset();
+  return fresh;
+}
+
 /// A 200 answer that is unusable (say, an absurd expires_in) may still carry a refresh token the server
 /// has just issued, while the one we sent is already dead. Keep that answer (0600) rather than drop it;
 /// the stored credential itself stays untouched, as for every failure.
@@ -29,29 +78,37 @@ std::optional<std::string> keep_unusable_answer(store::CredentialStore& store, c
     return std::nullopt;
   }
   auto [folder, stem] = store.rescue_place(profile);
-  return store::write_rescue_file(store::rescue_folders(folder, settings.environment), stem, response.body + "\n");
+  // Not STEM.rescue-*: this is a raw answer, not a credentials file to put in place.
+  return store::write_rescue_file(store::rescue_folders(folder, settings.environment), stem + ".answer",
+                                  response.body + "\n");
 }
 
 /// Steps 7-10 of the protocol: send, read, commit or rescue. Runs with interrupts deferred.
 OAuthGrant exchange_and_commit(store::CredentialStore& store, store::Transaction& transaction,
                                const std::string& profile, const OAuthGrant& current, net::HttpClient& http,
                                const RefreshSettings& settings) {
-  auto endpoint = endpoint_of(current, store.describe(profile));
-  auto response = send_refresh(http, endpoint, current.refresh_token, settings.retry);
-  util::crash_point("after-answer");
+  auto endpoint = client_for(current, store.describe(profile), settings);
   TokenResponse tokens;
   try {
-    tokens = interpret_token_response(response, endpoint.url.without_query(), Grant::refresh_token);
-  } catch (const Error& error) {
-    if (auto kept = keep_unusable_answer(store, profile, current, response, settings)) {
-      throw Error(error.code(),
-                  std::string(error.what()) + "; the answer carried a new refresh token, kept as it came in " + *kept,
-                  "the stored credentials were not changed; if the next refresh fails with exit 4, the token in that "
-                  "file may still work: put it into the credentials by hand");
+    auto response = send_refresh(http, endpoint, current.refresh_token, settings.retry);
+    util::crash_point("after-answer");
+    try {
+      tokens = interpret_token_response(response, endpoint.url.without_query(), Grant::refresh_token);
+    } catch (const Error& error) {
+      if (auto kept = keep_unusable_answer(store, profile, current, response, settings)) {
+        throw Error(error.code(),
+                    std::string(error.what()) + "; the answer carried a new refresh token, kept as it came in " +
+                        *kept,
+                    "the stored tokens were not changed; if the next refresh fails with exit 4, the token in that "
+                    "file may still work: put it into the credentials by hand");
+      }
+      throw;
     }
+  } catch (const Error& error) {
+    record_failure(transaction, current, error);
     throw;
   }
-  auto fresh = rotated_grant(current, tokens, util::now_seconds());
+  auto fresh = stored_form(rotated_grant(current, tokens, util::now_seconds()), current, settings);
   try {
     transaction.commit(fresh);
   } catch (const Error& failure) {

@@ -3,6 +3,7 @@
 #include "core/expiry.hpp"
 #include "net/http_client.hpp"
 #include "net/retry_policy.hpp"
+#include "oauth/token_client.hpp"
 #include "store/credential_store.hpp"
 #include "util/environment.hpp"
 
@@ -18,6 +19,11 @@ struct RefreshSettings {
   std::chrono::milliseconds lock_timeout{120000};
   net::RetryPolicy retry; ///< its deadline caps the whole exchange, so it fits inside a waiter's lock_timeout
   util::EnvironmentLookup environment; ///< where rescue files may go
+  /// The client a refresh authenticates as is the one stored with the grant (the refresh token belongs
+  /// to it); with a replacement (`refresh --use-config-client`), that one, stored with the new pair.
+  std::optional<TokenEndpoint> replacement_client;
+  /// For a grant stored without its secret (store_client_secret false): the secret from the config.
+  std::string secret_if_missing;
 };
 
 struct RefreshResult {
@@ -39,8 +45,9 @@ using RefreshDecision = std::function<RefreshReason(const OAuthGrant& grant, uti
 /// its result.
 ///
 /// From the moment the request may be sent until the new pair is committed (or rescued), SIGINT and
-/// SIGTERM wait; if one came, the Error after the save is exit 130. Failures leave the stored credential
-/// as it was. A pair the store refuses goes to a rescue file (store/rescue.hpp) named in the Error.
+/// SIGTERM wait; if one came, the Error after the save is exit 130. A failure leaves the tokens as they
+/// were and records itself with the credential (last_refresh_failure), so `status` can tell. A pair the
+/// store refuses goes to a rescue file (store/rescue.hpp) named in the Error.
 RefreshResult refresh_grant(store::CredentialStore& store, const std::string& profile, net::HttpClient& http,
                             const RefreshSettings& settings, const RefreshDecision& decide);
 

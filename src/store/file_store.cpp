@@ -1,5 +1,6 @@
 #include "store/file_store.hpp"
 
+#include "core/config.hpp"
 #include "core/error.hpp"
 #include "util/atomic_file.hpp"
 #include "util/duration.hpp"
@@ -36,16 +37,6 @@ Error unwritable(const std::string& path, const util::FileError& error) {
                                   : "");
 }
 
-std::optional<std::string> permission_warning(const std::string& path) {
-  auto mode = util::file_mode(path);
-  if (!mode || (*mode & 077) == 0) {
-    return std::nullopt;
-  }
-  char text[16];
-  std::snprintf(text, sizeof text, "%04o", *mode);
-  return "permissions " + std::string(text) + " for " + path +
-         " are too open: other users may read your Keap tokens; run `chmod 600 " + path + "`";
-}
 
 /// The lock of one credentials file, and the re-read and durable write under it.
 class FileTransaction : public Transaction {
@@ -127,13 +118,14 @@ std::optional<Loaded> read_credentials_file(const std::string& path) {
     return std::nullopt;
   }
   Loaded loaded{parse_credential(*text, path), {}};
-  if (auto warning = permission_warning(path)) {
+  if (auto warning = loose_permissions_warning(path, "your Keap tokens")) {
     loaded.warnings.push_back(*warning);
   }
   return loaded;
 }
 
-FileStore::FileStore(std::string default_file) : m_default_file(std::move(default_file)) {}
+FileStore::FileStore(std::string default_file, bool create_folders)
+    : m_default_file(std::move(default_file)), m_create_folders(create_folders) {}
 
 std::string FileStore::path_of(const std::string& profile) const {
   if (profile != k_default_profile) {
@@ -163,7 +155,11 @@ std::optional<std::string> FileStore::check_writable(const std::string& profile)
   auto folder = util::folder_of(target);
   std::optional<std::string> notice;
   try {
-    if (util::create_private_folder(folder)) {
+    std::error_code missing;
+    if (m_create_folders && !std::filesystem::exists(folder, missing)) {
+      util::create_private_folders(folder);
+      notice = "created the folder " + util::absolute_path(folder) + " (mode 0700) for the credentials";
+    } else if (util::create_private_folder(folder)) {
       notice = "created the folder " + util::absolute_path(folder) + " (mode 0700) for the credentials";
     }
   } catch (const util::FileError& error) {

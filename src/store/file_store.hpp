@@ -12,8 +12,10 @@ namespace keap::store {
 /// would leave the real file stale. The lock, the temp file and the rename all act on the target.
 class FileStore : public CredentialStore {
 public:
-  /// The default profile lives in `default_file`.
-  explicit FileStore(std::string default_file);
+  /// The default profile lives in `default_file`. `create_folders`: its folder may be made with its
+  /// parents (the XDG state folder, which the XDG specification says to create); otherwise at most
+  /// the last level is.
+  explicit FileStore(std::string default_file, bool create_folders = false);
 
   std::optional<Loaded> load(const std::string& profile) override;
   std::unique_ptr<Transaction> lock(const std::string& profile, std::chrono::milliseconds timeout) override;
@@ -29,6 +31,7 @@ public:
 
 private:
   std::string m_default_file;
+  bool m_create_folders;
 };
 
 /// The file a credentials path finally names: symbolic links followed (up to 40), even dangling ones.

@@ -165,14 +165,15 @@ TEST_CASE("broken token endpoint: every fault is classified, named, and changes 
       auto path = dir.file("keap-credentials.json");
       seed_credentials(emulator, path, -1h);
       emulator.server.state().set_token_fault(emulator::named_fault(test.fault));
-      auto before = read_file(path);
+      auto before = tokens_of(path);
       for (const char* command : {"refresh", "token", "whoami"}) {
         auto result = run({keap_auth(), command, "--config", config});
         INFO(command << ": " << result.err);
         REQUIRE(result.exit_code == 5);
         REQUIRE(result.err.find(emulator.server.base_url() + "/token") != std::string::npos);
         REQUIRE(result.err.find(test.message) != std::string::npos);
-        REQUIRE(read_file(path) == before);
+        REQUIRE(tokens_of(path) == before);
+        REQUIRE(load_grant(path).last_refresh_failure->kind == "unavailable"); // for status to tell
       }
     }
   }
@@ -230,7 +231,7 @@ TEST_CASE("tls: a certificate keap-auth does not trust fails every command with 
       {*parse_url(server.base_url() + "/token"), TokenAuth::keap, k_client_id, k_client_secret}, now_seconds());
   auto path = dir.file("keap-credentials.json");
   save_grant(path, credentials);
-  auto before = read_file(path);
+  auto before = tokens_of(path);
   for (const char* command : {"refresh", "token", "whoami"}) {
     auto result = run({keap_auth(), command, "--config", dir.file("untrusted.json")});
     INFO(command << ": " << result.err);
@@ -238,7 +239,7 @@ TEST_CASE("tls: a certificate keap-auth does not trust fails every command with 
     REQUIRE(result.err.find("TLS certificate of " + server.base_url()) != std::string::npos);
     REQUIRE(result.err.find("certificate problem") != std::string::npos);
     REQUIRE(result.err.find("ca_file") != std::string::npos);
-    REQUIRE(read_file(path) == before);
+    REQUIRE(tokens_of(path) == before);
   }
   // A certificate that fails verification fails again: it is tried once, never retried.
   auto verbose = run({keap_auth(), "refresh", "--verbose", "--config", dir.file("untrusted.json")});

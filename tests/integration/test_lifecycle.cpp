@@ -54,7 +54,10 @@ TEST_CASE("refresh: conditions decide, and say which held", "[refresh]") {
   seed_credentials(setup.emulator, setup.path(), 23h, 29 * 24h);
   auto young = setup.keap({"refresh", "--if-older-than", "30d"});
   REQUIRE(young.exit_code == 0);
-  REQUIRE(young.err.find("nothing to do") != std::string::npos);
+  REQUIRE(young.err.empty()); // a daily cron job that has nothing to do prints nothing (cron mails output)
+  REQUIRE(young.out.empty());
+  auto told = setup.keap({"refresh", "--if-older-than", "30d", "--verbose"});
+  REQUIRE(told.err.find("nothing to do") != std::string::npos);
   REQUIRE(refresh_grants(setup.emulator, 0) == 0);
 
   seed_credentials(setup.emulator, setup.path(), 23h, 31 * 24h);
@@ -206,12 +209,17 @@ TEST_CASE("refresh: each failure class has its exit code and leaves the file byt
             now_seconds());
       }
       setup.emulator.server.state().set_token_fault(test.fault); // after seeding, which needed a working endpoint
-      auto before = read_file(setup.path());
+      auto before = tokens_of(setup.path());
       auto result = setup.keap({"refresh"});
       INFO(result.err);
       REQUIRE(result.exit_code == test.exit_code);
       REQUIRE(result.err.find(test.message) != std::string::npos);
-      REQUIRE(read_file(setup.path()) == before);
+      // The tokens are as they were; the failure is recorded beside them, for status.
+      REQUIRE(tokens_of(setup.path()) == before);
+      auto failure = load_grant(setup.path()).last_refresh_failure;
+      REQUIRE(failure);
+      REQUIRE(failure->kind == (test.exit_code == 4 ? "rejected" : "unavailable"));
+      REQUIRE(failure->message.find(test.message) != std::string::npos);
       if (test.exit_code == 4) {
         REQUIRE(result.err.find("run `keap-auth login` again") != std::string::npos);
       }
@@ -282,11 +290,11 @@ TEST_CASE("refresh: a token endpoint that is down is exit 5 with the file untouc
   auto credentials = seed_credentials(setup.emulator, setup.path(), 1h);
   credentials.token_url = "http://127.0.0.1:1/token";
   save_grant(setup.path(), credentials);
-  auto before = read_file(setup.path());
+  auto before = tokens_of(setup.path());
   auto result = setup.keap({"refresh"});
   REQUIRE(result.exit_code == 5);
   REQUIRE(result.err.find("cannot connect to http://127.0.0.1:1/token") != std::string::npos);
-  REQUIRE(read_file(setup.path()) == before);
+  REQUIRE(tokens_of(setup.path()) == before);
 }
 
 TEST_CASE("refresh: waiting for the lock is bounded", "[refresh]") {

@@ -68,6 +68,12 @@ OAuthGrant load_grant(const std::string& path) {
   return std::get<OAuthGrant>(loaded->credential);
 }
 
+std::string tokens_of(const std::string& path) {
+  auto grant = load_grant(path);
+  grant.last_refresh_failure.reset();
+  return serialize_credential(grant);
+}
+
 void save_grant(const std::string& path, const OAuthGrant& grant) {
   util::write_file_atomically(path, serialize_credential(grant));
 }

@@ -39,6 +39,10 @@ OAuthGrant seed_credentials(Emulator& emulator, const std::string& path, std::ch
 /// The OAuth grant in a credentials file (the test fails when there is none).
 OAuthGrant load_grant(const std::string& path);
 
+/// The tokens and client of a credentials file, without what a failed refresh records beside them
+/// (last_refresh_failure): what "a failure changes nothing" compares.
+std::string tokens_of(const std::string& path);
+
 /// Writes a grant as keap-auth would (atomically, 0600).
 void save_grant(const std::string& path, const OAuthGrant& grant);
 

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+/// Reading what a person types or pastes, without ever waiting past a deadline.
+namespace keap::cli {
+
+/// Lines from stdin, read as they come. next() waits at most until `deadline`.
+class StdinLines {
+public:
+  enum class Status { line, ended, timed_out };
+
+  /// A line (without its end) when one is complete by `deadline`; `ended` at end of input (or when stdin
+  /// cannot be read), after which it is never read again.
+  Status next(std::chrono::steady_clock::time_point deadline, std::string& line);
+
+  bool ended() const { return m_ended; }
+
+private:
+  std::string m_buffer;
+  bool m_ended = false;
+};
+
+} // namespace keap::cli
