@@ -56,7 +56,7 @@ std::optional<long long> expires_in_of(const json& document) {
 Error server_error(const std::string& endpoint, const std::string& what, Grant grant) {
   return Error(ExitCode::unavailable, "the token endpoint " + endpoint + " " + what,
                grant == Grant::refresh_token
-                   ? "the credentials were not changed; try again later (if the server did rotate the refresh "
+                   ? "the stored tokens were not changed; try again later (if the server did rotate the refresh "
                      "token anyway, the next refresh fails with exit 4 and a login is needed)"
                    : "this is a server-side problem; try again later");
 }

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <algorithm>
 #include <filesystem>
 #include <random>
 #include <set>
@@ -312,8 +313,18 @@ TEST_CASE("refresh: waiting for the lock is bounded", "[refresh]") {
 TEST_CASE("refresh: killed with SIGKILL at random moments, the file is always whole", "[refresh][crash]") {
   Setup setup;
   seed_credentials(setup.emulator, setup.path(), 1h);
+  // Kills spread over how long a whole refresh takes in this build (a sanitizer build is several times
+  // slower), from well before the rename to after the end.
+  std::vector<long> whole_runs;
+  for (int i = 0; i < 3; ++i) {
+    auto started = std::chrono::steady_clock::now();
+    REQUIRE(setup.keap({"refresh"}).exit_code == 0);
+    whole_runs.push_back(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
+  }
+  std::sort(whole_runs.begin(), whole_runs.end());
   std::mt19937 random(20261127);
-  std::uniform_int_distribution<int> delay_us(2000, 20000);
+  std::uniform_int_distribution<long> delay_us(whole_runs[1] / 10, whole_runs[1] * 13 / 10);
   int refreshed = 0, unchanged = 0;
   for (int run = 0; run < 100; ++run) {
     auto before = load_grant(setup.path()).refresh_token;
