@@ -7,6 +7,10 @@ namespace keap::cli {
 
 namespace {
 
+std::optional<std::string> app_of(const nlohmann::json& user, const OAuthGrant& grant) {
+  return grant.app ? grant.app : app_from_scope("|" + util::string_member(user, "infusionsoft_id").value_or(""));
+}
+
 std::string describe_user(const nlohmann::json& user, const OAuthGrant& grant) {
   auto text = [&](const char* name) { return util::string_member(user, name).value_or(""); };
   auto name = text("preferred_name");
@@ -17,8 +21,7 @@ std::string describe_user(const nlohmann::json& user, const OAuthGrant& grant) {
   if (!text("email").empty()) {
     who += " <" + text("email") + ">";
   }
-  auto app = grant.app ? grant.app : app_from_scope("|" + text("infusionsoft_id"));
-  return who + ", Keap app " + display_app(app);
+  return who + ", Keap app " + display_app(app_of(user, grant));
 }
 
 } // namespace
@@ -54,7 +57,15 @@ int run_whoami(const CommandLine& line) {
                     " rejected the access token even after a refresh (HTTP 401)",
                 "run `keap-auth login` again; if it keeps happening, check userinfo_url");
   }
-  print_stdout(line.whoami.json ? util::dump_json(*user, 2) : describe_user(*user, grant) + "\n");
+  if (line.whoami.json) {
+    nlohmann::ordered_json out = {{"schema", 1},
+                                  {"user", *user},
+                                  {"app", util::or_null<nlohmann::ordered_json>(app_of(*user, grant))},
+                                  {"credentials_file", context.credentials_path()}};
+    print_stdout(util::dump_json(out, 2));
+  } else {
+    print_stdout(describe_user(*user, grant) + "\n");
+  }
   return 0;
 }
 

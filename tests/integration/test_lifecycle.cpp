@@ -513,7 +513,10 @@ TEST_CASE("whoami: says who, and after a 401 refreshes once and retries", "[whoa
   auto retried = setup.keap({"whoami", "--json"});
   INFO(retried.err);
   REQUIRE(retried.exit_code == 0);
-  REQUIRE(nlohmann::json::parse(retried.out)["email"] == "ada@example.com");
+  auto who = nlohmann::json::parse(retried.out);
+  REQUIRE(who["schema"] == 1);
+  REQUIRE(who["user"]["email"] == "ada@example.com");
+  REQUIRE(who["app"] == "ab123");
   REQUIRE(refresh_grants(setup.emulator) == 1);
 
   // A 401 after the refresh too: a login is needed.
