@@ -15,8 +15,8 @@ namespace keap::cli {
 
 const std::map<std::string, Runner>& runners() {
   static const std::map<std::string, Runner> k_runners{
-      {"login", run_login},   {"refresh", run_refresh}, {"token", run_token},
-      {"status", run_status}, {"whoami", run_whoami},   {"emulator", run_emulator},
+      {"login", run_login},   {"refresh", run_refresh}, {"token", run_token},       {"status", run_status},
+      {"whoami", run_whoami}, {"api", run_api},         {"emulator", run_emulator},
   };
   return k_runners;
 }
@@ -37,6 +37,10 @@ const char* class_of(ExitCode code) {
     return "relogin";
   case ExitCode::unavailable:
     return "unavailable";
+  case ExitCode::api_refused:
+    return "api_refused";
+  case ExitCode::rate_limited:
+    return "rate_limited";
   case ExitCode::interrupted:
     return "interrupted";
   }
@@ -60,15 +64,15 @@ int report(const Error& error, const CommandLine& line) {
       say(advice);
     }
   }
-  if (wants_json(line)) {
-    nlohmann::ordered_json out = {{"schema", 1},
-                                  {"error",
-                                   {{"class", class_of(error.code())},
-                                    {"exit_code", static_cast<int>(error.code())},
-                                    {"message", error.what()},
-                                    {"hint", error.hint().empty() ? nlohmann::ordered_json(nullptr)
-                                                                  : nlohmann::ordered_json(error.hint())},
-                                    {"rescue_advice", rescue}}}};
+  if (wants_json(line) && !error.answered_on_stdout()) {
+    nlohmann::ordered_json out = {
+        {"schema", 1},
+        {"error",
+         {{"class", class_of(error.code())},
+          {"exit_code", static_cast<int>(error.code())},
+          {"message", error.what()},
+          {"hint", error.hint().empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(error.hint())},
+          {"rescue_advice", rescue}}}};
     try {
       print_stdout(util::dump_json(out, 2));
     } catch (const Error&) {

@@ -4,6 +4,8 @@
 
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 /// Everything the command line can say, as plain data: parser.cpp fills it, the commands read it.
 namespace keap::cli {
@@ -16,6 +18,9 @@ struct GlobalOptions {
 };
 
 struct LoginOptions {
+  std::optional<std::string> api_key_file; ///< --api-key-file FILE: store a PAT or SAK instead of logging in
+  std::optional<std::string> api_key;      ///< --api-key -: the same from stdin (never the key itself in argv)
+  std::optional<std::string> key_kind;     ///< --key-kind pat|sak
   bool no_browser = false;
   std::string timeout = "5m";
   bool force = false;
@@ -36,6 +41,7 @@ struct RefreshOptions {
 struct TokenOptions {
   std::string min_valid = "5m";
   bool header = false;
+  std::optional<std::string> rejected; ///< --rejected TOKEN, or - to read it from stdin
 };
 
 struct StatusOptions {
@@ -44,6 +50,29 @@ struct StatusOptions {
 
 struct WhoamiOptions {
   bool json = false;
+};
+
+/// `api`'s request, as the command line gave it.
+struct ApiOptions {
+  std::string endpoint;
+  std::optional<std::string> method;
+  std::vector<std::string> query;                   ///< -q KEY=VALUE
+  std::vector<std::pair<bool, std::string>> fields; ///< -f (false) and -F (true), in command-line order
+  std::vector<std::string> headers;                 ///< -H 'Name: value'
+  std::optional<std::string> input;                 ///< --input FILE or -
+  std::optional<std::string> upload;                ///< --upload FILE
+  bool paginate = false;
+  bool items = false;
+  std::optional<long long> max_pages;
+  std::optional<long long> max_items;
+  bool include = false;
+  bool silent = false;
+  bool envelope = false;
+  bool dry_run = false;
+  std::optional<std::string> output;
+  int retry = 3;
+  bool retry_unsafe = false;
+  std::string min_valid = "5m";
 };
 
 struct EmulatorOptions {
@@ -59,6 +88,12 @@ struct EmulatorOptions {
   std::optional<std::string> fault;          ///< a named fault of the token endpoint
   std::optional<std::string> userinfo_fault; ///< a named fault of the userinfo endpoint
   bool tls = false;                          ///< serve HTTPS with the stored self-signed certificate
+  int contacts = 100;                        ///< seeded REST API contacts
+  long long quota_per_day = 150000;
+  long long throttle_per_minute = 1500;
+  std::vector<std::string> api_faults;   ///< NAME[:COUNT] for the next API calls
+  std::vector<std::string> api_switches; ///< where Keap's behaviour is unknown: which way to play it
+  std::string retry_after;               ///< a Retry-After on API 429s
 };
 
 /// True when the chosen command was asked for --json (so an error is reported as JSON on stdout too).
@@ -68,18 +103,21 @@ bool wants_json(const CommandLine& line);
 /// Everything the command line said: which command, and the options of each.
 struct CommandLine {
   std::string command;
+  std::string program = "keap-auth"; ///< argv[0], for commands that print a command line (api --dry-run)
   GlobalOptions global;
   LoginOptions login;
   RefreshOptions refresh;
   TokenOptions token;
   StatusOptions status;
   WhoamiOptions whoami;
+  ApiOptions api;
   EmulatorOptions emulator;
 };
 
 inline bool wants_json(const CommandLine& line) {
   return (line.command == "login" && line.login.json) || (line.command == "refresh" && line.refresh.json) ||
-         (line.command == "status" && line.status.json) || (line.command == "whoami" && line.whoami.json);
+         (line.command == "status" && line.status.json) || (line.command == "whoami" && line.whoami.json) ||
+         (line.command == "api" && line.api.envelope);
 }
 
 } // namespace keap::cli

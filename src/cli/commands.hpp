@@ -17,6 +17,7 @@ int run_refresh(const CommandLine& line);
 int run_token(const CommandLine& line);
 int run_status(const CommandLine& line);
 int run_whoami(const CommandLine& line);
+int run_api(const CommandLine& line);
 int run_emulator(const CommandLine& line);
 
 /// What every command that touches credentials builds from the command line: the configuration, the
@@ -40,6 +41,14 @@ struct Context {
   /// A warning, unless --quiet.
   void warn(const std::string& message) const;
   void warn_all(const std::vector<std::string>& warnings) const;
+
+  /// The credential to use: KEAP_API_KEY's key when it is set (never stored), else the store's.
+  /// Error (exit 4) when there is none.
+  Credential credential() const;
+  /// True when KEAP_API_KEY supplies the credential.
+  bool key_from_environment() const;
+  /// The key to use (KEAP_API_KEY's, or the store's), or nothing when the store holds a grant or nothing.
+  std::optional<ApiKey> key() const;
 
   /// The credentials file's absolute path, for --json and messages.
   std::string credentials_path() const;

@@ -3,6 +3,7 @@
 #include "store/file_store.hpp"
 #include "store/rescue.hpp"
 #include "util/posix_file.hpp"
+#include "util/text.hpp"
 
 #include <filesystem>
 
@@ -15,8 +16,8 @@ Context open_context(const GlobalOptions& global) {
   context.verbose = global.verbose;
   context.quiet = global.quiet;
   context.warn_all(context.config.warnings);
-  context.store = std::make_unique<store::FileStore>(context.config.credentials_file,
-                                                     context.config.credentials_in_state_home);
+  context.store =
+      std::make_unique<store::FileStore>(context.config.credentials_file, context.config.credentials_in_state_home);
   context.profile = store::k_default_profile;
   net::HttpOptions http;
   if (global.verbose) {
@@ -65,6 +66,35 @@ void Context::warn_all(const std::vector<std::string>& warnings) const {
   }
 }
 
+bool Context::key_from_environment() const { return environment("KEAP_API_KEY").has_value(); }
+
+Credential Context::credential() const {
+  if (auto key = environment("KEAP_API_KEY")) {
+    if (util::invalid_utf8_offset(*key) || key->find_first_of(" \t\r\n") != std::string::npos) {
+      throw Error(ExitCode::usage, "KEAP_API_KEY is not a key (it holds blanks or bytes that are not UTF-8)",
+                  "set it to the key alone");
+    }
+    return ApiKey{*key, KeyKind::unknown, util::now_seconds()};
+  }
+  auto loaded = store->load(profile);
+  if (!loaded) {
+    throw Error(ExitCode::relogin, "no credentials in " + store->describe(profile),
+                "run `keap-auth login` first (or `keap-auth login --api-key-file FILE` to store a key)");
+  }
+  warn_all(loaded->warnings);
+  return loaded->credential;
+}
+
+std::optional<ApiKey> Context::key() const {
+  if (!key_from_environment()) {
+    auto loaded = store->load(profile);
+    if (!loaded || !std::holds_alternative<ApiKey>(loaded->credential)) {
+      return std::nullopt;
+    }
+  }
+  return std::get<ApiKey>(credential());
+}
+
 std::string Context::credentials_path() const { return util::absolute_path(config.credentials_file); }
 
 std::vector<std::string> Context::rescue_files() const {
@@ -75,8 +105,8 @@ std::vector<std::string> Context::rescue_files() const {
 std::vector<std::string> Context::rescue_advice() const {
   std::vector<std::string> advice;
   for (const auto& file : rescue_files()) {
-    advice.push_back("a rescue file may hold a newer pair than the credentials: " + file + " (to use it: " +
-                     store->restore_command(file, profile) + ")");
+    advice.push_back("a rescue file may hold a newer pair than the credentials: " + file +
+                     " (to use it: " + store->restore_command(file, profile) + ")");
   }
   return advice;
 }
@@ -86,8 +116,8 @@ void explain_client_differences(const Context& context, const OAuthGrant& grant,
   auto configured = [&](const char* key) { return config.origins.count(key) > 0; };
   std::vector<std::string> differences;
   if (configured("client_id") && config.client_id != grant.client_id) {
-    differences.push_back("client_id (" + config.client_id + " in " + config.origin_of("client_id") +
-                          ", " + grant.client_id + " stored)");
+    differences.push_back("client_id (" + config.client_id + " in " + config.origin_of("client_id") + ", " +
+                          grant.client_id + " stored)");
   }
   if (configured("client_secret") && !grant.client_secret.empty() && config.client_secret != grant.client_secret) {
     differences.push_back("client_secret (" + config.origin_of("client_secret") + " and the stored one differ)");

@@ -9,6 +9,7 @@
 #include "util/json.hpp"
 #include "util/posix_file.hpp"
 #include "util/signals.hpp"
+#include "util/text.hpp"
 
 #include <thread>
 
@@ -29,6 +30,60 @@ void write_client_config(const std::string& path, const nlohmann::json& config) 
   } catch (const util::FileError& error) {
     throw Error(ExitCode::usage, std::string("--write-config: ") + error.what(),
                 "give a file in a folder that exists and is writable");
+  }
+}
+
+emulator::RestSettings rest_settings(const EmulatorOptions& options) {
+  emulator::RestSettings rest;
+  rest.contacts = options.contacts;
+  rest.quota_per_day = options.quota_per_day;
+  rest.throttle_per_minute = options.throttle_per_minute;
+  rest.retry_after = options.retry_after;
+  for (const auto& name : options.api_switches) {
+    emulator::apply_api_switch(rest, name); // the parser has checked the name
+  }
+  return rest;
+}
+
+/// --api-fault NAME[:COUNT], queued in the order given.
+void queue_api_faults(emulator::RestApi& rest, const std::vector<std::string>& faults) {
+  for (const auto& text : faults) {
+    auto colon = text.find(':');
+    auto fault = emulator::api_fault_named(text.substr(0, colon));
+    int count = 1;
+    if (colon != std::string::npos) {
+      auto digits = text.substr(colon + 1);
+      count = digits.empty() || digits.size() > 6 || digits.find_first_not_of("0123456789") != std::string::npos
+                  ? 0
+                  : std::stoi(digits);
+    }
+    if (!fault || count < 1) {
+      throw Error(ExitCode::usage, "--api-fault " + util::printable_excerpt(text, 40) + ": not NAME[:COUNT]",
+                  "NAME is one of 401, 429, quota, 502, 503, 504, reset, slow; COUNT a number from 1");
+    }
+    rest.add_fault(*fault, count);
+  }
+}
+
+/// The keys the emulator accepts: written beside the config (0600) when there is one, so they reach
+/// `keap-auth login --api-key-file` without passing through a terminal or a command line.
+void publish_keys(const emulator::RestApi& rest, const std::string& config_file) {
+  if (config_file.empty()) {
+    say("API keys it accepts (X-Keap-API-Key; keep them private):\n  Personal Access Token " +
+        rest.personal_access_token() + "\n  Service Account Key   " + rest.service_account_key());
+    return;
+  }
+  auto folder = util::folder_of(config_file);
+  for (auto [kind, key] : {std::pair{"pat", &rest.personal_access_token()}, {"sak", &rest.service_account_key()}}) {
+    auto path = folder + "/keap-emulator-" + kind + ".txt";
+    try {
+      util::write_file_atomically(path, *key + "\n");
+    } catch (const util::FileError& error) {
+      throw Error(ExitCode::usage, std::string("--write-config: ") + error.what(),
+                  "give a file in a folder that exists and is writable");
+    }
+    say(std::string(kind == std::string("pat") ? "Personal Access Token" : "Service Account Key") + " written to " +
+        path + " (store it with `keap-auth login --api-key-file " + path + " --key-kind " + kind + "`)");
   }
 }
 
@@ -57,7 +112,8 @@ int run_emulator(const CommandLine& line) {
       say(notice);
     }
   }
-  emulator::Server server(settings, options.port, identity ? &*identity : nullptr);
+  emulator::Server server(settings, options.port, identity ? &*identity : nullptr, rest_settings(options));
+  queue_api_faults(server.rest(), options.api_faults);
   auto config = emulator::client_config(settings.client_id, settings.client_secret, server.base_url());
   // What a client of this emulator must know to predict it: where the credentials go (beside the
   // config), and how long its refresh tokens live.
@@ -75,6 +131,7 @@ int run_emulator(const CommandLine& line) {
   if (!options.write_config.empty()) {
     say("wrote that config to " + options.write_config);
   }
+  publish_keys(server.rest(), options.write_config);
   say("press Ctrl-C to stop");
   util::DeferInterrupts running; // Ctrl-C stops the server cleanly instead of killing it mid-answer
   while (!util::interrupt_requested()) {

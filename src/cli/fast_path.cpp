@@ -108,13 +108,22 @@ std::optional<int> try_fast_path(int argc, char** argv) {
     return std::nullopt; // the full parser names the bad value
   }
   try {
-    auto config = load_config(line->global.config, util::process_environment());
+    auto environment = util::process_environment();
+    if (environment("KEAP_API_KEY")) {
+      return std::nullopt; // the full program checks the key it is given
+    }
+    auto config = load_config(line->global.config, environment);
     auto loaded = store::read_credentials_file(config.credentials_file);
-    const auto* grant = loaded ? std::get_if<OAuthGrant>(&loaded->credential) : nullptr;
-    if (!grant || !loaded->warnings.empty() || access_token_expires_within(*grant, *min_valid, util::now_seconds())) {
+    if (!loaded || !loaded->warnings.empty()) {
       return std::nullopt;
     }
-    print_stdout((line->token.header ? "Authorization: Bearer " : "") + grant->access_token + "\n");
+    const auto* grant = std::get_if<OAuthGrant>(&loaded->credential);
+    if (grant && access_token_expires_within(*grant, *min_valid, util::now_seconds())) {
+      return std::nullopt;
+    }
+    auto header = credential_header(loaded->credential);
+    auto secret = grant ? grant->access_token : std::get<ApiKey>(loaded->credential).key;
+    print_stdout((line->token.header ? header.first + ": " + header.second : secret) + "\n");
     return 0;
   } catch (const Error& error) {
     if (std::strstr(error.what(), "standard output") != nullptr) {

@@ -1,10 +1,14 @@
 #include "cli/input.hpp"
 
+#include "cli/output.hpp"
+#include "core/error.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <utility>
 
 #include <poll.h>
+#include <termios.h>
 #include <unistd.h>
 
 namespace keap::cli {
@@ -46,6 +50,78 @@ StdinLines::Status StdinLines::next(std::chrono::steady_clock::time_point deadli
     }
     m_buffer.append(buffer, static_cast<size_t>(count));
   }
+}
+
+namespace {
+
+constexpr size_t k_longest_secret = 64 * 1024;
+
+/// Turns the terminal's echo off while it lives, so a pasted key is not left on the screen.
+class EchoOff {
+public:
+  EchoOff() : m_active(::tcgetattr(STDIN_FILENO, &m_saved) == 0) {
+    if (m_active) {
+      auto quiet = m_saved;
+      quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+      m_active = ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+    }
+  }
+  ~EchoOff() {
+    if (m_active) {
+      ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &m_saved);
+      write_stderr("\n");
+    }
+  }
+  EchoOff(const EchoOff&) = delete;
+  EchoOff& operator=(const EchoOff&) = delete;
+
+private:
+  termios m_saved{};
+  bool m_active;
+};
+
+std::string read_all_stdin(const std::string& what) {
+  std::string text;
+  char buffer[4096];
+  for (;;) {
+    ssize_t count = ::read(STDIN_FILENO, buffer, sizeof buffer);
+    if (count < 0 && errno == EINTR) {
+      continue;
+    }
+    if (count <= 0) {
+      return text;
+    }
+    text.append(buffer, static_cast<size_t>(count));
+    if (text.size() > k_longest_secret) {
+      throw Error(ExitCode::usage, what + " on stdin is longer than 64 KiB, which no key or token is",
+                  "pipe in the file that holds only the secret");
+    }
+  }
+}
+
+} // namespace
+
+std::string read_secret(const std::string& what) {
+  std::string text;
+  if (::isatty(STDIN_FILENO) == 1) {
+    say("paste " + what + " and press Enter (it is not shown):");
+    EchoOff hidden;
+    StdinLines lines;
+    lines.next(std::chrono::steady_clock::now() + std::chrono::minutes(10), text);
+  } else {
+    text = read_all_stdin(what);
+  }
+  auto first = text.find_first_not_of(" \t\r\n");
+  auto last = text.find_last_not_of(" \t\r\n");
+  text = first == std::string::npos ? std::string() : text.substr(first, last - first + 1);
+  if (text.empty()) {
+    throw Error(ExitCode::usage, "stdin held no " + what, "pipe it in, e.g. `keap-auth ... - < FILE`");
+  }
+  if (text.find_first_of(" \t\r\n") != std::string::npos) {
+    throw Error(ExitCode::usage, what + " on stdin has blanks or line breaks inside",
+                "give only the secret, on one line");
+  }
+  return text;
 }
 
 } // namespace keap::cli

@@ -23,4 +23,9 @@ private:
   bool m_ended = false;
 };
 
+/// A secret (an API key, a rejected token) from stdin: one line with its blanks trimmed, never echoed
+/// at a terminal. Error (exit 2) naming `what` when stdin holds nothing, more than one line, blanks
+/// inside, or more than 64 KiB.
+std::string read_secret(const std::string& what);
+
 } // namespace keap::cli

@@ -211,6 +211,9 @@ int report_login(const oauth::LoginResult& result, const Config& config, const L
 int run_login(const CommandLine& line) {
   auto context = open_context(line.global);
   const auto& options = line.login;
+  if (options.api_key_file || options.api_key) {
+    return run_key_login(context, options);
+  }
   if (options.begin) {
     return run_login_begin(context, options);
   }

@@ -3,7 +3,8 @@
 #include "cli/commands.hpp"
 #include "oauth/login_flow.hpp"
 
-/// What the login modes share: interactive (login.cpp) and two-step (login_two_step.cpp).
+/// What the login modes share: interactive (login.cpp), two-step (login_two_step.cpp) and keys
+/// (login_key.cpp).
 namespace keap::cli {
 
 /// The flow's view of a command's context.
@@ -19,5 +20,6 @@ int report_login(const oauth::LoginResult& result, const Config& config, const L
 int run_login_begin(Context& context, const LoginOptions& options);
 int run_login_finish(Context& context, const LoginOptions& options);
 int run_login_manual(Context& context, const LoginOptions& options);
+int run_key_login(Context& context, const LoginOptions& options);
 
 } // namespace keap::cli

@@ -15,12 +15,12 @@ namespace {
 /// Set once, before any thread starts, by guard_standard_streams().
 bool g_stdout_was_closed = false;
 
+} // namespace
+
 void write_stderr(const std::string& text) {
   // Nothing more can be done when stderr itself fails.
   (void)util::write_all(STDERR_FILENO, text);
 }
-
-} // namespace
 
 void say(const std::string& message) { write_stderr("keap-auth: " + message + "\n"); }
 
@@ -28,6 +28,9 @@ void warn(const std::string& message) { write_stderr("keap-auth: warning: " + me
 
 void print_error(const Error& error) {
   std::string text = "keap-auth: error: " + std::string(error.what()) + "\n";
+  if (!error.details().empty()) {
+    text += error.details() + (error.details().ends_with("\n") ? "" : "\n");
+  }
   if (!error.hint().empty()) {
     text += "keap-auth: hint: " + error.hint() + "\n";
   }

@@ -9,6 +9,8 @@
 namespace keap::cli {
 
 void say(const std::string& message);
+/// `text` on stderr as it is, without the prefix.
+void write_stderr(const std::string& text);
 void warn(const std::string& message);
 
 /// "keap-auth: error: …" and "keap-auth: hint: …". The Sensitive part, if any, is shown only when stderr

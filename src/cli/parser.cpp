@@ -75,6 +75,23 @@ void add_lock_timeout(CLI::App& command, CommandLine& line) {
 
 void define_login(CLI::App& login, CommandLine& line) {
   auto& options = line.login;
+  add_text(login, "--api-key-file", options.api_key_file,
+           "Store a Personal Access Token or Service Account Key from FILE instead of an OAuth login", "FILE");
+  login
+      .add_option("--api-key", options.api_key,
+                  "The same, read from stdin: give - (a key never goes on a command line)")
+      ->type_name("-")
+      ->check(CLI::Validator(
+          [](const std::string& value) {
+            // Never echo the value: it is most likely the key itself.
+            return value == "-" ? std::string()
+                                : "takes only -, and reads the key from stdin (a key on a command line "
+                                  "is seen by every process and kept in shell history)";
+          },
+          "-"));
+  login.add_option("--key-kind", options.key_kind, "The key's kind: pat or sak (Keap's keys look alike)")
+      ->type_name("KIND")
+      ->check(CLI::IsMember({"pat", "sak"}));
   login.add_flag("--no-browser", options.no_browser, "Only print the URL to open; start no browser");
   login.add_option("--timeout", options.timeout, "How long to wait for the browser (default 5m)")
       ->type_name("DUR")
@@ -117,7 +134,13 @@ void define_token(CLI::App& token, CommandLine& line) {
   token.add_option("--min-valid", options.min_valid, "Refresh first if it expires within DUR (default 5m)")
       ->type_name("DUR")
       ->check(duration_check(false));
-  token.add_flag("--header", options.header, "Print 'Authorization: Bearer TOKEN' instead");
+  token.add_flag("--header", options.header,
+                 "Print the header line instead: 'Authorization: Bearer TOKEN' (or 'X-Keap-API-Key: KEY')");
+  token
+      .add_option(
+          "--rejected", options.rejected,
+          "TOKEN just got a 401: print the stored token if it differs, else refresh once (- reads it from stdin)")
+      ->type_name("TOKEN");
   add_lock_timeout(token, line);
 }
 
@@ -128,6 +151,57 @@ void define_status(CLI::App& status, CommandLine& line) {
 void define_whoami(CLI::App& whoami, CommandLine& line) {
   whoami.add_flag("--json", line.whoami.json, "Print the user as JSON on stdout");
   add_lock_timeout(whoami, line);
+}
+
+void define_api(CLI::App& api, CommandLine& line) {
+  auto& options = line.api;
+  api.add_option("endpoint", options.endpoint, "v1/..., v2/... (under api_base_url), or an https URL on its host")
+      ->required()
+      ->type_name("ENDPOINT");
+  api.add_option("-X,--method", options.method, "The method (default GET, or POST when a body is given)")
+      ->type_name("METHOD")
+      ->check(CLI::IsMember({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"}, CLI::ignore_case));
+  // One value per flag, so `-q limit=5 v1/contacts` leaves the endpoint alone. Here -q is --query: the
+  // global --quiet keeps its long name.
+  api.add_option("-q,--query", options.query, "A query parameter KEY=VALUE (repeatable; --quiet is spelled out here)")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
+  // -f and -F keep their command-line order between them: it decides how arrays fill.
+  api.add_option_function<std::string>(
+         "-f,--raw-field", [&options](const std::string& value) { options.fields.emplace_back(false, value); },
+         "A string field KEY=VALUE of the JSON body; KEY[SUB]= and KEY[]= nest (repeatable)")
+      ->type_name("KEY=VALUE")
+      ->trigger_on_parse()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  api.add_option_function<std::string>(
+         "-F,--field", [&options](const std::string& value) { options.fields.emplace_back(true, value); },
+         "A typed field: true, false, null and numbers become JSON, @FILE and @- read text, KEY:=JSON (repeatable)")
+      ->type_name("KEY=VALUE")
+      ->trigger_on_parse()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  api.add_option("-H,--header", options.headers, "An extra header 'Name: value' (repeatable)")
+      ->type_name("HEADER")
+      ->allow_extra_args(false);
+  add_text(api, "--input", options.input, "The raw request body from FILE, or - for stdin", "FILE");
+  add_text(api, "--upload", options.upload, "Upload FILE: the body v1/files or v2/files wants", "FILE");
+  api.add_flag("--paginate", options.paginate, "Fetch every page of a list (GET) and print one document");
+  api.add_flag("--items", options.items, "With --paginate: one item per line, as the pages come (constant memory)");
+  api.add_option("--max-pages", options.max_pages, "With --paginate: stop after N pages")->check(CLI::PositiveNumber);
+  api.add_option("--max-items", options.max_items, "With --paginate: stop after N items")->check(CLI::PositiveNumber);
+  api.add_flag("-i,--include", options.include, "Print the status line and the headers before the body");
+  api.add_flag("--silent", options.silent, "Print no body");
+  api.add_flag("--envelope", options.envelope,
+               "Print one JSON object: status, headers, body, rate limits, attempts, whether a refresh happened");
+  api.add_flag("--dry-run", options.dry_run, "Print the equivalent curl command and send nothing");
+  add_text(api, "-o,--output", options.output, "Write the body to FILE (atomically, 0600)", "FILE");
+  api.add_option("--retry", options.retry, "Attempts after a 429, a 502/503/504 or a failed connection (default 3)")
+      ->check(CLI::Range(0, 10));
+  api.add_flag("--retry-unsafe", options.retry_unsafe,
+               "Also retry POST and PATCH after a 502/503/504 or a lost answer");
+  api.add_option("--min-valid", options.min_valid, "Refresh an OAuth token first if it expires within DUR (default 5m)")
+      ->type_name("DUR")
+      ->check(duration_check(false));
+  add_lock_timeout(api, line);
 }
 
 void define_emulator(CLI::App& emulator, CommandLine& line) {
@@ -157,6 +231,26 @@ void define_emulator(CLI::App& emulator, CommandLine& line) {
       ->check(CLI::IsMember(faults));
   emulator.add_flag("--tls", options.tls,
                     "Serve HTTPS with the stored self-signed certificate (clients need it as ca_file)");
+  emulator.add_option("--contacts", options.contacts, "Contacts the REST API starts with (default 100)")
+      ->check(CLI::Range(0, 1000000));
+  emulator.add_option("--quota-per-day", options.quota_per_day, "API calls a client id or key may make a day")
+      ->check(CLI::Range(1LL, 100000000LL));
+  emulator.add_option("--throttle-per-minute", options.throttle_per_minute, "API calls per rolling minute")
+      ->check(CLI::Range(1LL, 1000000LL));
+  emulator
+      .add_option("--api-fault", options.api_faults,
+                  "Fail the next API calls: NAME[:COUNT] with NAME one of 401, 429, quota, 502, 503, 504, reset, "
+                  "slow (repeatable; COUNT default 1)")
+      ->type_name("NAME[:COUNT]")
+      ->allow_extra_args(false);
+  emulator
+      .add_option("--api-switch", options.api_switches,
+                  "Play an unknown of Keap's API one way: " + emulator::api_switch_names() + " (repeatable)")
+      ->type_name("NAME")
+      ->check(CLI::IsMember(emulator::api_switch_list()))
+      ->allow_extra_args(false);
+  emulator.add_option("--retry-after", options.retry_after, "Send this Retry-After with API 429s (Keap sends none)")
+      ->type_name("VALUE");
   emulator
       .add_option("--write-config", options.write_config,
                   "Also write a ready client config (0600, with the secret) to FILE")
@@ -291,12 +385,15 @@ std::optional<int> meaningless(const CommandLine& line) {
       if (given) {
         return usage_error(std::string(name) + " has no effect on `keap-auth emulator`, which reads no config",
                            std::string(name) == "--client-id" ? "use --emulated-client-id for the client it accepts"
-                                                               : "leave it out");
+                                                              : "leave it out");
       }
     }
   }
   if (line.command == "login") {
     const auto& login = line.login;
+    if (login.api_key_file && login.api_key) {
+      return usage_error("give the key once: --api-key-file or --api-key -", "leave one of them out");
+    }
     bool two_step = login.begin || login.finish || login.manual;
     if (two_step && (config.tls_cert || config.tls_key)) {
       return usage_error("--tls-cert and --tls-key serve the interactive login's https receiver; a two-step or "
@@ -307,6 +404,27 @@ std::optional<int> meaningless(const CommandLine& line) {
       return usage_error("--no-browser has no effect on a two-step or --manual login, which never starts one",
                          "leave it out");
     }
+  }
+  if (line.command == "api") {
+    const auto& api = line.api;
+    int bodies = (api.input ? 1 : 0) + (api.upload ? 1 : 0) + (!api.fields.empty() && !api.upload ? 1 : 0);
+    if (bodies > 1) {
+      return usage_error("--input, --upload and fields each make the whole body; give one of them",
+                         "--upload takes fields for the upload's own parts (-F contact_id=...)");
+    }
+    if ((api.items || api.max_pages || api.max_items) && !api.paginate) {
+      return usage_error("--items, --max-pages and --max-items go with --paginate", "add --paginate");
+    }
+  }
+  if (line.command == "login" && (line.login.api_key_file || line.login.api_key)) {
+    const auto& login = line.login;
+    if (login.begin || login.finish || login.manual || login.no_browser) {
+      return usage_error("an API key is stored as it is: --api-key-file and --api-key take no browser options",
+                         "leave out --begin, --finish, --manual and --no-browser");
+    }
+  }
+  if (line.login.key_kind && !line.login.api_key_file && !line.login.api_key) {
+    return usage_error("--key-kind goes with --api-key-file or --api-key", "add the key");
   }
   if (line.global.quiet && line.global.verbose) {
     return usage_error("--quiet and --verbose contradict each other", "give one of them");
@@ -323,6 +441,7 @@ const std::vector<CommandSpec>& command_table() {
       {"token", "Print a valid access token (refreshing first when needed)", define_token},
       {"status", "Show the credentials' state and what to do next (no secrets)", define_status},
       {"whoami", "Ask Keap who the token belongs to", define_whoami},
+      {"api", "Call Keap's REST API with the stored credential (OAuth token or API key)", define_api},
       {"emulator", "Run a local Keap look-alike for tests, demos and offline work", define_emulator},
   };
   return k_commands;
@@ -357,8 +476,11 @@ std::optional<int> parse_command_line(int argc, char** argv, CommandLine& line) 
                        near ? "did you mean `keap-auth " + *near + "`?" : "see `keap-auth --help` for the commands");
   }
   if (!word && !asks_for_help_or_version(argc, argv)) {
-    return usage_error("a command is required", "one of: login, refresh, token, status, whoami, emulator "
-                                                "(see `keap-auth --help`)");
+    std::string listed;
+    for (const auto& name : names) {
+      listed += (listed.empty() ? "" : ", ") + name;
+    }
+    return usage_error("a command is required", "one of: " + listed + " (see `keap-auth --help`)");
   }
   CLI::App app{"keap-auth: get and keep OAuth2 tokens for Keap's REST API", "keap-auth"};
   define_command_line(app, line);
@@ -383,6 +505,7 @@ std::optional<int> parse_command_line(int argc, char** argv, CommandLine& line) 
     return unexpected(app, command, extras);
   }
   line.command = command ? command->get_name() : std::string{};
+  line.program = argc > 0 ? argv[0] : "keap-auth";
   return meaningless(line);
 }
 

@@ -24,6 +24,7 @@ void print_json(const Context& context, const oauth::RefreshResult& result, cons
   nlohmann::ordered_json out = {
       {"schema", 1},
       {"credentials_file", context.credentials_path()},
+      {"kind", "oauth_grant"},
       {"refreshed", result.refreshed()},
       {"reason", result.refreshed() ? nlohmann::ordered_json(reason_code(result.reason)) : nullptr},
       {"reason_text", describe_reason(result.reason, conditions)},
@@ -35,12 +36,36 @@ void print_json(const Context& context, const oauth::RefreshResult& result, cons
   print_stdout(util::dump_json(out, 2));
 }
 
+/// A key never expires: there is nothing to refresh, which is a success.
+int key_needs_nothing(const Context& context, const RefreshOptions& options, const ApiKey& key) {
+  auto text = "nothing to refresh: the credentials are " + describe_key_kind(key.kind) + ", which does not expire";
+  if (options.json) {
+    nlohmann::ordered_json out = {{"schema", 1},
+                                  {"credentials_file", context.credentials_path()},
+                                  {"kind", "api_key"},
+                                  {"refreshed", false},
+                                  {"reason", nullptr},
+                                  {"reason_text", text},
+                                  {"changed_while_waiting", false},
+                                  {"app", nullptr},
+                                  {"access_token_expires_at", nullptr},
+                                  {"refresh_token_obtained_at", nullptr},
+                                  {"warnings", nlohmann::ordered_json::array()}};
+    print_stdout(util::dump_json(out, 2));
+  }
+  context.say(text);
+  return 0;
+}
+
 } // namespace
 
 int run_refresh(const CommandLine& line) {
   const auto& options = line.refresh;
   auto conditions = conditions_of(options);
   auto context = open_context(line.global);
+  if (auto key = context.key()) {
+    return key_needs_nothing(context, options, *key);
+  }
   auto settings = context.refresh_settings();
   if (options.use_config_client) {
     settings.replacement_client = config_client(context.config);

@@ -1,3 +1,4 @@
+#include "cli/api_output.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "oauth/pending_login.hpp"
@@ -15,11 +16,14 @@ using Json = nlohmann::ordered_json;
 /// The state of the credentials at one moment, without secrets.
 struct Status {
   std::optional<OAuthGrant> grant;
+  std::optional<ApiKey> key;
+  bool key_from_environment = false; ///< KEAP_API_KEY, which is used and never stored
+  std::optional<std::pair<api::RateLimits, util::TimePoint>> rate_limits; ///< as the last `api` call saw them
   bool access_valid = false;
   bool usable = false;
   std::string next_step;
-  std::vector<std::string> warnings;              ///< a clock that is off, say
-  std::optional<oauth::PendingLogin> pending;     ///< an unfinished two-step login
+  std::vector<std::string> warnings;          ///< a clock that is off, say
+  std::optional<oauth::PendingLogin> pending; ///< an unfinished two-step login
   util::TimePoint pending_expires_at;
   std::vector<std::string> rescue_files;
 };
@@ -60,10 +64,20 @@ std::string next_step_for(const OAuthGrant& grant, const Config& config, util::T
          util::format_duration(refresh_soon_age(config.refresh_token_lifetime)) + "` daily to keep it alive";
 }
 
-Status assess(const Context& context, const std::optional<OAuthGrant>& grant, util::TimePoint now) {
+Status assess(const Context& context, const std::optional<Credential>& credential, util::TimePoint now) {
   const auto& config = context.config;
   Status status;
+  std::optional<OAuthGrant> grant;
+  if (credential) {
+    if (const auto* key = std::get_if<ApiKey>(&*credential)) {
+      status.key = *key;
+    } else {
+      grant = std::get<OAuthGrant>(*credential);
+    }
+  }
   status.grant = grant;
+  status.key_from_environment = context.key_from_environment();
+  status.rate_limits = remembered_rate_limits(context);
   status.rescue_files = context.rescue_files();
   auto pending_file = context.store->local_file(context.profile, oauth::k_pending_suffix);
   try {
@@ -75,6 +89,12 @@ Status assess(const Context& context, const std::optional<OAuthGrant>& grant, ut
     if (status.pending_expires_at <= now) {
       status.pending.reset();
     }
+  }
+  if (status.key) {
+    status.usable = true;
+    status.next_step = "nothing: a key does not expire; `keap-auth api v1/account/profile` checks that Keap still "
+                       "accepts it";
+    return status;
   }
   if (!grant) {
     status.next_step = status.rescue_files.empty()
@@ -101,9 +121,21 @@ std::string age_text(const OAuthGrant& grant, util::TimePoint now) {
   return age.count() < 0 ? "in the future: check the clock" : util::format_duration(age) + " old";
 }
 
+std::string rate_limits_text(const Status& status, util::TimePoint now) {
+  const auto& [limits, seen] = *status.rate_limits;
+  return "rate limits: " + api::describe_rate_limits(limits) + " (seen " + util::format_relative(seen - now) + ")";
+}
+
 void print_human(const Context& context, const Status& status, util::TimePoint now) {
   const auto& config = context.config;
-  if (!status.grant) {
+  if (status.key) {
+    line(status.key_from_environment ? std::string("credentials: KEAP_API_KEY (used, never stored)")
+                                     : "credentials: " + context.credentials_path());
+    line("kind:        " + describe_key_kind(status.key->kind) + ", sent in X-Keap-API-Key; it does not expire");
+    if (!status.key_from_environment) {
+      line("stored:      " + local_time(status.key->obtained_at) + " (" + relative(status.key->obtained_at, now) + ")");
+    }
+  } else if (!status.grant) {
     line("no credentials in the " + context.store->describe(context.profile));
   } else {
     const auto& grant = *status.grant;
@@ -122,6 +154,9 @@ void print_human(const Context& context, const Status& status, util::TimePoint n
   if (status.pending) {
     line("a two-step login is pending since " + local_time(status.pending->created_at) + " (until " +
          local_time(status.pending_expires_at) + "): finish it with `keap-auth login --finish ADDRESS`");
+  }
+  if (status.rate_limits) {
+    line(rate_limits_text(status, now));
   }
   for (const auto& advice : context.rescue_advice()) {
     line(advice);
@@ -147,12 +182,16 @@ void print_json(const Context& context, const Status& status, util::TimePoint no
   Json out = {
       {"schema", 1},
       {"credentials_file", context.credentials_path()},
-      {"exists", grant != nullptr},
-      {"kind", grant ? Json("oauth_grant") : nullptr},
+      {"exists", grant != nullptr || (status.key && !status.key_from_environment)},
+      {"kind", grant        ? Json("oauth_grant")
+               : status.key ? Json("api_key")
+                            : nullptr},
+      {"key_kind", status.key ? Json(key_kind_name(status.key->kind)) : nullptr},
+      {"key_from_environment", status.key_from_environment},
       {"app", grant ? util::or_null<Json>(grant->app) : nullptr},
       {"scope", grant ? Json(grant->scope) : nullptr},
       {"client_id", grant ? Json(grant->client_id) : nullptr},
-      {"access_token_valid", status.access_valid},
+      {"access_token_valid", status.key ? Json(nullptr) : Json(status.access_valid)},
       {"access_token_expires_at", time_or_null([](const OAuthGrant& g) { return g.expires_at; })},
       {"access_token_expires_in_seconds", grant ? Json((grant->expires_at - now).count()) : nullptr},
       {"refresh_token_obtained_at", time_or_null([](const OAuthGrant& g) { return g.refresh_token_obtained_at; })},
@@ -165,6 +204,9 @@ void print_json(const Context& context, const Status& status, util::TimePoint no
       {"pending_login", status.pending ? Json{{"created_at", util::format_rfc3339(status.pending->created_at)},
                                               {"expires_at", util::format_rfc3339(status.pending_expires_at)}}
                                        : Json(nullptr)},
+      {"rate_limits", status.rate_limits ? Json{{"seen_at", util::format_rfc3339(status.rate_limits->second)},
+                                                {"windows", api::rate_limits_json(status.rate_limits->first)}}
+                                         : Json(nullptr)},
       {"rescue_files", status.rescue_files},
       {"usable", status.usable},
       {"login_needed", !status.usable},
@@ -177,14 +219,15 @@ void print_json(const Context& context, const Status& status, util::TimePoint no
 
 int run_status(const CommandLine& line) {
   auto context = open_context(line.global);
-  auto loaded = context.store->load(context.profile);
-  std::optional<OAuthGrant> grant;
-  if (loaded) {
+  std::optional<Credential> credential;
+  if (context.key_from_environment()) {
+    credential = context.credential();
+  } else if (auto loaded = context.store->load(context.profile)) {
     context.warn_all(loaded->warnings);
-    grant = as_grant(loaded->credential, "status");
+    credential = loaded->credential;
   }
   auto now = util::now_seconds();
-  auto status = assess(context, grant, now);
+  auto status = assess(context, credential, now);
   if (line.status.json) {
     print_json(context, status, now);
   } else {

@@ -1,4 +1,5 @@
 #include "cli/commands.hpp"
+#include "cli/input.hpp"
 #include "cli/output.hpp"
 #include "util/duration.hpp"
 
@@ -31,15 +32,9 @@ std::optional<std::string> still_valid_token(const Context& context, const Error
   }
 }
 
-} // namespace
-
-// The light executable answers a valid token itself (fast_path.cpp); this is everything else: a token
-// to refresh first, a warning to give, or an error to report.
-int run_token(const CommandLine& line) {
-  const auto& options = line.token;
-  auto min_valid = duration_value("--min-valid", options.min_valid, true);
-  auto context = open_context(line.global);
-  std::string token;
+/// The token to print: the stored one while it stays valid for `min_valid`, else a refreshed one (or,
+/// when the refresh fails, a stored one that is still valid).
+std::string current_token(const Context& context, std::chrono::seconds min_valid) {
   try {
     auto result = oauth::refresh_grant(*context.store, context.profile, *context.http, context.refresh_settings(),
                                        [&](const OAuthGrant& grant, util::TimePoint now) {
@@ -48,15 +43,58 @@ int run_token(const CommandLine& line) {
                                                     : RefreshReason::none;
                                        });
     context.warn_all(result.warnings);
-    token = result.grant.access_token;
+    return result.grant.access_token;
   } catch (const Error& error) {
-    auto fallback = still_valid_token(context, error);
-    if (!fallback) {
-      throw;
+    if (auto fallback = still_valid_token(context, error)) {
+      return *fallback;
     }
-    token = *fallback;
+    throw;
   }
-  print_stdout((options.header ? "Authorization: Bearer " : "") + token + "\n");
+}
+
+/// --rejected: the store's token when it is not the one that just got a 401 (another process
+/// refreshed), else one refresh under the lock. Never the rejected token again.
+std::string replacement_token(const Context& context, const std::string& rejected) {
+  auto result = oauth::refresh_grant(*context.store, context.profile, *context.http, context.refresh_settings(),
+                                     [&](const OAuthGrant& grant, util::TimePoint) {
+                                       return grant.access_token == rejected ? RefreshReason::access_token_rejected
+                                                                             : RefreshReason::none;
+                                     });
+  context.warn_all(result.warnings);
+  if (result.grant.access_token == rejected) {
+    throw Error(ExitCode::relogin, "the refreshed access token is the one that was rejected",
+                "the token endpoint gave the same token back: run `keap-auth login`");
+  }
+  return result.grant.access_token;
+}
+
+} // namespace
+
+// The light executable answers a valid token itself (fast_path.cpp); this is everything else: a key, a
+// token to refresh first, a rejected token to replace, a warning to give, or an error to report.
+int run_token(const CommandLine& line) {
+  const auto& options = line.token;
+  auto min_valid = duration_value("--min-valid", options.min_valid, true);
+  auto context = open_context(line.global);
+  std::optional<std::string> rejected;
+  if (options.rejected) {
+    rejected = *options.rejected == "-" ? read_secret("the rejected token") : *options.rejected;
+  }
+  Credential credential = context.credential();
+  std::string secret;
+  if (auto* key = std::get_if<ApiKey>(&credential)) {
+    if (rejected && *rejected == key->key) {
+      throw Error(ExitCode::relogin, "Keap rejected " + describe_key_kind(key->kind) + ", and keys are not refreshed",
+                  "a key goes in X-Keap-API-Key (an OAuth token in Authorization: Bearer); if that was so, create a "
+                  "new key in Keap and store it with `keap-auth login --api-key-file FILE`");
+    }
+    secret = key->key;
+  } else {
+    secret = rejected ? replacement_token(context, *rejected) : current_token(context, min_valid);
+    std::get<OAuthGrant>(credential).access_token = secret;
+  }
+  auto header = credential_header(credential);
+  print_stdout((options.header ? header.first + ": " + header.second : secret) + "\n");
   return 0;
 }
 

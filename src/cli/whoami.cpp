@@ -7,11 +7,12 @@ namespace keap::cli {
 
 namespace {
 
-std::optional<std::string> app_of(const nlohmann::json& user, const OAuthGrant& grant) {
-  return grant.app ? grant.app : app_from_scope("|" + util::string_member(user, "infusionsoft_id").value_or(""));
+std::optional<std::string> app_of(const nlohmann::json& user, const OAuthGrant* grant) {
+  return grant && grant->app ? grant->app
+                             : app_from_scope("|" + util::string_member(user, "infusionsoft_id").value_or(""));
 }
 
-std::string describe_user(const nlohmann::json& user, const OAuthGrant& grant) {
+std::string describe_user(const nlohmann::json& user, const OAuthGrant* grant) {
   auto text = [&](const char* name) { return util::string_member(user, name).value_or(""); };
   auto name = text("preferred_name");
   if (name.empty()) {
@@ -24,14 +25,10 @@ std::string describe_user(const nlohmann::json& user, const OAuthGrant& grant) {
   return who + ", Keap app " + display_app(app_of(user, grant));
 }
 
-} // namespace
-
-int run_whoami(const CommandLine& line) {
-  auto context = open_context(line.global);
-  auto userinfo_url = *util::parse_url(context.config.userinfo_url);
+/// The user behind a grant: refreshed first when expired, and once more after a 401 unless another
+/// process already replaced the rejected token.
+std::pair<nlohmann::json, OAuthGrant> user_of_grant(Context& context, const util::Url& userinfo_url) {
   auto settings = context.refresh_settings();
-
-  // Refresh first if the token is (nearly) expired.
   auto current = oauth::refresh_grant(
       *context.store, context.profile, *context.http, settings, [](const OAuthGrant& grant, util::TimePoint now) {
         return access_token_expires_within(grant, std::chrono::seconds(0), now) ? RefreshReason::access_token_expiring
@@ -39,9 +36,8 @@ int run_whoami(const CommandLine& line) {
       });
   context.warn_all(current.warnings);
   auto grant = current.grant;
-  auto user = oauth::fetch_userinfo(*context.http, userinfo_url, grant.access_token);
+  auto user = oauth::fetch_userinfo(*context.http, userinfo_url, grant);
   if (!user) {
-    // 401: refresh once, unless another process already replaced the rejected token, and retry.
     auto rejected = grant.access_token;
     grant = oauth::refresh_grant(*context.store, context.profile, *context.http, settings,
                                  [&](const OAuthGrant& stored, util::TimePoint) {
@@ -49,7 +45,7 @@ int run_whoami(const CommandLine& line) {
                                                                           : RefreshReason::none;
                                  })
                 .grant;
-    user = oauth::fetch_userinfo(*context.http, userinfo_url, grant.access_token);
+    user = oauth::fetch_userinfo(*context.http, userinfo_url, grant);
   }
   if (!user) {
     throw Error(ExitCode::relogin,
@@ -57,14 +53,46 @@ int run_whoami(const CommandLine& line) {
                     " rejected the access token even after a refresh (HTTP 401)",
                 "run `keap-auth login` again; if it keeps happening, check userinfo_url");
   }
+  return {*user, grant};
+}
+
+/// A key: userinfo is an OAuth endpoint, and whether Keap answers it for keys is not documented.
+nlohmann::json user_of_key(Context& context, const util::Url& userinfo_url, const ApiKey& key) {
+  auto user = oauth::fetch_userinfo(*context.http, userinfo_url, key);
+  if (!user) {
+    throw Error(ExitCode::api_refused,
+                "Keap's userinfo endpoint " + userinfo_url.without_query() + " did not answer for " +
+                    describe_key_kind(key.kind) +
+                    " (HTTP 401): it serves OAuth tokens, and Keap does not say "
+                    "that it answers keys",
+                "to check that the key itself works, run `keap-auth api v1/account/profile` (a 401 there means "
+                "Keap does not accept the key)");
+  }
+  return *user;
+}
+
+} // namespace
+
+int run_whoami(const CommandLine& line) {
+  auto context = open_context(line.global);
+  auto userinfo_url = *util::parse_url(context.config.userinfo_url);
+  auto credential = context.credential();
+  nlohmann::json user;
+  std::optional<OAuthGrant> grant;
+  if (const auto* key = std::get_if<ApiKey>(&credential)) {
+    user = user_of_key(context, userinfo_url, *key);
+  } else {
+    std::tie(user, grant) = user_of_grant(context, userinfo_url);
+  }
+  const auto* used = grant ? &*grant : nullptr;
   if (line.whoami.json) {
     nlohmann::ordered_json out = {{"schema", 1},
-                                  {"user", *user},
-                                  {"app", util::or_null<nlohmann::ordered_json>(app_of(*user, grant))},
+                                  {"user", user},
+                                  {"app", util::or_null<nlohmann::ordered_json>(app_of(user, used))},
                                   {"credentials_file", context.credentials_path()}};
     print_stdout(util::dump_json(out, 2));
   } else {
-    print_stdout(describe_user(*user, grant) + "\n");
+    print_stdout(describe_user(user, used) + "\n");
   }
   return 0;
 }

@@ -42,6 +42,7 @@ const Key k_keys[] = {
     {"authorize_url", &Config::authorize_url},
     {"token_url", &Config::token_url},
     {"userinfo_url", &Config::userinfo_url},
+    {"api_base_url", &Config::api_base_url, "KEAP_API_BASE_URL"},
     {"credentials_file", PathField{&Config::credentials_file}, "KEAP_CREDENTIALS"},
     {"token_auth", &Config::token_auth},
     {"pkce", &Config::pkce},
@@ -216,8 +217,9 @@ void default_credentials_file(Config& config, const EnvironmentLookup& environme
   }
   auto state = util::state_home(environment);
   if (!state) {
-    throw Error(ExitCode::usage, "there is no home folder for the credentials (HOME is unset and the user has no "
-                                 "passwd entry) and no config file names one",
+    throw Error(ExitCode::usage,
+                "there is no home folder for the credentials (HOME is unset and the user has no "
+                "passwd entry) and no config file names one",
                 "set credentials_file in a config file, KEAP_CREDENTIALS, or --credentials");
   }
   config.credentials_file = *state + "/keap-auth/" + k_name;
@@ -299,6 +301,7 @@ void validate_config(const Config& config) {
   check_url(origin, "authorize_url", config.authorize_url, true);
   check_url(origin, "token_url", config.token_url, true);
   check_url(origin, "userinfo_url", config.userinfo_url, true);
+  check_url(origin, "api_base_url", config.api_base_url, true);
   if (config.scope.empty()) {
     throw config_error(origin, "scope must not be empty", "Keap's only scope is \"full\"");
   }
@@ -340,8 +343,7 @@ Config load_config(const ConfigFlags& flags, const EnvironmentLookup& environmen
   }
 
   // Priority 1 (highest): command-line flags. The secret comes from a file, never from argv.
-  auto from_flag = [&](const std::optional<std::string>& flag, const char* name, const char* key,
-                       std::string& target) {
+  auto from_flag = [&](const std::optional<std::string>& flag, const char* name, const char* key, std::string& target) {
     if (flag) {
       target = checked_text(name, *flag);
       config.origins[key] = name;

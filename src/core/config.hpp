@@ -23,6 +23,7 @@ struct Config {
   std::string authorize_url = "https://accounts.infusionsoft.com/app/oauth/authorize";
   std::string token_url = "https://api.infusionsoft.com/token";
   std::string userinfo_url = "https://api.infusionsoft.com/crm/rest/v1/oauth/connect/userinfo";
+  std::string api_base_url = "https://api.infusionsoft.com/crm/rest"; ///< where `api` resolves v1/... and v2/...
   /// Unless a layer names it: keap-credentials.json beside the config file when one was read, else in
   /// $XDG_STATE_HOME/keap-auth (never relative to the working folder, which differs under cron and systemd).
   std::string credentials_file;

@@ -46,9 +46,9 @@ OAuthGrant parse_grant(const json& document, const std::string& origin, int vers
                                      : util::string_member(document, "client_secret").value_or("");
   grant.token_url = text_field(document, "token_url", origin);
   if (auto failure = document.find("last_refresh_failure"); failure != document.end() && failure->is_object()) {
-    grant.last_refresh_failure = RefreshFailure{time_field(*failure, "at", origin),
-                                                text_field(*failure, "kind", origin),
-                                                util::string_member(*failure, "message").value_or("")};
+    grant.last_refresh_failure =
+        RefreshFailure{time_field(*failure, "at", origin), text_field(*failure, "kind", origin),
+                       util::string_member(*failure, "message").value_or("")};
   }
   if (auto name = util::string_member(document, "token_auth")) {
     auto auth = parse_token_auth(*name);
@@ -177,6 +177,25 @@ Credential parse_credential(std::string_view text, const std::string& origin) {
     return parse_key(document, origin);
   }
   throw damaged(origin, "field \"kind\" must be \"oauth_grant\" or \"api_key\"");
+}
+
+std::pair<std::string, std::string> credential_header(const Credential& credential) {
+  if (const auto* grant = std::get_if<OAuthGrant>(&credential)) {
+    return {"Authorization", "Bearer " + grant->access_token};
+  }
+  return {"X-Keap-API-Key", std::get<ApiKey>(credential).key};
+}
+
+std::string describe_key_kind(KeyKind kind) {
+  switch (kind) {
+  case KeyKind::personal_access_token:
+    return "a Personal Access Token";
+  case KeyKind::service_account_key:
+    return "a Service Account Key";
+  case KeyKind::unknown:
+    break;
+  }
+  return "an API key";
 }
 
 const OAuthGrant& as_grant(const Credential& credential, const std::string& action) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 
 namespace keap {
@@ -71,6 +72,13 @@ std::string serialize_credential(const Credential& credential);
 /// Parses a credentials file of version 1 or 2. Throws Error naming `origin` and the field: exit 4 for a
 /// damaged file (a login replaces it), exit 1 for one of a newer version (a newer keap-auth reads it). Pure.
 Credential parse_credential(std::string_view text, const std::string& origin);
+
+/// The HTTP header that carries `credential` to Keap: ("Authorization", "Bearer TOKEN") for an OAuth
+/// grant, ("X-Keap-API-Key", KEY) for a key. Keap takes nothing else, and never both.
+std::pair<std::string, std::string> credential_header(const Credential& credential);
+
+/// "a Personal Access Token", "a Service Account Key" or "an API key", for messages.
+std::string describe_key_kind(KeyKind kind);
 
 /// The grant inside `credential`, or Error (exit 2) saying that `action` needs an OAuth grant.
 const OAuthGrant& as_grant(const Credential& credential, const std::string& action);

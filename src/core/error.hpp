@@ -14,6 +14,8 @@ enum class ExitCode : int {
   denied = 3,        ///< the user denied access, or the login timed out
   relogin = 4,       ///< the credentials cannot be used or refreshed: run `keap-auth login`
   unavailable = 5,   ///< network, TLS or server failure; trying again later may work
+  api_refused = 6,   ///< `api`: Keap answered 4xx (other than a credential it will not take)
+  rate_limited = 7,  ///< `api`: still rate limited after the retries, or the day's quota is used up
   interrupted = 130, ///< Ctrl-C or SIGTERM, as shells report it
 };
 
@@ -35,11 +37,23 @@ public:
   ExitCode code() const { return m_code; }
   const std::string& hint() const { return m_hint; }
   const Sensitive* sensitive() const { return m_sensitive.get(); }
+  /// Text shown under the message (a server's error body), never in --json's error object.
+  const std::string& details() const { return m_details; }
+  /// True when stdout already holds the command's one JSON answer (api --envelope), so no error object
+  /// is printed there too.
+  bool answered_on_stdout() const { return m_answered_on_stdout; }
 
   /// This error with `sensitive` attached (see Sensitive).
   Error with_sensitive(Sensitive sensitive) const {
     Error copy = *this;
     copy.m_sensitive = std::make_shared<const Sensitive>(std::move(sensitive));
+    return copy;
+  }
+
+  Error with_details(std::string details, bool answered_on_stdout = false) const {
+    Error copy = *this;
+    copy.m_details = std::move(details);
+    copy.m_answered_on_stdout = answered_on_stdout;
     return copy;
   }
 
@@ -54,6 +68,8 @@ private:
   ExitCode m_code;
   std::string m_hint;
   std::shared_ptr<const Sensitive> m_sensitive;
+  std::string m_details;
+  bool m_answered_on_stdout = false;
 };
 
 } // namespace keap

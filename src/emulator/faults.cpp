@@ -93,4 +93,31 @@ std::string fault_names() {
   return names;
 }
 
+const std::vector<std::string>& api_fault_list() {
+  static const std::vector<std::string> k_names{"401", "429", "quota", "502", "503", "504", "reset", "slow"};
+  return k_names;
+}
+
+const std::vector<std::string>& api_switch_list() {
+  static const std::vector<std::string> k_names{
+      "lenient-framing",       // accept bodies without Content-Length, chunked, or not UTF-8
+      "quota-expiry-seconds",  // x-keap-product-quota-expiry-time in epoch seconds, not milliseconds
+      "tenant-headers-scalar", // x-keap-tenant-throttle-* as plain numbers
+      "tenant-headers-pipe",   // x-keap-tenant-throttle-* as "minute|day" lists
+      "next-token-url",        // v2's next_page_token as a whole URL
+      "keys-on-userinfo",      // userinfo answers PATs and SAKs too
+      "both-headers-rejected", // 400 when Authorization and X-Keap-API-Key both come
+      "app-throttle-body",     // a 429 in the app's {"code":"429",...} shape instead of the gateway's fault
+  };
+  return k_names;
+}
+
+std::string api_switch_names() {
+  std::string names;
+  for (const auto& name : api_switch_list()) {
+    names += (names.empty() ? "" : ", ") + name;
+  }
+  return names;
+}
+
 } // namespace keap::emulator

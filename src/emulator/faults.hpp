@@ -43,4 +43,11 @@ std::optional<Fault> named_fault(std::string_view name);
 /// "http-500, http-502, ...", for --help and error messages.
 std::string fault_names();
 
+/// The REST API's faults for `--api-fault NAME[:COUNT]` and its switches for `--api-switch NAME`
+/// (where Keap's behaviour is unknown or observed only, which way the emulator plays it). The names
+/// live here, beside the token endpoint's, so the light parser can list them without the emulator.
+const std::vector<std::string>& api_fault_list();
+const std::vector<std::string>& api_switch_list();
+std::string api_switch_names();
+
 } // namespace keap::emulator

@@ -42,11 +42,12 @@ std::string problem_page(const std::string& message) {
 
 } // namespace
 
-Server::Server(Settings settings, int port, const net::TlsIdentity* tls)
-    : m_state(std::move(settings)), m_server(net::make_http_server(tls)), m_scheme(tls ? "https" : "http") {
+Server::Server(Settings settings, int port, const net::TlsIdentity* tls, RestSettings rest)
+    : m_state(std::move(settings)), m_rest(m_state, std::move(rest)), m_server(net::make_http_server(tls)),
+      m_scheme(tls ? "https" : "http") {
   install_routes();
   m_server->set_keep_alive_max_count(1);
-  m_server->set_payload_max_length(64 * 1024);
+  m_server->set_payload_max_length(32 * 1024 * 1024); // file uploads
   m_port =
       net::bind_server(*m_server, "127.0.0.1", port, "the emulator", "choose another --port, or 0 for any free one");
 }
@@ -59,12 +60,15 @@ void Server::start() {
 
 void Server::run() { m_server->listen_after_bind(); }
 
-void Server::send_reply(httplib::Response& response, const Reply& reply) {
-  // A slow answer, cut short when the emulator stops so that stopping never waits for it.
-  auto until = std::chrono::steady_clock::now() + reply.delay;
+void Server::pause(std::chrono::milliseconds delay) const {
+  auto until = std::chrono::steady_clock::now() + delay;
   while (std::chrono::steady_clock::now() < until && !*m_stopping) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+void Server::send_reply(httplib::Response& response, const Reply& reply) {
+  pause(reply.delay);
   response.status = reply.status;
   if (!reply.retry_after.empty()) {
     response.set_header("Retry-After", reply.retry_after);
@@ -146,8 +150,52 @@ void Server::install_routes() {
     send_reply(response, m_state.token(token_request, util::now_seconds()));
   });
   m_server->Get(k_userinfo_path, [this](const httplib::Request& request, httplib::Response& response) {
-    send_reply(response, m_state.userinfo(request.get_header_value("Authorization"), util::now_seconds()));
+    auto authorization = request.get_header_value("Authorization");
+    bool key = request.has_header("X-Keap-API-Key") || authorization == "Bearer " + m_rest.personal_access_token() ||
+               authorization == "Bearer " + m_rest.service_account_key();
+    if (key) {
+      return serve_rest(request, response);
+    }
+    send_reply(response, m_state.userinfo(authorization, util::now_seconds()));
   });
+  auto rest = [this](const httplib::Request& request, httplib::Response& response) { serve_rest(request, response); };
+  m_server->Get(k_rest_pattern, rest);
+  m_server->Post(k_rest_pattern, rest);
+  m_server->Put(k_rest_pattern, rest);
+  m_server->Patch(k_rest_pattern, rest);
+  m_server->Delete(k_rest_pattern, rest);
+}
+
+void Server::serve_rest(const httplib::Request& request, httplib::Response& response) {
+  ApiCall call;
+  call.method = request.method;
+  call.path = request.path.substr(std::string_view(k_rest_prefix).size());
+  auto question = request.target.find('?');
+  call.query = question == std::string::npos ? "" : request.target.substr(question + 1);
+  for (const auto& [name, value] : request.headers) {
+    if (name != "REMOTE_ADDR" && name != "REMOTE_PORT" && name != "LOCAL_ADDR" && name != "LOCAL_PORT") {
+      call.headers.emplace_back(name, value); // httplib adds those four itself
+    }
+  }
+  call.body = request.body;
+  call.chunked = request.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos;
+  for (const auto& [name, part] : request.files) {
+    call.parts.emplace(name, std::make_pair(part.filename, part.content));
+  }
+  auto reply = m_rest.handle(call, util::now_seconds());
+  pause(reply.delay);
+  if (reply.reset) {
+    // The headers go out, then the connection ends before the body: no complete answer.
+    response.set_content_provider(64, "application/json", [](size_t, size_t, httplib::DataSink&) { return false; });
+    return;
+  }
+  response.status = reply.status;
+  for (const auto& [name, value] : reply.headers) {
+    response.set_header(name, value);
+  }
+  if (!reply.body.empty() || !reply.content_type.empty()) {
+    response.set_content(reply.body, reply.content_type);
+  }
 }
 
 } // namespace keap::emulator

@@ -270,4 +270,17 @@ bool State::refresh_token_valid(const std::string& refresh_token, TimePoint now)
   return found != m_refresh_tokens.end() && found->second > now;
 }
 
+bool State::access_token_valid(const std::string& access_token, TimePoint now) const {
+  std::lock_guard lock(m_mutex);
+  auto found = m_access_tokens.find(access_token);
+  return found != m_access_tokens.end() && found->second > now;
+}
+
+void State::expire_access_token(const std::string& access_token) {
+  std::lock_guard lock(m_mutex);
+  if (auto found = m_access_tokens.find(access_token); found != m_access_tokens.end()) {
+    found->second = TimePoint{};
+  }
+}
+
 } // namespace keap::emulator

@@ -98,6 +98,10 @@ public:
   std::vector<TokenRequestRecord> token_requests() const;
   /// True when `refresh_token` would be accepted now.
   bool refresh_token_valid(const std::string& refresh_token, TimePoint now) const;
+  /// True when `access_token` is one it issued and still valid at `now`.
+  bool access_token_valid(const std::string& access_token, TimePoint now) const;
+  /// Ends an access token's life now, as if 24 hours had passed (tests of expiry in the middle of work).
+  void expire_access_token(const std::string& access_token);
 
 private:
   struct Code {

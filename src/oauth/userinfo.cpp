@@ -7,10 +7,10 @@
 namespace keap::oauth {
 
 std::optional<nlohmann::json> fetch_userinfo(net::HttpClient& http, const util::Url& url,
-                                             const std::string& access_token) {
+                                             const Credential& credential) {
   net::HttpRequest request;
   request.url = url;
-  request.headers = {{"Authorization", "Bearer " + access_token}, {"Accept", "application/json"}};
+  request.headers = {credential_header(credential), {"Accept", "application/json"}};
   auto response = http.send(request);
   auto endpoint = url.without_query();
   auto status_class = net::classify_status(response.status);

@@ -38,7 +38,10 @@ std::string format_duration(std::chrono::seconds duration) {
 }
 
 std::string format_relative(std::chrono::seconds from_now) {
-  return from_now.count() >= 0 ? "in " + format_duration(from_now) : format_duration(from_now) + " ago";
+  if (from_now.count() == 0) {
+    return "just now";
+  }
+  return from_now.count() > 0 ? "in " + format_duration(from_now) : format_duration(from_now) + " ago";
 }
 
 } // namespace keap::util

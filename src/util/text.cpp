@@ -17,6 +17,17 @@ std::string printable_excerpt(std::string_view text, size_t limit) {
   return result;
 }
 
+std::string terminal_safe(std::string_view text, size_t limit) {
+  std::string result;
+  for (char c : text.substr(0, limit)) {
+    auto byte = static_cast<unsigned char>(c);
+    if ((byte >= 0x20 && byte != 0x7f) || c == '\n' || c == '\t') {
+      result += c;
+    }
+  }
+  return text.size() > limit ? result + "…" : result;
+}
+
 size_t edit_distance(std::string_view left, std::string_view right) {
   std::vector<size_t> row(right.size() + 1);
   for (size_t j = 0; j <= right.size(); ++j) {

@@ -12,6 +12,10 @@ namespace keap::util {
 /// (new lines and tabs become spaces), at most `limit` bytes.
 std::string printable_excerpt(std::string_view text, size_t limit = 300);
 
+/// Up to `limit` bytes of `text` with its lines kept but every other control byte dropped (no escape
+/// sequence from a server reaches a terminal), and "…" when cut.
+std::string terminal_safe(std::string_view text, size_t limit);
+
 /// Levenshtein distance, for "did you mean ...?".
 size_t edit_distance(std::string_view left, std::string_view right);
 

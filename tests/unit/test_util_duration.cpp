@@ -29,6 +29,7 @@ TEST_CASE("util::duration: formatting shows the two largest units", "[duration]"
   REQUIRE(format_duration(-(5min + 3s)) == "5m 3s");
   REQUIRE(format_relative(23h + 12min) == "in 23h 12m");
   REQUIRE(format_relative(-(5min + 3s)) == "5m 3s ago");
+  REQUIRE(format_relative(0s) == "just now");
 }
 
 TEST_CASE("util::timestamp: RFC 3339 both ways", "[time]") {

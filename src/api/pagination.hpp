@@ -1,0 +1,67 @@
+#pragma once
+
+#include "util/url.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <set>
+#include <string>
+
+/// Keap's two list styles (design/api.md sections 4 and 5), followed without trusting what Keap says
+/// about the next page: v1's `next` drops filters and is present even on the last page, v2's token may
+/// come back as a whole URL.
+namespace keap::api {
+
+enum class PageStyle {
+  none,   ///< not a list Keap pages
+  offset, ///< v1: {"<plural>": [...], "count", "next", "previous"}; limit and offset
+  token,  ///< v2: {"<plural>": [...], "next_page_token"}; page_size and page_token
+};
+
+/// What a list answer looks like, and which member holds its items.
+struct PageShape {
+  PageStyle style = PageStyle::none;
+  std::string items; ///< the member with the item array
+};
+
+/// v2 when the object has "next_page_token"; v1 when it has an item array and "next" or "count". The
+/// item array is the member named like the path's last segment ("contacts" for .../v1/contacts), else
+/// the only array member. Pure.
+PageShape page_shape(const nlohmann::json& body, const std::string& path);
+
+/// The largest v1 page Keap is seen to serve, and what keap-auth asks for when the caller names no limit.
+inline constexpr long long k_largest_page = 1000;
+
+/// Walks a listing: given each page's answer, the URL of the next one, built from the first request's
+/// own query (every filter kept) rather than from Keap's `next`.
+class Paginator {
+public:
+  /// `first`: the first request, whose query is kept for every page.
+  explicit Paginator(util::Url first);
+
+  /// The first request as sent (with limit=1000 added for v1 when no limit was given).
+  const util::Url& current() const { return m_current; }
+
+  /// After the answer to current(): the next page's URL, or nothing when the listing is done (a short or
+  /// empty v1 page; a null, empty, absent or repeated v2 token). Pure.
+  std::optional<util::Url> next(const nlohmann::json& body, const PageShape& shape);
+
+private:
+  util::Url m_first;
+  util::Url m_current;
+  long long m_offset = 0;
+  std::set<std::string> m_tokens;
+};
+
+/// Adds limit=1000 to a v1 list request that names no limit (v1's default page size is unknown, and a
+/// known page size is how a short last page is recognised). Pure.
+util::Url with_page_size(util::Url url);
+
+/// The v2 token for the next page: nothing for null, absent or ""; the page_token of a whole URL.
+std::optional<std::string> next_page_token(const nlohmann::json& body);
+
+/// The first page with the later pages' items appended and the paging members removed: one document.
+void merge_page(nlohmann::ordered_json& merged, nlohmann::ordered_json page, const PageShape& shape, bool first);
+
+} // namespace keap::api

@@ -1,0 +1,145 @@
+#pragma once
+
+#include "emulator/state.hpp"
+
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+/// The emulator's Keap REST API (design/api.md section 11): contacts, tags and files in v1 and v2
+/// shapes, both credential kinds, Keap's error bodies per layer, framing checks, rate-limit headers and
+/// 429s, faults for the next calls, and a log of what each request carried (never a secret).
+namespace keap::emulator {
+
+/// What the REST API is set to do where Keap's behaviour is unknown or a test needs it small.
+struct RestSettings {
+  int contacts = 100;               ///< seeded contacts, ids 1..N
+  long long quota_per_day = 150000; ///< per client id (OAuth) or per key
+  long long throttle_per_minute = 1500;
+  bool strict_framing = true;               ///< 400 for a body without Content-Length, chunked, or not UTF-8 (OBS)
+  bool quota_expiry_in_milliseconds = true; ///< x-keap-product-quota-expiry-time's unit (UNK)
+  std::string tenant_headers = "none";      ///< none | scalar | pipe (UNK, 2ND)
+  bool next_page_token_as_url = false;      ///< v2 tokens as whole URLs (OBS in one fixture)
+  bool keys_on_userinfo = false;            ///< whether userinfo answers a key (UNK)
+  bool both_headers_rejected = false;       ///< 400 when Authorization and X-Keap-API-Key both come (UNK)
+  std::string retry_after;                  ///< a Retry-After on 429s, when not empty (UNK: none seen)
+  bool app_throttle_body = false;           ///< the app-level 429 body ({"code":"429",...}) instead of the gateway's
+};
+
+/// One API request as the emulator saw it, for tests: never a credential's value.
+struct ApiRequestRecord {
+  std::string method;
+  std::string path;
+  std::string query;
+  std::vector<std::string> header_names;
+  std::optional<long long> content_length;
+  std::string transfer_encoding;
+  std::string content_type;
+  bool body_utf8 = true;
+  std::string credential;        ///< "oauth", "pat", "sak", "" (none or unknown)
+  std::string credential_header; ///< "Authorization", "X-Keap-API-Key", "both" or ""
+  std::string body;              ///< what was sent (for checking fields; tests only ever send test data)
+  int status = 0;
+};
+
+/// Faults for the next API calls.
+enum class ApiFault {
+  unauthorized,
+  throttled,
+  quota_exhausted,
+  bad_gateway,
+  unavailable,
+  gateway_timeout,
+  reset,
+  slow
+};
+
+/// The ApiFault of an --api-fault name (faults.hpp lists them).
+std::optional<ApiFault> api_fault_named(std::string_view name);
+
+/// Sets what an --api-switch name (faults.hpp lists them) says; false for an unknown name.
+bool apply_api_switch(RestSettings& settings, std::string_view name);
+
+struct ApiReply {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json;charset=UTF-8";
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool reset = false; ///< close the connection without an answer
+  std::chrono::milliseconds delay{0};
+};
+
+/// The parts of a request the API needs (the server fills it from httplib's request).
+struct ApiCall {
+  std::string method;
+  std::string path; ///< under /crm/rest, e.g. /v1/contacts
+  std::string query;
+  std::vector<std::pair<std::string, std::string>> headers; ///< names as sent
+  std::string body;
+  bool chunked = false;
+  /// multipart/form-data parts as httplib parsed them: name → (filename, content)
+  std::map<std::string, std::pair<std::string, std::string>> parts;
+};
+
+class RestApi {
+public:
+  RestApi(State& oauth, RestSettings settings);
+
+  ApiReply handle(const ApiCall& call, TimePoint now);
+
+  /// The keys it issued: a Personal Access Token and a Service Account Key.
+  const std::string& personal_access_token() const { return m_pat; }
+  const std::string& service_account_key() const { return m_sak; }
+
+  /// Makes the next `count` API calls fail with `fault`, after any faults already queued.
+  void add_fault(ApiFault fault, int count);
+
+  std::vector<ApiRequestRecord> requests() const;
+  RestSettings& settings() { return m_settings; }
+
+private:
+  struct Subject {
+    std::string credential; ///< oauth | pat | sak
+    std::string pool;       ///< what its quota counts against: the client id, or the key
+  };
+  struct Usage {
+    long long day_number = -1;
+    long long used_today = 0;
+    std::deque<TimePoint> minute;
+  };
+  struct Contact {
+    long long id;
+    std::string given_name;
+    std::string family_name;
+    std::string email;
+  };
+
+  std::optional<Subject> authenticate(const ApiCall& call, TimePoint now, ApiRequestRecord& record) const;
+  std::optional<ApiReply> framing_problem(const ApiCall& call) const;
+  std::optional<ApiReply> take_fault();
+  std::optional<ApiReply> count_call(const Subject& subject, TimePoint now, ApiReply& headers_from);
+  ApiReply route(const ApiCall& call, const Subject& subject, TimePoint now);
+  ApiReply list_contacts_v1(const ApiCall& call) const;
+  ApiReply list_contacts_v2(const ApiCall& call) const;
+  ApiReply create_contact(const ApiCall& call, bool v2);
+  ApiReply upload_file_v1(const ApiCall& call);
+  ApiReply upload_file_v2(const ApiCall& call);
+  ApiReply list_tags(const ApiCall& call) const;
+  ApiReply userinfo(const Subject& subject) const;
+
+  State& m_oauth;
+  RestSettings m_settings;
+  std::string m_pat;
+  std::string m_sak;
+  mutable std::mutex m_mutex;
+  std::vector<Contact> m_contacts;
+  long long m_next_file_id = 1;
+  std::map<std::string, Usage> m_usage;
+  std::deque<std::pair<ApiFault, int>> m_faults; ///< in order: which fault, for how many more calls
+  std::vector<ApiRequestRecord> m_requests;
+};
+
+} // namespace keap::emulator
