@@ -1,6 +1,7 @@
-// Times `keap-auth token` against its floors, as README.md reports:
+// Times `keap-auth token` and `keap-auth api` against their floors, as README.md reports:
 //   hot path (valid token)   vs  `cat` of the same file (starting a process that reads it)
 //   refresh path (expired)   vs  one `curl` POST of the same refresh to the same local emulator
+//   `api v1/contacts`        vs  `keap-auth token` then `curl` with that token (what a script does)
 // plus `keap-auth status`, which execs the full program, to show what the hot path avoids.
 // Each case runs paired with its floor (floor, case, floor, case, ...), so a machine that slows down
 // or speeds up during the run moves both alike; medians over many runs. Peak memory comes from GNU
@@ -32,7 +33,8 @@ extern char** environ;
 
 namespace {
 
-double spawn_and_wait(const std::vector<std::string>& command, const std::string& output = "/dev/null") {
+double spawn_and_wait(const std::vector<std::string>& command, const std::string& output = "/dev/null",
+                      const std::string& stdout_file = "/dev/null") {
   std::vector<char*> argv;
   for (const auto& word : command) {
     argv.push_back(const_cast<char*>(word.c_str()));
@@ -40,7 +42,7 @@ double spawn_and_wait(const std::vector<std::string>& command, const std::string
   argv.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_addopen(&actions, 2, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   auto start = std::chrono::steady_clock::now();
   pid_t pid = 0;
@@ -85,23 +87,50 @@ double median(std::vector<double> values) {
   return values[values.size() / 2];
 }
 
-long peak(const std::function<std::vector<std::string>()>& prepare, const std::string& scratch) {
+/// One program of a case, and where its stdout goes.
+struct Command {
+  std::vector<std::string> argv;
+  std::string stdout_file = "/dev/null";
+};
+
+/// The commands of one case, run one after the other (a floor may be two programs, as a script runs
+/// them); `prepare` runs untimed before each.
+using Commands = std::vector<Command>;
+using Case = std::function<Commands()>;
+
+Case single(std::function<std::vector<std::string>()> prepare) {
+  return [prepare] { return Commands{{prepare()}}; };
+}
+
+double run_all(const Commands& commands) {
+  double total = 0;
+  for (const auto& command : commands) {
+    total += spawn_and_wait(command.argv, "/dev/null", command.stdout_file);
+  }
+  return total;
+}
+
+/// The largest peak of the case's commands, median of 15 runs.
+long peak(const Case& prepare, const std::string& scratch) {
   std::vector<long> peaks;
   for (int run = 0; run < 15; ++run) {
-    peaks.push_back(peak_kib(prepare(), scratch));
+    long largest = 0;
+    for (const auto& command : prepare()) {
+      largest = std::max(largest, peak_kib(command.argv, scratch));
+    }
+    peaks.push_back(largest);
   }
   std::sort(peaks.begin(), peaks.end());
   return peaks[peaks.size() / 2];
 }
 
-/// Runs the floor and the case alternately (each `prepare` untimed, then its command), `runs` times
+/// Runs the floor and the case alternately (each `prepare` untimed, then its commands), `runs` times
 /// after a few warm-up pairs, then each a few more times under GNU time for the peak memory.
-Pair measure_paired(int runs, const std::function<std::vector<std::string>()>& floor,
-                    const std::function<std::vector<std::string>()>& measured, const std::string& scratch) {
+Pair measure_paired(int runs, const Case& floor, const Case& measured, const std::string& scratch) {
   std::vector<double> floor_times, measured_times;
   for (int run = -5; run < runs; ++run) {
-    auto floor_us = spawn_and_wait(floor());
-    auto measured_us = spawn_and_wait(measured());
+    auto floor_us = run_all(floor());
+    auto measured_us = run_all(measured());
     if (run >= 0) {
       floor_times.push_back(floor_us);
       measured_times.push_back(measured_us);
@@ -131,8 +160,10 @@ int main(int argc, char** argv) {
   std::string folder = ::mkdtemp(folder_pattern);
   auto credentials_file = folder + "/keap-credentials.json";
   auto config_file = folder + "/keap-auth.json";
-  std::ofstream(config_file)
-      << nlohmann::json{{"credentials_file", credentials_file}, {"token_url", emulator.base_url() + "/token"}}.dump();
+  std::ofstream(config_file) << nlohmann::json{{"credentials_file", credentials_file},
+                                               {"token_url", emulator.base_url() + "/token"},
+                                               {"api_base_url", emulator.base_url() + "/crm/rest"}}
+                                    .dump();
   auto mint = [&] {
     auto body = nlohmann::json::parse(state.mint_tokens(keap::util::now_seconds()).body);
     return keap::oauth::TokenResponse{body["access_token"], body["refresh_token"], "bearer", body["scope"],
@@ -147,33 +178,46 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> token{keap_auth, "token", "--config", config_file};
   auto scratch = folder + "/time.out";
-  auto cat = [&] { return std::vector<std::string>{"cat", credentials_file}; };
-  auto hot = measure_paired(
-      runs, cat, [&] { return token; }, scratch);
-  auto full = measure_paired(
-      runs, cat,
-      [&] {
-        return std::vector<std::string>{keap_auth, "status", "--config", config_file};
-      },
-      scratch);
+  auto cat = single([&] { return std::vector<std::string>{"cat", credentials_file}; });
+  auto hot = measure_paired(runs, cat, single([&] { return token; }), scratch);
+  auto full = measure_paired(runs, cat, single([&] {
+                               return std::vector<std::string>{keap_auth, "status", "--config", config_file};
+                             }),
+                             scratch);
   auto curl_config = folder + "/curl.conf";
-  auto curl = [&] {
+  auto curl = single([&] {
     // curl reads the secret and the refresh token from a file, not argv.
     std::ofstream(curl_config) << "silent\nfail\nuser = \"" << settings.client_id << ":" << settings.client_secret
                                << "\"\ndata = \"grant_type=refresh_token&refresh_token=" << mint().refresh_token
                                << "\"\nurl = \"" << emulator.base_url() << "/token\"\n";
     return std::vector<std::string>{"curl", "-K", curl_config, "-o", "/dev/null"};
+  });
+  auto refresh = measure_paired(runs, curl, single([&] {
+                                  auto loaded = keap::store::read_credentials_file(credentials_file);
+                                  auto expired = std::get<keap::OAuthGrant>(loaded->credential);
+                                  expired.expires_at = keap::util::now_seconds() - std::chrono::hours(1);
+                                  save(expired);
+                                  return token;
+                                }),
+                                scratch);
+
+  // A script's way: keap-auth token prints the header into a file, curl sends it (from a config file,
+  // not argv) to the same endpoint keap-auth api calls.
+  save(keap::oauth::grant_from_response(mint(), client, keap::util::now_seconds()));
+  auto url = emulator.base_url() + "/crm/rest/v1/contacts?limit=1";
+  auto header_file = folder + "/header.txt";
+  auto api_curl_config = folder + "/api-curl.conf";
+  std::ofstream(api_curl_config) << "silent\nfail\nheader = @" << header_file
+                                 << "\nheader = \"Accept: application/json\"\nurl = \"" << url << "\"\n";
+  auto token_then_curl = [&] {
+    return Commands{{{keap_auth, "token", "--header", "--config", config_file}, header_file},
+                    {{"curl", "-K", api_curl_config, "-o", "/dev/null"}}};
   };
-  auto refresh = measure_paired(
-      runs, curl,
-      [&] {
-        auto loaded = keap::store::read_credentials_file(credentials_file);
-        auto expired = std::get<keap::OAuthGrant>(loaded->credential);
-        expired.expires_at = keap::util::now_seconds() - std::chrono::hours(1);
-        save(expired);
-        return token;
-      },
-      scratch);
+  auto api = measure_paired(runs, token_then_curl, single([&] {
+                              return std::vector<std::string>{keap_auth, "api",      "v1/contacts", "-q",
+                                                              "limit=1", "--config", config_file};
+                            }),
+                            scratch);
   emulator.stop();
   std::filesystem::remove_all(folder);
 
@@ -189,6 +233,9 @@ int main(int argc, char** argv) {
   std::printf("| `curl` POST of one refresh (floor) | %.0f µs | 1.00x | %ld KiB |\n", refresh.floor.median_us,
               refresh.floor.median_peak_kib);
   row("`keap-auth token`, expired token (lock, refresh, atomic write)", refresh.measured, refresh.floor, "`curl`");
+  std::printf("| `keap-auth token --header` then `curl` (floor) | %.0f µs | 1.00x | %ld KiB |\n", api.floor.median_us,
+              api.floor.median_peak_kib);
+  row("`keap-auth api v1/contacts -q limit=1`", api.measured, api.floor, "token + `curl`");
   std::printf(
       "\nEach case paired with its floor, medians of %d pairs after 5 warm-up pairs (peak memory: median of 15\n"
       "runs under GNU time); the emulator on 127.0.0.1.\n",

@@ -1,8 +1,13 @@
 #include "targets.hpp"
 
+#include "api/error_body.hpp"
+#include "api/fields.hpp"
+#include "api/pagination.hpp"
+#include "api/rate_limit.hpp"
 #include "core/config.hpp"
 #include "core/credential.hpp"
 #include "core/error.hpp"
+#include "emulator/rest_api.hpp"
 #include "emulator/state.hpp"
 #include "net/http_client.hpp"
 #include "net/retry_policy.hpp"
@@ -10,6 +15,7 @@
 #include "oauth/pending_login.hpp"
 #include "oauth/token_client.hpp"
 #include "util/duration.hpp"
+#include "util/json.hpp"
 #include "util/text.hpp"
 #include "util/timestamp.hpp"
 #include "util/url.hpp"
@@ -134,6 +140,120 @@ void retry_after(std::string_view input) {
   (void)util::invalid_utf8_offset(input);
 }
 
+/// `api`'s -f/-F fields: lines of input are fields, odd lines typed. Never throws anything but Error,
+/// and what it builds serialises.
+void api_fields(std::string_view input) {
+  std::vector<api::Field> fields;
+  size_t start = 0;
+  while (start <= input.size() && fields.size() < 64) {
+    auto end = input.find('\n', start);
+    auto line = input.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    fields.push_back({fields.size() % 2 ? api::Field::Kind::typed : api::Field::Kind::string, std::string(line)});
+    if (end == std::string_view::npos) {
+      break;
+    }
+    start = end + 1;
+  }
+  try {
+    auto body = api::build_body(fields, [](const std::string& path) { return path; });
+    require(!util::dump_json(body).empty());
+  } catch (const Error&) {
+  }
+  for (const auto& field : fields) {
+    try {
+      (void)api::parse_query_field(field.text);
+    } catch (const Error&) {
+    }
+    try {
+      auto header = api::parse_header_field(field.text);
+      require(header.second.find_first_of("\r\n") == std::string::npos);
+    } catch (const Error&) {
+    }
+  }
+}
+
+/// A page of a listing as Keap might send it, and its error-body reading: the paginator never loops
+/// (offsets grow, tokens never repeat) and never throws.
+void api_pages(std::string_view input) {
+  auto body = util::parse_ordered_json(input);
+  for (const char* first : {"https://h/crm/rest/v1/contacts?limit=2", "https://h/crm/rest/v2/contacts?page_size=2"}) {
+    api::Paginator pages(*util::parse_url(first));
+    auto shape = api::page_shape(body, pages.current().path);
+    std::string last;
+    for (int page = 0; page < 4; ++page) {
+      auto next = pages.next(body, shape);
+      if (!next) {
+        break;
+      }
+      require(next->to_string() != last);
+      last = next->to_string();
+    }
+    nlohmann::ordered_json merged;
+    if (shape.style != api::PageStyle::none) {
+      api::merge_page(merged, body, shape, true);
+      api::merge_page(merged, body, shape, false);
+    }
+  }
+  if (auto message = api::error_message(input)) {
+    require(message->find_first_of("\r\n\x1b") == std::string::npos);
+  }
+  (void)api::fault_code(input);
+}
+
+/// Keap's rate-limit headers: "name: value" lines. Whatever comes, the state describes itself and
+/// survives its round trip through the remembered file.
+void rate_limits(std::string_view input) {
+  net::Headers headers;
+  static const char* const k_names[] = {"limit", "available", "used", "time-unit", "expiry-time", "interval"};
+  static const char* const k_families[] = {"x-keap-product-quota-", "x-keap-product-throttle-",
+                                           "x-keap-tenant-throttle-"};
+  size_t index = 0, start = 0;
+  while (start < input.size() && index < 18) {
+    auto end = input.find('\n', start);
+    auto value = input.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    headers.emplace_back(std::string(k_families[index / 6]) + k_names[index % 6], std::string(value));
+    ++index;
+    start = end == std::string_view::npos ? input.size() : end + 1;
+  }
+  auto limits = api::parse_rate_limits(headers);
+  (void)api::describe_rate_limits(limits);
+  if (const auto* tightest = limits.tightest()) {
+    auto left = *tightest->fraction_left();
+    require(left >= 0 && left <= 1);
+  }
+  auto back = api::rate_limits_from_json(util::parse_json(util::dump_json(api::rate_limits_json(limits))));
+  require(back && api::describe_rate_limits(*back) == api::describe_rate_limits(limits));
+}
+
+/// The emulator's REST API given any body, path and query: always an answer.
+void emulator_rest(std::string_view input) {
+  static emulator::State oauth([] {
+    emulator::Settings settings;
+    settings.client_id = "fuzz";
+    settings.client_secret = "fuzz-secret";
+    return settings;
+  }());
+  // A fresh API each time: its request log, contacts and quota would otherwise grow for the whole run.
+  emulator::RestSettings settings;
+  settings.contacts = 20;
+  emulator::RestApi rest(oauth, settings);
+  auto newline = input.find('\n');
+  std::string target(input.substr(0, newline));
+  std::string body(newline == std::string_view::npos ? std::string_view() : input.substr(newline + 1));
+  auto question = target.find('?');
+  static const char* const k_methods[] = {"GET", "POST", "PATCH", "DELETE"};
+  emulator::ApiCall call;
+  call.method = k_methods[body.size() % 4];
+  call.path = target.substr(0, question);
+  call.query = question == std::string::npos ? "" : target.substr(question + 1);
+  call.headers = {{"X-Keap-API-Key", rest.personal_access_token()},
+                  {"Content-Length", std::to_string(body.size())},
+                  {"Content-Type", "application/json"}};
+  call.body = body;
+  auto reply = rest.handle(call, util::TimePoint{std::chrono::seconds{1'800'000'000}});
+  require(reply.reset || (reply.status >= 200 && reply.status < 600));
+}
+
 } // namespace
 
 const std::vector<Target>& targets() {
@@ -147,6 +267,10 @@ const std::vector<Target>& targets() {
       {"pending", pending},
       {"emulator_requests", emulator_requests},
       {"retry_after", retry_after},
+      {"api_fields", api_fields},
+      {"api_pages", api_pages},
+      {"rate_limits", rate_limits},
+      {"emulator_rest", emulator_rest},
   };
   return k_targets;
 }

@@ -49,10 +49,10 @@ Json typed_value(const std::string& value, const TextReader& read) {
   // JSON's number syntax (so "007", a postcode, stays a string), and never a number too large to be
   // exact: an id of 30 digits is text.
   if (!value.empty() && value.find_first_not_of("-0123456789.eE+") == std::string::npos) {
-    auto number = util::parse_json(value);
+    auto number = util::parse_ordered_json(value);
     bool exact = number.is_number_integer() || value.find_first_of(".eE") != std::string::npos;
     if (number.is_number() && exact) {
-      return Json::parse(number.dump());
+      return number;
     }
   }
   if (value.starts_with("@")) {
@@ -64,7 +64,7 @@ Json typed_value(const std::string& value, const TextReader& read) {
 void require_utf8(const Field& field, const Json& value) {
   if (value.is_string()) {
     if (auto offset = util::invalid_utf8_offset(value.get_ref<const std::string&>())) {
-      throw field_error(field, "the value is not valid UTF-8 (byte " + std::to_string(*offset + 1) + ")",
+      throw field_error(field, "the file's text is not valid UTF-8 (byte " + std::to_string(*offset + 1) + ")",
                         "Keap takes JSON, which is UTF-8; convert the text first");
     }
   }
@@ -126,17 +126,17 @@ Json build_body(const std::vector<Field>& fields, const TextReader& read) {
     if (raw) {
       key.remove_suffix(1);
     }
-    if (auto offset = util::invalid_utf8_offset(key)) {
-      throw field_error(field, "the key is not valid UTF-8 (byte " + std::to_string(*offset + 1) + ")");
+    if (auto offset = util::invalid_utf8_offset(field.text)) {
+      throw field_error(field, "not valid UTF-8 (byte " + std::to_string(*offset + 1) + ")",
+                        "Keap takes JSON, which is UTF-8; convert the text first");
     }
     auto path = key_path(field, key);
     Json json;
     if (raw) {
-      auto parsed = util::parse_json(value);
-      if (parsed.is_discarded()) {
+      json = util::parse_ordered_json(value);
+      if (json.is_discarded()) {
         throw field_error(field, "the value after \":=\" is not JSON", "quote it for the shell, e.g. -F 'tags:=[1,2]'");
       }
-      json = Json::parse(util::dump_json(parsed));
     } else {
       json = field.kind == Field::Kind::typed ? typed_value(value, read) : Json(value);
     }

@@ -2,6 +2,7 @@
 
 #include "util/json.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace keap::api {
@@ -34,7 +35,7 @@ long long number_or(const std::optional<std::string>& text, long long fallback) 
 
 } // namespace
 
-PageShape page_shape(const nlohmann::json& body, const std::string& path) {
+PageShape page_shape(const nlohmann::ordered_json& body, const std::string& path) {
   if (!body.is_object()) {
     return {};
   }
@@ -63,17 +64,18 @@ PageShape page_shape(const nlohmann::json& body, const std::string& path) {
 }
 
 util::Url with_page_size(util::Url url) {
-  if (!parameter(url.query, "limit")) {
+  if (url.path.find("/v1/") != std::string::npos && !parameter(url.query, "limit")) {
     url.query = with_parameter(url.query, "limit", std::to_string(k_largest_page));
   }
   return url;
 }
 
-std::optional<std::string> next_page_token(const nlohmann::json& body) {
-  auto token = util::string_member(body, "next_page_token");
-  if (!token || token->empty()) {
+std::optional<std::string> next_page_token(const nlohmann::ordered_json& body) {
+  auto found = body.find("next_page_token");
+  if (found == body.end() || !found->is_string() || found->get_ref<const std::string&>().empty()) {
     return std::nullopt;
   }
+  auto token = std::optional<std::string>(found->get<std::string>());
   if (auto url = util::parse_url(*token)) {
     auto inner = parameter(url->query, "page_token");
     return inner && !inner->empty() ? inner : std::nullopt;
@@ -85,18 +87,18 @@ Paginator::Paginator(util::Url first) : m_first(std::move(first)), m_current(m_f
   m_offset = number_or(parameter(m_first.query, "offset"), 0);
 }
 
-std::optional<util::Url> Paginator::next(const nlohmann::json& body, const PageShape& shape) {
+std::optional<util::Url> Paginator::next(const nlohmann::ordered_json& body, const PageShape& shape) {
   if (shape.style == PageStyle::none) {
     return std::nullopt;
   }
   const auto& items = body[shape.items];
   if (shape.style == PageStyle::offset) {
-    auto limit = number_or(parameter(m_current.query, "limit"), k_largest_page);
+    auto limit = std::min(number_or(parameter(m_current.query, "limit"), k_largest_page), k_largest_page);
     auto returned = static_cast<long long>(items.size());
     if (returned == 0 || returned < limit) {
       return std::nullopt; // count and next are not to be trusted; a short page is the end
     }
-    m_offset += limit;
+    m_offset += returned;
     m_current.query = with_parameter(m_current.query, "offset", std::to_string(m_offset));
     return m_current;
   }

@@ -28,7 +28,7 @@ struct PageShape {
 /// v2 when the object has "next_page_token"; v1 when it has an item array and "next" or "count". The
 /// item array is the member named like the path's last segment ("contacts" for .../v1/contacts), else
 /// the only array member. Pure.
-PageShape page_shape(const nlohmann::json& body, const std::string& path);
+PageShape page_shape(const nlohmann::ordered_json& body, const std::string& path);
 
 /// The largest v1 page Keap is seen to serve, and what keap-auth asks for when the caller names no limit.
 inline constexpr long long k_largest_page = 1000;
@@ -43,9 +43,11 @@ public:
   /// The first request as sent (with limit=1000 added for v1 when no limit was given).
   const util::Url& current() const { return m_current; }
 
-  /// After the answer to current(): the next page's URL, or nothing when the listing is done (a short or
-  /// empty v1 page; a null, empty, absent or repeated v2 token). Pure.
-  std::optional<util::Url> next(const nlohmann::json& body, const PageShape& shape);
+  /// After the answer to current(): the next page's URL, or nothing when the listing is done (an empty
+  /// v1 page, or one shorter than its limit capped at k_largest_page; a null, empty, absent or repeated
+  /// v2 token). v1's offset advances by what the page held, so a server that serves less than the limit
+  /// loses nothing. Pure.
+  std::optional<util::Url> next(const nlohmann::ordered_json& body, const PageShape& shape);
 
 private:
   util::Url m_first;
@@ -54,12 +56,12 @@ private:
   std::set<std::string> m_tokens;
 };
 
-/// Adds limit=1000 to a v1 list request that names no limit (v1's default page size is unknown, and a
-/// known page size is how a short last page is recognised). Pure.
+/// Adds limit=1000 to a v1 list request (a path with /v1/) that names no limit (v1's default page size is unknown, and
+/// a known page size is how a short last page is recognised). Pure.
 util::Url with_page_size(util::Url url);
 
 /// The v2 token for the next page: nothing for null, absent or ""; the page_token of a whole URL.
-std::optional<std::string> next_page_token(const nlohmann::json& body);
+std::optional<std::string> next_page_token(const nlohmann::ordered_json& body);
 
 /// The first page with the later pages' items appended and the paging members removed: one document.
 void merge_page(nlohmann::ordered_json& merged, nlohmann::ordered_json page, const PageShape& shape, bool first);

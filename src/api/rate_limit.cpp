@@ -47,6 +47,15 @@ std::optional<util::TimePoint> expiry(const std::optional<long long>& value) {
   return util::TimePoint{std::chrono::seconds{seconds}};
 }
 
+/// "minute", "day": a header's word, or nothing when it is not one (it reaches terminals and JSON).
+std::string unit_name(std::string text) {
+  auto first = text.find_first_not_of(' ');
+  text = first == std::string::npos ? std::string() : text.substr(first, text.find_last_not_of(' ') - first + 1);
+  bool word = text.size() <= 16 && std::all_of(text.begin(), text.end(),
+                                               [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); });
+  return word ? text : std::string();
+}
+
 /// The windows of one header family; `prefix` like "x-keap-tenant-throttle-". Pipe lists make one
 /// window per entry.
 void family(const net::HttpResponse& response, const std::string& prefix, const std::string& name,
@@ -63,7 +72,7 @@ void family(const net::HttpResponse& response, const std::string& prefix, const 
     window.limit = number(at(limits, i));
     window.available = number(at(availables, i));
     window.used = number(at(useds, i));
-    window.time_unit = at(units, i).substr(0, 16);
+    window.time_unit = unit_name(at(units, i));
     window.resets_at = expiry(number(at(expiries, i)));
     window.name = name + (count > 1 && !window.time_unit.empty() ? " " + window.time_unit : "");
     if (window.limit || window.available || window.used) {

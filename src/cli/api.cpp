@@ -224,8 +224,8 @@ int call_paginated(Context& context, const CommandLine& line, api::ApiClient& cl
       print_answer(context, options, answer, false);
       throw failure_of(line.api, request, answer, auth);
     }
-    auto body = nlohmann::ordered_json::parse(answer.response.body, nullptr, false);
-    auto shape = api::page_shape(nlohmann::json::parse(answer.response.body, nullptr, false), request.url.path);
+    auto body = util::parse_ordered_json(answer.response.body);
+    auto shape = api::page_shape(body, request.url.path);
     if (shape.style == api::PageStyle::none) {
       if (page_count == 0) { // not a list: print it as a plain call would
         print_answer(context, options, answer, true);
@@ -234,7 +234,7 @@ int call_paginated(Context& context, const CommandLine& line, api::ApiClient& cl
       throw Error(ExitCode::api_refused, "page " + std::to_string(page_count + 1) + " of " +
                                              request.url.without_query() + " is not a list like the first");
     }
-    auto next = pages.next(nlohmann::json::parse(answer.response.body, nullptr, false), shape);
+    auto next = pages.next(body, shape);
     ++page_count;
     auto stop = print_page(options, body, shape, merged, page_count == 1, item_count);
     if (stop) {
@@ -267,7 +267,7 @@ int run_api(const CommandLine& line) {
   }
   auto auth = authenticator_for(context, options);
   if (options.dry_run) {
-    print_stdout(curl_command(line, context, request, auth->is_key()));
+    print_stdout(curl_command(line, context, request, auth->describe(), auth->is_key()));
     return 0;
   }
   net::HttpOptions http = context.http->options();

@@ -27,7 +27,7 @@ std::string presentable(const std::string& body) {
   if (!stdout_is_terminal()) {
     return body;
   }
-  auto json = util::parse_json(body);
+  auto json = util::parse_ordered_json(body);
   return json.is_discarded() ? body : util::dump_json(json, 2);
 }
 
@@ -54,10 +54,10 @@ Json envelope(const api::ApiAnswer& answer) {
   for (const auto& [name, value] : answer.response.headers) {
     headers[name] = headers.contains(name) ? Json(headers[name].get<std::string>() + ", " + value) : Json(value);
   }
-  auto body = util::parse_json(answer.response.body);
+  auto body = util::parse_ordered_json(answer.response.body);
   Json body_json = answer.response.body.empty() ? Json(nullptr)
                    : body.is_discarded()        ? Json(answer.response.body)
-                                                : Json::parse(util::dump_json(body));
+                                                : body;
   return {{"schema", 1},
           {"status", answer.response.status},
           {"headers", headers},
@@ -196,16 +196,19 @@ void remember_rate_limits(const Context& context, const api::RateLimits& limits)
   }
 }
 
-std::string curl_command(const CommandLine& line, const Context& context, const api::ApiRequest& request, bool key) {
-  std::string credential =
-      key ? (context.environment("KEAP_API_KEY") ? "\"X-Keap-API-Key: $KEAP_API_KEY\""
-                                                 : "\"X-Keap-API-Key: $(" + token_command(line, context) + ")\"")
-          : "\"Authorization: Bearer $(" + token_command(line, context) + ")\"";
+std::string curl_command(const CommandLine& line, const Context& context, const api::ApiRequest& request,
+                         const std::string& credential_kind, bool key) {
+  // The credential reaches curl as a header file from a process substitution: never on curl's command
+  // line, where every user of the machine could read it.
+  std::string credential = key && context.environment("KEAP_API_KEY")
+                               ? "@<(printf 'X-Keap-API-Key: %s\\n' \"$KEAP_API_KEY\")"
+                               : "@<(" + token_command(line, context) + " --header)";
   if (request.body.find('\0') != std::string::npos) {
     throw Error(ExitCode::usage, "--dry-run cannot print a body with NUL bytes as a shell command",
                 "upload such files to v1/files (base64 JSON), or leave out --dry-run");
   }
-  std::string command;
+  // A comment first, which bash skips: what the call sends, for the person reading it.
+  std::string command = "# sends " + credential_kind + "\n";
   if (!request.body.empty()) {
     // printf is a shell builtin: the body reaches curl on stdin, on no process's command line.
     command += "printf '%s' " + quoted(request.body) + " | ";

@@ -32,8 +32,11 @@ void remember_rate_limits(const Context& context, const api::RateLimits& limits)
 /// The remembered state and when it was seen, for `status`.
 std::optional<std::pair<api::RateLimits, util::TimePoint>> remembered_rate_limits(const Context& context);
 
-/// The curl command that makes the same call, with the credential written as "$(keap-auth token)" (or
-/// "$KEAP_API_KEY") so no secret is printed or put on a command line.
-std::string curl_command(const CommandLine& line, const Context& context, const api::ApiRequest& request, bool key);
+/// The bash command that makes the same call with curl. The credential comes from `keap-auth token
+/// --header` (or $KEAP_API_KEY) through a process substitution and the body through stdin, so no secret
+/// is printed or put on any command line. A comment line first names `credential_kind` ("an OAuth
+/// access token in Authorization: Bearer").
+std::string curl_command(const CommandLine& line, const Context& context, const api::ApiRequest& request,
+                         const std::string& credential_kind, bool key);
 
 } // namespace keap::cli

@@ -59,7 +59,7 @@ void queue_api_faults(emulator::RestApi& rest, const std::vector<std::string>& f
     }
     if (!fault || count < 1) {
       throw Error(ExitCode::usage, "--api-fault " + util::printable_excerpt(text, 40) + ": not NAME[:COUNT]",
-                  "NAME is one of 401, 429, quota, 502, 503, 504, reset, slow; COUNT a number from 1");
+                  "NAME is one of " + util::join(emulator::api_fault_list()) + "; COUNT a number from 1");
     }
     rest.add_fault(*fault, count);
   }

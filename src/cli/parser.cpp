@@ -245,7 +245,7 @@ void define_emulator(CLI::App& emulator, CommandLine& line) {
       ->allow_extra_args(false);
   emulator
       .add_option("--api-switch", options.api_switches,
-                  "Play an unknown of Keap's API one way: " + emulator::api_switch_names() + " (repeatable)")
+                  "Play an unknown of Keap's API one way: " + util::join(emulator::api_switch_list()) + " (repeatable)")
       ->type_name("NAME")
       ->check(CLI::IsMember(emulator::api_switch_list()))
       ->allow_extra_args(false);
@@ -476,11 +476,7 @@ std::optional<int> parse_command_line(int argc, char** argv, CommandLine& line) 
                        near ? "did you mean `keap-auth " + *near + "`?" : "see `keap-auth --help` for the commands");
   }
   if (!word && !asks_for_help_or_version(argc, argv)) {
-    std::string listed;
-    for (const auto& name : names) {
-      listed += (listed.empty() ? "" : ", ") + name;
-    }
-    return usage_error("a command is required", "one of: " + listed + " (see `keap-auth --help`)");
+    return usage_error("a command is required", "one of: " + util::join(names) + " (see `keap-auth --help`)");
   }
   CLI::App app{"keap-auth: get and keep OAuth2 tokens for Keap's REST API", "keap-auth"};
   define_command_line(app, line);

@@ -94,7 +94,7 @@ std::string fault_names() {
 }
 
 const std::vector<std::string>& api_fault_list() {
-  static const std::vector<std::string> k_names{"401", "429", "quota", "502", "503", "504", "reset", "slow"};
+  static const std::vector<std::string> k_names{"401", "403", "429", "quota", "502", "503", "504", "reset", "slow"};
   return k_names;
 }
 
@@ -110,14 +110,6 @@ const std::vector<std::string>& api_switch_list() {
       "app-throttle-body",     // a 429 in the app's {"code":"429",...} shape instead of the gateway's fault
   };
   return k_names;
-}
-
-std::string api_switch_names() {
-  std::string names;
-  for (const auto& name : api_switch_list()) {
-    names += (names.empty() ? "" : ", ") + name;
-  }
-  return names;
 }
 
 } // namespace keap::emulator

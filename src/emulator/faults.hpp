@@ -48,6 +48,5 @@ std::string fault_names();
 /// live here, beside the token endpoint's, so the light parser can list them without the emulator.
 const std::vector<std::string>& api_fault_list();
 const std::vector<std::string>& api_switch_list();
-std::string api_switch_names();
 
 } // namespace keap::emulator

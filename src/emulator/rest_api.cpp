@@ -212,6 +212,8 @@ std::optional<ApiReply> RestApi::take_fault() {
   switch (fault) {
   case ApiFault::unauthorized:
     return unauthorized();
+  case ApiFault::forbidden:
+    return v2_error(403, "PERMISSION_DENIED", "The user does not have permission to access this resource");
   case ApiFault::throttled:
     return gateway_fault(429, "Spike arrest violation. Allowed rate : MessageRate{messagesPerPeriod=10}",
                          "policies.ratelimit.SpikeArrestViolation");

@@ -48,6 +48,7 @@ struct ApiRequestRecord {
 /// Faults for the next API calls.
 enum class ApiFault {
   unauthorized,
+  forbidden,
   throttled,
   quota_exhausted,
   bad_gateway,

@@ -36,4 +36,12 @@ nlohmann::json parse_json(std::string_view text) {
   }
 }
 
+nlohmann::ordered_json parse_ordered_json(std::string_view text) {
+  try {
+    return nlohmann::ordered_json::parse(text.begin(), text.end(), nullptr, false);
+  } catch (const nlohmann::json::exception&) {
+    return nlohmann::ordered_json(nlohmann::ordered_json::value_t::discarded);
+  }
+}
+
 } // namespace keap::util

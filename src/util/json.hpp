@@ -20,6 +20,8 @@ std::optional<std::string> string_member(const nlohmann::json& object, std::stri
 
 /// Parses `text` without throwing; a discarded value when it is not JSON.
 nlohmann::json parse_json(std::string_view text);
+/// The same, keeping the members in the order the text has them (for output that mirrors the input).
+nlohmann::ordered_json parse_ordered_json(std::string_view text);
 
 /// JSON null for nothing, the value otherwise.
 template <class Json = nlohmann::json> Json or_null(const std::optional<std::string>& value) {

@@ -28,6 +28,17 @@ std::string terminal_safe(std::string_view text, size_t limit) {
   return text.size() > limit ? result + "…" : result;
 }
 
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string joined;
+  for (const auto& part : parts) {
+    if (!joined.empty()) {
+      joined += separator;
+    }
+    joined += part;
+  }
+  return joined;
+}
+
 size_t edit_distance(std::string_view left, std::string_view right) {
   std::vector<size_t> row(right.size() + 1);
   for (size_t j = 0; j <= right.size(); ++j) {

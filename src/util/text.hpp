@@ -16,6 +16,9 @@ std::string printable_excerpt(std::string_view text, size_t limit = 300);
 /// sequence from a server reaches a terminal), and "…" when cut.
 std::string terminal_safe(std::string_view text, size_t limit);
 
+/// "a, b, c".
+std::string join(const std::vector<std::string>& parts, std::string_view separator = ", ");
+
 /// Levenshtein distance, for "did you mean ...?".
 size_t edit_distance(std::string_view left, std::string_view right);
 

@@ -7,8 +7,8 @@
 
 #include <catch2/catch.hpp>
 
-#include <csignal>
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <random>
 #include <set>
@@ -116,7 +116,7 @@ TEST_CASE("token: the hot path prints the token without lock, network or TLS", "
   REQUIRE(setup.emulator.server.state().token_requests().empty());
   // The dynamic loader's own log: neither OpenSSL nor cpp-httplib was loaded.
   REQUIRE(result.err.find("libc.so") != std::string::npos);   // the loader did log
-#ifndef KEAP_AUTH_SANITIZED // the sanitizer runtimes bring libstdc++ with them
+#ifndef KEAP_AUTH_SANITIZED                                   // the sanitizer runtimes bring libstdc++ with them
   REQUIRE(result.err.find("libstdc++") == std::string::npos); // linked in: loading it costs more than `cat`
 #endif
   REQUIRE(result.err.find("libssl") == std::string::npos);

@@ -21,11 +21,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-nlohmann::json json_of(const ProcessResult& result) {
-  INFO(result.out << result.err);
-  return nlohmann::json::parse(result.out);
-}
-
 /// Kills the seeded refresh token the way another client's refresh would.
 void kill_refresh_token(Emulator& emulator, const OAuthGrant& grant) {
   auto rotated = emulator.server.state().token(

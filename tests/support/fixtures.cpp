@@ -26,7 +26,10 @@ emulator::Settings emulator_settings() {
   return settings;
 }
 
-Emulator::Emulator(emulator::Settings settings) : server(std::move(settings), 0) { server.start(); }
+Emulator::Emulator(emulator::Settings settings, emulator::RestSettings rest)
+    : server(std::move(settings), 0, nullptr, std::move(rest)) {
+  server.start();
+}
 
 std::string write_config(const TempDir& dir, const Emulator& emulator, const nlohmann::json& extra) {
   auto base = emulator.server.base_url();
@@ -36,6 +39,7 @@ std::string write_config(const TempDir& dir, const Emulator& emulator, const nlo
                            {"authorize_url", base + "/app/oauth/authorize"},
                            {"token_url", base + "/token"},
                            {"userinfo_url", base + "/crm/rest/v1/oauth/connect/userinfo"},
+                           {"api_base_url", base + "/crm/rest"},
                            {"credentials_file", "keap-credentials.json"}};
   if (extra.is_object()) {
     config.update(extra);
@@ -182,7 +186,8 @@ emulator::Fault fault(int status, std::string body, std::string content_type, st
 
 emulator::Fault slow_answer(std::chrono::milliseconds delay, int count) { return fault(0, "", "", "", delay, count); }
 
-Setup::Setup(emulator::Settings settings, nlohmann::json extra) : emulator(std::move(settings)) {
+Setup::Setup(emulator::Settings settings, nlohmann::json extra, emulator::RestSettings rest)
+    : emulator(std::move(settings), std::move(rest)) {
   config = write_config(dir, emulator, extra);
 }
 
@@ -191,6 +196,13 @@ ProcessResult Setup::keap(std::vector<std::string> arguments, const std::map<std
   arguments.insert(arguments.begin(), keap_auth());
   arguments.insert(arguments.end(), {"--config", config});
   return run(arguments, env, {}, std::nullopt, limits);
+}
+
+ProcessResult Setup::keap_with_input(std::vector<std::string> arguments, const std::string& input,
+                                     const std::map<std::string, std::string>& env) {
+  arguments.insert(arguments.begin(), keap_auth());
+  arguments.insert(arguments.end(), {"--config", config});
+  return run(arguments, env, {}, input);
 }
 
 std::unique_ptr<Process> Setup::start(std::vector<std::string> arguments,
@@ -221,6 +233,14 @@ std::string query_parameter(const std::string& url, const std::string& name) {
     }
   }
   return {};
+}
+
+nlohmann::json json_of(const ProcessResult& result) {
+  auto json = nlohmann::json::parse(result.out, nullptr, false);
+  if (json.is_discarded()) {
+    throw std::runtime_error("stdout is not JSON:\n" + result.out + "\nstderr:\n" + result.err);
+  }
+  return json;
 }
 
 } // namespace keap::test

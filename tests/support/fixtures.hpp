@@ -23,7 +23,7 @@ emulator::Settings emulator_settings();
 
 /// An in-process emulator on an ephemeral loopback port, serving until the test ends.
 struct Emulator {
-  explicit Emulator(emulator::Settings settings = emulator_settings());
+  explicit Emulator(emulator::Settings settings = emulator_settings(), emulator::RestSettings rest = {});
   emulator::Server server;
 };
 
@@ -87,10 +87,14 @@ emulator::Fault slow_answer(std::chrono::milliseconds delay, int count = -1);
 /// An emulator, a folder with a config that points at it, and keap-auth run against both: the fixture
 /// of most integration tests.
 struct Setup {
-  explicit Setup(emulator::Settings settings = emulator_settings(), nlohmann::json extra = {});
+  explicit Setup(emulator::Settings settings = emulator_settings(), nlohmann::json extra = {},
+                 emulator::RestSettings rest = {});
   /// keap-auth ARGUMENTS --config CONFIG, to completion.
   ProcessResult keap(std::vector<std::string> arguments, const std::map<std::string, std::string>& env = {},
                      const Limits& limits = {});
+  /// The same, with `input` on stdin.
+  ProcessResult keap_with_input(std::vector<std::string> arguments, const std::string& input,
+                                const std::map<std::string, std::string>& env = {});
   /// The same, started and left running.
   std::unique_ptr<Process> start(std::vector<std::string> arguments,
                                  const std::map<std::string, std::string>& env = {});
@@ -100,6 +104,9 @@ struct Setup {
   TempDir dir;
   std::string config;
 };
+
+/// The JSON a command printed on stdout (the test fails, showing stdout and stderr, when it is not JSON).
+nlohmann::json json_of(const ProcessResult& result);
 
 /// A loopback port that was free a moment ago (for tests that need a fixed port but run in parallel).
 int free_port();

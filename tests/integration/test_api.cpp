@@ -1,0 +1,469 @@
+// `keap-auth api` and API keys against the emulator's REST API, with real processes: what reached the
+// server (the emulator's request log), what was printed where, and the exit codes scripts depend on.
+#include "support/fixtures.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include <sys/resource.h>
+
+using namespace keap;
+using namespace keap::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// Stores the emulator's Personal Access Token (or `key`) as the credential, the way a user would.
+void store_key(Setup& setup, const std::string& key, const std::string& kind = "pat") {
+  auto file = setup.dir.file("key.txt");
+  write_file(file, key + "\n", 0600);
+  auto stored = setup.keap({"login", "--api-key-file", file, "--key-kind", kind});
+  INFO(stored.err);
+  REQUIRE(stored.exit_code == 0);
+}
+
+std::vector<emulator::ApiRequestRecord> api_requests(Setup& setup) { return setup.emulator.server.rest().requests(); }
+
+bool has_name(const std::vector<std::string>& names, const std::string& wanted) {
+  return std::any_of(names.begin(), names.end(), [&](const std::string& name) {
+    return name.size() == wanted.size() && std::equal(name.begin(), name.end(), wanted.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+           });
+  });
+}
+
+emulator::RestSettings rest_with(int contacts, long long quota = 150000) {
+  emulator::RestSettings rest;
+  rest.contacts = contacts;
+  rest.quota_per_day = quota;
+  return rest;
+}
+
+} // namespace
+
+TEST_CASE("api: the thread's case, a PAT uploading to v1/files, works the first time", "[api][files]") {
+  Setup setup;
+  store_key(setup, setup.emulator.server.rest().personal_access_token());
+  write_file(setup.dir.file("test.txt"), "hello from keap-auth\n");
+  auto result = setup.keap({"api", "v1/files", "--upload", setup.dir.file("test.txt"), "-F", "contact_id=51677"});
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  auto answer = json_of(result);
+  REQUIRE(answer["file_descriptor"]["file_name"] == "test.txt");
+  REQUIRE(answer["file_descriptor"]["contact_id"] == 51677);
+
+  auto requests = api_requests(setup);
+  REQUIRE(requests.size() == 1);
+  const auto& sent = requests.front();
+  REQUIRE(sent.method == "POST");
+  REQUIRE(sent.path == "/v1/files");
+  REQUIRE(sent.credential == "pat");
+  REQUIRE(sent.credential_header == "X-Keap-API-Key"); // and no Authorization beside it
+  REQUIRE(sent.content_length == static_cast<long long>(sent.body.size()));
+  REQUIRE(sent.transfer_encoding.empty());
+  REQUIRE(sent.content_type == "application/json");
+  REQUIRE(sent.body_utf8);
+  REQUIRE(has_name(sent.header_names, "User-Agent"));
+  REQUIRE(has_name(sent.header_names, "Accept"));
+  auto body = nlohmann::json::parse(sent.body);
+  REQUIRE(body["file_name"] == "test.txt");
+  REQUIRE(body["file_data"] == "aGVsbG8gZnJvbSBrZWFwLWF1dGgK");
+  REQUIRE(body["is_public"] == false);
+  REQUIRE(body["file_association"] == "CONTACT");
+  REQUIRE(body["contact_id"].is_number_integer());
+}
+
+TEST_CASE("api: the same call by hand without is_public gets Keap's 400, exit 6, and the body on stderr",
+          "[api][files][errors]") {
+  Setup setup;
+  store_key(setup, setup.emulator.server.rest().personal_access_token());
+  auto result = setup.keap({"api", "-X", "POST", "v1/files", "-F", "file_name=a.txt", "-F", "file_data=aGk=", "-F",
+                            "file_association=USER"});
+  REQUIRE(result.exit_code == 6);
+  REQUIRE(result.out.empty()); // a script reading stdout never mistakes an error body for data
+  REQUIRE(result.err.find("error: POST http://127.0.0.1:") != std::string::npos);
+  REQUIRE(result.err.find("answered HTTP 400 (Bad Request): is_public is required") != std::string::npos);
+  REQUIRE(result.err.find(R"({"message":"is_public is required and must be true or false"})") != std::string::npos);
+
+  // --envelope: one JSON document on stdout, and no second error object after it.
+  auto envelope = setup.keap({"api", "-X", "POST", "v1/files", "-F", "file_name=a.txt", "--envelope"});
+  REQUIRE(envelope.exit_code == 6);
+  auto json = json_of(envelope);
+  REQUIRE(json["status"] == 400);
+  REQUIRE(json["attempts"] == 1);
+  REQUIRE(json["body"]["message"].get<std::string>().find("file_data") != std::string::npos);
+}
+
+TEST_CASE("api: an access token that Keap rejects is refreshed once and the call replayed", "[api][refresh]") {
+  Setup setup;
+  auto seeded = seed_credentials(setup.emulator, setup.path(), 2h);
+  setup.emulator.server.state().expire_access_token(seeded.access_token); // valid by the file, dead at Keap
+  auto result = setup.keap({"api", "v1/contacts", "-q", "limit=1", "--envelope"});
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  auto json = json_of(result);
+  REQUIRE(json["status"] == 200);
+  REQUIRE(json["attempts"] == 2);
+  REQUIRE(json["refreshed"] == true);
+  REQUIRE(refresh_grants(setup.emulator) == 1);
+  auto requests = api_requests(setup);
+  REQUIRE(requests.size() == 2);
+  REQUIRE(requests[0].status == 401);
+  REQUIRE(requests[1].status == 200);
+  REQUIRE(requests[1].credential_header == "Authorization");
+  REQUIRE(load_grant(setup.path()).access_token != seeded.access_token);
+}
+
+TEST_CASE("api: 16 processes hitting the same 401 cause exactly one refresh", "[api][refresh][stampede]") {
+  Setup setup;
+  auto seeded = seed_credentials(setup.emulator, setup.path(), 2h);
+  setup.emulator.server.state().expire_access_token(seeded.access_token);
+  std::vector<std::unique_ptr<Process>> processes;
+  for (int i = 0; i < 16; ++i) {
+    processes.push_back(setup.start({"api", "v1/contacts", "-q", "limit=1"}));
+  }
+  for (auto& process : processes) {
+    auto result = process->wait();
+    INFO(result.err);
+    REQUIRE(result.exit_code == 0);
+    REQUIRE(json_of(result)["contacts"].size() == 1);
+  }
+  REQUIRE(refresh_grants(setup.emulator, 0) == 1);
+  REQUIRE(file_mode(setup.path()) == 0600);
+}
+
+TEST_CASE("api: a second 401 after the one refresh is exit 4", "[api][refresh]") {
+  Setup setup;
+  seed_credentials(setup.emulator, setup.path(), 2h);
+  setup.emulator.server.rest().add_fault(emulator::ApiFault::unauthorized, 2);
+  auto twice = setup.keap({"api", "v1/contacts"});
+  REQUIRE(twice.exit_code == 4);
+  REQUIRE(twice.err.find("even after a refresh") != std::string::npos);
+  REQUIRE(refresh_grants(setup.emulator) == 1);
+}
+
+TEST_CASE("api: a 403 is exit 6 and never refreshed", "[api][refresh]") {
+  Setup setup;
+  seed_credentials(setup.emulator, setup.path(), 2h);
+  setup.emulator.server.rest().add_fault(emulator::ApiFault::forbidden, 1);
+  auto forbidden = setup.keap({"api", "v2/contacts"});
+  REQUIRE(forbidden.exit_code == 6);
+  REQUIRE(forbidden.err.find("does not have permission") != std::string::npos);
+  REQUIRE(refresh_grants(setup.emulator, 0) == 0);
+  REQUIRE(api_requests(setup).size() == 1);
+}
+
+TEST_CASE("api: a key that gets 401 is exit 4 and says which header carried which credential", "[api][keys]") {
+  Setup setup;
+  store_key(setup, "KeapAK-not-a-key-the-emulator-issued");
+  auto result = setup.keap({"api", "v1/contacts"});
+  REQUIRE(result.exit_code == 4);
+  REQUIRE(result.err.find("Invalid Access Token") != std::string::npos);
+  REQUIRE(result.err.find("a Personal Access Token in X-Keap-API-Key") != std::string::npos);
+  REQUIRE(result.err.find("not interchangeable") != std::string::npos);
+  REQUIRE(result.err.find("KeapAK-not-a-key") == std::string::npos); // never the key itself
+  REQUIRE(refresh_grants(setup.emulator, 0) == 0);
+  REQUIRE(api_requests(setup).size() == 1); // a key is never replayed
+}
+
+TEST_CASE("api: v1 pagination over 2,500 contacts with a filter returns exactly the filtered set",
+          "[api][pagination]") {
+  Setup setup(emulator_settings(), {}, rest_with(2500));
+  seed_credentials(setup.emulator, setup.path(), 2h);
+  auto result = setup.keap({"api", "v1/contacts", "--paginate", "-q", "family_name=Hopper", "-q", "limit=100"});
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  auto document = json_of(result);
+  const auto& contacts = document["contacts"];
+  REQUIRE(contacts.size() == 500); // ids 1, 6, 11, ... 2496
+  std::set<long long> ids;
+  for (const auto& contact : contacts) {
+    REQUIRE(contact["family_name"] == "Hopper");
+    ids.insert(contact["id"].get<long long>());
+  }
+  REQUIRE(ids.size() == 500);
+  REQUIRE_FALSE(document.contains("next")); // one document: the paging members are gone
+  REQUIRE_FALSE(document.contains("count"));
+  auto requests = api_requests(setup);
+  REQUIRE(requests.size() == 6); // five full pages, and the empty one that proves the end
+  for (const auto& request : requests) {
+    REQUIRE(request.query.find("family_name=Hopper") != std::string::npos); // Keap's `next` would drop it
+  }
+}
+
+TEST_CASE("api: v2 pagination resends the query with page_token and stops on an empty token", "[api][pagination]") {
+  Setup setup(emulator_settings(), {}, rest_with(7));
+  seed_credentials(setup.emulator, setup.path(), 2h);
+  auto result = setup.keap({"api", "v2/contacts", "--paginate", "-q", "page_size=3"});
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  REQUIRE(json_of(result)["contacts"].size() == 7);
+  auto requests = api_requests(setup);
+  REQUIRE(requests.size() == 3); // 3 + 3 + 1, and no request after the empty token
+  REQUIRE(requests[0].query == "page_size=3");
+  REQUIRE(requests[1].query == "page_size=3&page_token=p3");
+  REQUIRE(requests[2].query == "page_size=3&page_token=p6");
+
+  auto limited = setup.keap({"api", "v2/contacts", "--paginate", "--items", "-q", "page_size=3", "--max-items", "4"});
+  REQUIRE(limited.exit_code == 0);
+  REQUIRE(std::count(limited.out.begin(), limited.out.end(), '\n') == 4);
+  REQUIRE(limited.err.find("stopped after 4 items (--max-items)") != std::string::npos);
+}
+
+TEST_CASE("api: --items streams 100,000 contacts in constant memory", "[api][pagination][memory]") {
+  Setup setup(emulator_settings(), {}, rest_with(100000));
+  seed_credentials(setup.emulator, setup.path(), 2h);
+  auto result = setup.keap({"api", "v1/contacts", "--paginate", "--items"});
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  REQUIRE(std::count(result.out.begin(), result.out.end(), '\n') == 100000);
+  REQUIRE(result.out.starts_with("{\"id\":1,"));
+  REQUIRE(api_requests(setup).size() == 101); // 100 full pages and the empty one that ends the listing
+#ifndef KEAP_AUTH_SANITIZED                   // the sanitizers' shadow memory is not the program's
+  rusage usage{};
+  REQUIRE(::getrusage(RUSAGE_CHILDREN, &usage) == 0);
+  INFO("peak RSS of the children: " << usage.ru_maxrss << " KiB");
+  REQUIRE(usage.ru_maxrss < 32 * 1024);
+#endif
+}
+
+TEST_CASE("api: a 429 is retried and then succeeds, an exhausted daily quota is exit 7 at once", "[api][rate]") {
+  Setup setup(emulator_settings(), {}, rest_with(10, 3));
+  seed_credentials(setup.emulator, setup.path(), 2h);
+  setup.emulator.server.rest().add_fault(emulator::ApiFault::throttled, 1);
+  auto retried = setup.keap({"api", "v1/contacts", "-v"});
+  INFO(retried.err);
+  REQUIRE(retried.exit_code == 0);
+  REQUIRE(retried.err.find("rate limited (HTTP 429); trying again") != std::string::npos);
+  REQUIRE(api_requests(setup).size() == 2);
+
+  REQUIRE(setup.keap({"api", "v1/contacts"}).exit_code == 0);
+  REQUIRE(setup.keap({"api", "v1/contacts"}).exit_code == 0); // the third call of the day's 3
+  auto before = api_requests(setup).size();
+  auto exhausted = setup.keap({"api", "v1/contacts"});
+  REQUIRE(exhausted.exit_code == 7);
+  REQUIRE(exhausted.err.find("the day's quota is used up; the quota resets at ") != std::string::npos);
+  REQUIRE(api_requests(setup).size() == before + 1); // not retried
+}
+
+TEST_CASE("api: 502 is retried for a GET, never for a POST unless --retry-unsafe", "[api][retry]") {
+  Setup setup;
+  seed_credentials(setup.emulator, setup.path(), 2h);
+  auto& rest = setup.emulator.server.rest();
+  rest.add_fault(emulator::ApiFault::bad_gateway, 1);
+  REQUIRE(setup.keap({"api", "v1/contacts"}).exit_code == 0);
+  REQUIRE(api_requests(setup).size() == 2);
+  rest.add_fault(emulator::ApiFault::bad_gateway, 1);
+  auto post = setup.keap({"api", "-X", "POST", "v1/contacts", "-f", "email_addresses[][email]=ada@example.com"});
+  REQUIRE(post.exit_code == 5);
+  REQUIRE(post.err.find("is not sent again unless --retry-unsafe") != std::string::npos);
+  REQUIRE(api_requests(setup).size() == 3);
+  rest.add_fault(emulator::ApiFault::bad_gateway, 1);
+  REQUIRE(setup
+              .keap({"api", "-X", "POST", "v1/contacts", "-f", "email_addresses[][email]=ada@example.com",
+                     "--retry-unsafe"})
+              .exit_code == 0);
+  REQUIRE(api_requests(setup).size() == 5);
+}
+
+TEST_CASE("api: bodies that are not UTF-8, bodies on GET and foreign hosts are refused with nothing sent",
+          "[api][refusals]") {
+  Setup setup;
+  seed_credentials(setup.emulator, setup.path(), 2h);
+  Emulator elsewhere; // a second server: the credential must never reach it
+  write_file(setup.dir.file("latin1.json"), "{\"given_name\":\"Jos\xe9\"}");
+  write_file(setup.dir.file("ada.json"), "{\"given_name\":\"Ada\"}");
+  struct Case {
+    std::vector<std::string> arguments;
+    const char* says;
+  };
+  std::vector<Case> cases{
+      {{"api", "-X", "POST", "v1/contacts", "--input", setup.dir.file("latin1.json")}, "not valid UTF-8 at byte 19"},
+      {{"api", "-X", "POST", "v1/contacts", "-F", "given_name=Jos\xe9"}, "not valid UTF-8 (byte 15)"},
+      {{"api", "-X", "GET", "v1/contacts", "-f", "given_name=Ada"}, "GET with a body"},
+      {{"api", "-X", "DELETE", "v1/contacts/1", "--input", setup.dir.file("ada.json")}, "DELETE with a body"},
+      {{"api", elsewhere.server.base_url() + "/crm/rest/v1/contacts"}, "is not on the configured API host"},
+      {{"api", "v1/contacts", "-H", "Authorization: Bearer mine"}, "keap-auth sends the credential itself"},
+      {{"api", "v1/contacts", "-H", "X-Keap-API-Key: mine"}, "keap-auth sends the credential itself"},
+      {{"api", "v1/files", "--upload", setup.dir.file("latin1.json"), "-F", "contact_id=Ada"}, "contact_id must be"},
+  };
+  for (const auto& refused : cases) {
+    auto result = setup.keap(refused.arguments);
+    INFO(refused.arguments.back() << "\n" << result.err);
+    REQUIRE(result.exit_code == 2);
+    REQUIRE(result.err.find(refused.says) != std::string::npos);
+  }
+  REQUIRE(api_requests(setup).empty());
+  REQUIRE(elsewhere.server.rest().requests().empty());
+  REQUIRE(refresh_grants(setup.emulator, 0) == 0);
+}
+
+TEST_CASE("api: --dry-run prints a curl command that runs as it is, with no secret in it", "[api][dry-run]") {
+  Setup setup;
+  auto seeded = seed_credentials(setup.emulator, setup.path(), 2h);
+  auto dry = setup.keap({"api", "-X", "POST", "v2/contacts", "-F", "given_name=Ada", "-F",
+                         "email_addresses[][email]=ada@example.com", "--dry-run"});
+  INFO(dry.err);
+  REQUIRE(dry.exit_code == 0);
+  REQUIRE(dry.out.find("curl ") != std::string::npos);
+  REQUIRE(dry.out.find(seeded.access_token) == std::string::npos);
+  REQUIRE(api_requests(setup).empty()); // nothing sent
+  auto ran = run({"/bin/bash", "-c", dry.out});
+  INFO(dry.out << ran.err);
+  REQUIRE(ran.exit_code == 0);
+  REQUIRE(json_of(ran)["given_name"] == "Ada");
+  auto requests = api_requests(setup);
+  REQUIRE(requests.size() == 1);
+  REQUIRE(requests[0].credential == "oauth");
+  REQUIRE(nlohmann::json::parse(requests[0].body) ==
+          nlohmann::json::parse(R"({"given_name":"Ada","email_addresses":[{"email":"ada@example.com"}]})"));
+}
+
+TEST_CASE("api: output options: -i, --silent, -o and a 204", "[api][output]") {
+  Setup setup;
+  seed_credentials(setup.emulator, setup.path(), 2h);
+  auto included = setup.keap({"api", "v1/contacts/2", "-i"});
+  REQUIRE(included.exit_code == 0);
+  REQUIRE(included.out.starts_with("HTTP/1.1 200 (OK)\n"));
+  REQUIRE(included.out.find("x-keap-product-quota-limit: 150000\n") != std::string::npos);
+  REQUIRE(included.out.find("\n\n{\"id\":2,") != std::string::npos);
+  REQUIRE(setup.keap({"api", "v1/contacts/2", "--silent"}).out.empty());
+  auto file = setup.dir.file("contact.json");
+  auto written = setup.keap({"api", "v1/contacts/2", "-o", file});
+  REQUIRE(written.exit_code == 0);
+  REQUIRE(written.out.empty());
+  REQUIRE(nlohmann::json::parse(read_file(file))["id"] == 2);
+  auto deleted = setup.keap({"api", "-X", "DELETE", "v1/contacts/2"});
+  REQUIRE(deleted.exit_code == 0);
+  REQUIRE(deleted.out.empty());
+  auto gone = setup.keap({"api", "v1/contacts/2"});
+  REQUIRE(gone.exit_code == 6);
+  REQUIRE(gone.err.find("Unable to find this Contact") != std::string::npos);
+  auto unknown = setup.keap({"api", "v1/no-such-thing"});
+  REQUIRE(unknown.exit_code == 6);
+  REQUIRE(unknown.err.find("404 (Not Found): Keap - Page Not Found") != std::string::npos);
+}
+
+TEST_CASE("api: rate limits are remembered for status (0600, no secret) with one warning when low",
+          "[api][rate][status]") {
+  Setup setup(emulator_settings(), {}, rest_with(10, 40));
+  auto seeded = seed_credentials(setup.emulator, setup.path(), 2h);
+  REQUIRE(setup.keap({"api", "v1/contacts"}).exit_code == 0);
+  auto remembered = setup.dir.file("keap-credentials.json.rate-limits.json");
+  REQUIRE(file_mode(remembered) == 0600);
+  REQUIRE(read_file(remembered).find(seeded.access_token) == std::string::npos);
+  auto status = setup.keap({"status"});
+  REQUIRE(status.out.find("rate limits: quota 39 of 40 left (day, resets at ") != std::string::npos);
+  REQUIRE(json_of(setup.keap({"status", "--json"}))["rate_limits"]["windows"][0]["available"] == 39);
+  int warnings = 0;
+  for (int call = 0; call < 3; ++call) { // 38 left, then 37, 36... only under 5% (2 of 40) warns
+    warnings += setup.keap({"api", "v1/contacts"}).err.find("nearly used up") != std::string::npos;
+  }
+  REQUIRE(warnings == 0);
+  for (int call = 0; call < 36; ++call) {
+    warnings += setup.keap({"api", "v1/contacts"}).err.find("nearly used up") != std::string::npos;
+  }
+  REQUIRE(warnings == 1);
+}
+
+TEST_CASE("keys: login --api-key - stores a key from stdin, and status, refresh, token and whoami know it", "[keys]") {
+  Setup setup;
+  const auto& key = setup.emulator.server.rest().service_account_key();
+  auto stored = setup.keap_with_input({"login", "--api-key", "-", "--key-kind", "sak"}, key + "\n");
+  INFO(stored.err);
+  REQUIRE(stored.exit_code == 0);
+  REQUIRE(file_mode(setup.path()) == 0600);
+  REQUIRE(stored.err.find(key) == std::string::npos);
+  auto status = setup.keap({"status", "--json"});
+  REQUIRE(status.exit_code == 0);
+  auto json = json_of(status);
+  REQUIRE(json["kind"] == "api_key");
+  REQUIRE(json["key_kind"] == "sak");
+  REQUIRE(json["usable"] == true);
+  REQUIRE(json["access_token_expires_at"].is_null());
+  REQUIRE(setup.keap({"status"}).out.find("a Service Account Key, sent in X-Keap-API-Key; it does not expire") !=
+          std::string::npos);
+  auto refresh = setup.keap({"refresh"});
+  REQUIRE(refresh.exit_code == 0);
+  REQUIRE(refresh.err.find("nothing to refresh") != std::string::npos);
+  REQUIRE(refresh_grants(setup.emulator, 0) == 0);
+  REQUIRE(setup.keap({"token"}).out == key + "\n");
+  REQUIRE(setup.keap({"token", "--header"}).out == "X-Keap-API-Key: " + key + "\n");
+  REQUIRE(setup.keap({"token", "--header", "--min-valid", "1h"}).out == "X-Keap-API-Key: " + key + "\n");
+  auto whoami = setup.keap({"whoami"});
+  REQUIRE(whoami.exit_code == 6);
+  REQUIRE(whoami.err.find("did not answer for a Service Account Key (HTTP 401)") != std::string::npos);
+  REQUIRE(whoami.err.find("keap-auth api v1/account/profile") != std::string::npos);
+  auto profile = setup.keap({"api", "v1/account/profile"});
+  REQUIRE(profile.exit_code == 0);
+  REQUIRE(api_requests(setup).back().credential == "sak");
+}
+
+TEST_CASE("keys: whoami answers for a key where Keap does", "[keys]") {
+  emulator::RestSettings rest;
+  rest.keys_on_userinfo = true;
+  Setup setup(emulator_settings(), {}, rest);
+  store_key(setup, setup.emulator.server.rest().personal_access_token());
+  auto whoami = setup.keap({"whoami"});
+  INFO(whoami.err);
+  REQUIRE(whoami.exit_code == 0);
+  REQUIRE(whoami.out == "Ada <ada@example.com>, Keap app ab123\n");
+}
+
+TEST_CASE("keys: bad keys, legacy keys, keys in argv and a grant in the way", "[keys]") {
+  Setup setup;
+  auto in_argv = setup.keap({"login", "--api-key", "KeapAK-1234567890abcdef"});
+  REQUIRE(in_argv.exit_code == 2);
+  REQUIRE(in_argv.err.find("KeapAK-1234567890abcdef") == std::string::npos); // never echoed
+  REQUIRE(setup.keap_with_input({"login", "--api-key", "-"}, "").exit_code == 2);
+  REQUIRE(setup.keap_with_input({"login", "--api-key", "-"}, "two words\n").exit_code == 2);
+  REQUIRE(setup.keap_with_input({"login", "--api-key", "-"}, "short\n").exit_code == 2);
+  REQUIRE_FALSE(file_exists(setup.path()));
+  auto legacy = setup.keap_with_input({"login", "--api-key", "-"}, "0123456789abcdef0123456789abcdef\n");
+  REQUIRE(legacy.exit_code == 0);
+  REQUIRE(legacy.err.find("legacy API key, which Keap is retiring") != std::string::npos);
+
+  auto grant = seed_credentials(setup.emulator, setup.path(), 2h);
+  auto before = read_file(setup.path());
+  auto refused = setup.keap_with_input({"login", "--api-key", "-"}, "KeapAK-abcdefghijklmnop\n");
+  REQUIRE(refused.exit_code == 2);
+  REQUIRE(refused.err.find("holds an OAuth grant") != std::string::npos);
+  REQUIRE(read_file(setup.path()) == before);
+  auto forced = setup.keap_with_input({"login", "--api-key", "-", "--force"}, "KeapAK-abcdefghijklmnop\n");
+  INFO(forced.err);
+  REQUIRE(forced.exit_code == 0);
+  auto kept = forced.err.substr(forced.err.find("it was kept (0600) in ") + 22);
+  kept = kept.substr(0, kept.find(' '));
+  REQUIRE(load_grant(kept).refresh_token == grant.refresh_token); // nothing lost
+  REQUIRE(file_mode(kept) == 0600);
+}
+
+TEST_CASE("keys: KEAP_API_KEY is used without being stored", "[keys]") {
+  Setup setup;
+  const auto& key = setup.emulator.server.rest().personal_access_token();
+  auto result = setup.keap({"api", "v1/contacts", "-q", "limit=1"}, {{"KEAP_API_KEY", key}});
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  REQUIRE(api_requests(setup).back().credential == "pat");
+  REQUIRE_FALSE(file_exists(setup.path()));
+  REQUIRE(setup.keap({"token"}, {{"KEAP_API_KEY", key}}).out == key + "\n");
+}
+
+TEST_CASE("token --rejected: the store's newer token, else one refresh under the lock", "[token][rejected]") {
+  Setup setup;
+  auto seeded = seed_credentials(setup.emulator, setup.path(), 2h);
+  auto replaced = setup.keap_with_input({"token", "--rejected", "-"}, seeded.access_token + "\n");
+  INFO(replaced.err);
+  REQUIRE(replaced.exit_code == 0);
+  auto fresh = load_grant(setup.path()).access_token;
+  REQUIRE(fresh != seeded.access_token);
+  REQUIRE(replaced.out == fresh + "\n");
+  REQUIRE(refresh_grants(setup.emulator) == 1);
+  // Another service still holding the old token: it gets the stored one, and no second refresh.
+  auto again = setup.keap_with_input({"token", "--rejected", "-"}, seeded.access_token + "\n");
+  REQUIRE(again.out == fresh + "\n");
+  REQUIRE(refresh_grants(setup.emulator, 0) == 1);
+  REQUIRE(setup.keap({"token", "--rejected", fresh, "--header"}).out.starts_with("Authorization: Bearer "));
+  REQUIRE(refresh_grants(setup.emulator, 0) == 2);
+}
