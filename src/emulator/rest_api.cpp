@@ -93,9 +93,9 @@ std::string random_key() {
 
 std::optional<ApiFault> api_fault_named(std::string_view name) {
   const std::pair<const char*, ApiFault> k_names[] = {
-      {"401", ApiFault::unauthorized}, {"429", ApiFault::throttled},   {"quota", ApiFault::quota_exhausted},
-      {"502", ApiFault::bad_gateway},  {"503", ApiFault::unavailable}, {"504", ApiFault::gateway_timeout},
-      {"reset", ApiFault::reset},      {"slow", ApiFault::slow}};
+      {"401", ApiFault::unauthorized},      {"403", ApiFault::forbidden},   {"429", ApiFault::throttled},
+      {"quota", ApiFault::quota_exhausted}, {"502", ApiFault::bad_gateway}, {"503", ApiFault::unavailable},
+      {"504", ApiFault::gateway_timeout},   {"reset", ApiFault::reset},     {"slow", ApiFault::slow}};
   for (auto [known, fault] : k_names) {
     if (name == known) {
       return fault;

@@ -192,6 +192,23 @@ TEST_CASE("api: v1 pagination over 2,500 contacts with a filter returns exactly 
   }
 }
 
+TEST_CASE("api: an access token that nears its end in the middle of a listing is refreshed, and it goes on",
+          "[api][pagination][refresh]") {
+  Setup setup(emulator_settings(), {}, rest_with(25));
+  // Valid for --min-valid and two seconds more; the first page takes three seconds.
+  auto seeded = seed_credentials(setup.emulator, setup.path(), 5min + 2s);
+  setup.emulator.server.rest().add_fault(emulator::ApiFault::slow, 1);
+  auto result = setup.keap({"api", "v1/contacts", "--paginate", "-q", "limit=10", "--min-valid", "5m"});
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  REQUIRE(json_of(result)["contacts"].size() == 25);
+  REQUIRE(refresh_grants(setup.emulator) == 1);
+  auto requests = api_requests(setup);
+  REQUIRE(requests.size() == 3);
+  REQUIRE(requests[2].query == "limit=10&offset=20");
+  REQUIRE(load_grant(setup.path()).access_token != seeded.access_token);
+}
+
 TEST_CASE("api: v2 pagination resends the query with page_token and stops on an empty token", "[api][pagination]") {
   Setup setup(emulator_settings(), {}, rest_with(7));
   seed_credentials(setup.emulator, setup.path(), 2h);
