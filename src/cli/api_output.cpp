@@ -18,7 +18,7 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-constexpr const char* k_rate_limit_suffix = ".rate-limits.json";
+constexpr const char* k_rate_limit_suffix = ".rate-limits";
 
 bool stdout_is_terminal() { return ::isatty(STDOUT_FILENO) == 1; }
 

@@ -15,37 +15,13 @@ namespace keap::cli {
 
 const std::map<std::string, Runner>& runners() {
   static const std::map<std::string, Runner> k_runners{
-      {"login", run_login},   {"refresh", run_refresh}, {"token", run_token},       {"status", run_status},
-      {"whoami", run_whoami}, {"api", run_api},         {"emulator", run_emulator},
+      {"login", run_login},   {"refresh", run_refresh}, {"token", run_token}, {"status", run_status},
+      {"whoami", run_whoami}, {"api", run_api},         {"list", run_list},   {"emulator", run_emulator},
   };
   return k_runners;
 }
 
 namespace {
-
-const char* class_of(ExitCode code) {
-  switch (code) {
-  case ExitCode::ok:
-    return "ok";
-  case ExitCode::failure:
-    return "failure";
-  case ExitCode::usage:
-    return "usage";
-  case ExitCode::denied:
-    return "denied";
-  case ExitCode::relogin:
-    return "relogin";
-  case ExitCode::unavailable:
-    return "unavailable";
-  case ExitCode::api_refused:
-    return "api_refused";
-  case ExitCode::rate_limited:
-    return "rate_limited";
-  case ExitCode::interrupted:
-    return "interrupted";
-  }
-  return "failure";
-}
 
 /// A failed command reports on stderr as always, and, when --json was asked for, as one JSON object
 /// on stdout too, so a monitor reading stdout gets an answer. A login-needed error also names any
@@ -68,7 +44,7 @@ int report(const Error& error, const CommandLine& line) {
     nlohmann::ordered_json out = {
         {"schema", 1},
         {"error",
-         {{"class", class_of(error.code())},
+         {{"class", exit_class(error.code())},
           {"exit_code", static_cast<int>(error.code())},
           {"message", error.what()},
           {"hint", error.hint().empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(error.hint())},

@@ -36,6 +36,9 @@ struct RefreshOptions {
   std::optional<std::string> if_expires_within;
   bool use_config_client = false; ///< refresh as the config's client, and store it with the new pair
   bool json = false;
+  bool all = false;                  ///< --all: every credential the store holds
+  int jobs = 1;                      ///< --jobs: how many at once, with --all
+  std::optional<std::string> jitter; ///< --jitter DUR: a random wait first, with --all
 };
 
 struct TokenOptions {
@@ -45,6 +48,11 @@ struct TokenOptions {
 };
 
 struct StatusOptions {
+  bool json = false;
+  bool all = false; ///< --all: `list` with the next step per credential
+};
+
+struct ListOptions {
   bool json = false;
 };
 
@@ -109,6 +117,7 @@ struct CommandLine {
   RefreshOptions refresh;
   TokenOptions token;
   StatusOptions status;
+  ListOptions list;
   WhoamiOptions whoami;
   ApiOptions api;
   EmulatorOptions emulator;
@@ -117,7 +126,7 @@ struct CommandLine {
 inline bool wants_json(const CommandLine& line) {
   return (line.command == "login" && line.login.json) || (line.command == "refresh" && line.refresh.json) ||
          (line.command == "status" && line.status.json) || (line.command == "whoami" && line.whoami.json) ||
-         (line.command == "api" && line.api.envelope);
+         (line.command == "list" && line.list.json) || (line.command == "api" && line.api.envelope);
 }
 
 } // namespace keap::cli

@@ -18,12 +18,14 @@ int run_token(const CommandLine& line);
 int run_status(const CommandLine& line);
 int run_whoami(const CommandLine& line);
 int run_api(const CommandLine& line);
+int run_list(const CommandLine& line);
 int run_emulator(const CommandLine& line);
 
 /// What every command that touches credentials builds from the command line: the configuration, the
 /// store and the profile in it, one HTTP client, and the environment.
 struct Context {
-  Config config;
+  std::shared_ptr<const ConfigSource> source; ///< the layers, for other profiles' values (list, --all)
+  Config config;                              ///< the selected profile's
   std::unique_ptr<store::CredentialStore> store;
   std::string profile;
   std::unique_ptr<net::HttpClient> http;

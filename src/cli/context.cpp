@@ -12,13 +12,14 @@ namespace keap::cli {
 Context open_context(const GlobalOptions& global) {
   Context context;
   context.environment = util::process_environment();
-  context.config = load_config(global.config, context.environment);
+  context.source = std::make_shared<ConfigSource>(global.config, context.environment);
+  context.config = context.source->for_profile(context.source->selected_profile());
   context.verbose = global.verbose;
   context.quiet = global.quiet;
   context.warn_all(context.config.warnings);
   context.store =
-      std::make_unique<store::FileStore>(context.config.credentials_file, context.config.credentials_in_state_home);
-  context.profile = store::k_default_profile;
+      std::make_unique<store::FileStore>(store::layout_of(context.config, context.source->configured_profiles()));
+  context.profile = context.config.profile;
   net::HttpOptions http;
   if (global.verbose) {
     http.log = [](const std::string& line) { cli::say(line); };

@@ -25,6 +25,7 @@ struct ValueFlag {
 const ValueFlag k_value_flags[] = {
     {"--config", nullptr, &ConfigFlags::config_file, nullptr},
     {"--credentials", nullptr, &ConfigFlags::credentials_file, nullptr},
+    {"--profile", nullptr, &ConfigFlags::profile, nullptr},
     {"--client-id", nullptr, &ConfigFlags::client_id, nullptr},
     {"--client-secret-file", nullptr, &ConfigFlags::client_secret_file, nullptr},
     {"--lock-timeout", nullptr, &ConfigFlags::lock_timeout, nullptr},

@@ -158,7 +158,7 @@ int run_interactive_login(Context& context, const LoginOptions& options) {
     receiver.finish({true, "Signed in", "Signed in to Keap app " + display_app(result.grant.app) + ".", "",
                      util::absolute_path(config.credentials_file)});
     receiver.wait_until_shown(std::chrono::seconds(1));
-    return report_login(result, config, options);
+    return report_login(result, options);
   } catch (const Error& error) {
     receiver.finish({false, "Sign-in failed", error.what(), error.hint(), ""});
     receiver.wait_until_shown(std::chrono::seconds(1));
@@ -170,7 +170,7 @@ int run_interactive_login(Context& context, const LoginOptions& options) {
 
 oauth::LoginContext login_context(Context& context, const LoginOptions& options) {
   return {context.config,         *context.store,      context.profile, *context.http,
-          context.retry_policy(), context.environment, options.force};
+          context.retry_policy(), context.environment, options.force,   context.profile == oauth::k_app_profile};
 }
 
 void prepare(const oauth::LoginContext& flow) {
@@ -179,7 +179,7 @@ void prepare(const oauth::LoginContext& flow) {
   }
 }
 
-int report_login(const oauth::LoginResult& result, const Config& config, const LoginOptions& options) {
+int report_login(const oauth::LoginResult& result, const LoginOptions& options) {
   const auto& grant = result.grant;
   for (const auto& notice : result.notices) {
     say(notice);
@@ -189,7 +189,8 @@ int report_login(const oauth::LoginResult& result, const Config& config, const L
       util::format_rfc3339(grant.expires_at));
   if (options.json) {
     nlohmann::ordered_json summary = {{"schema", 1},
-                                      {"credentials_file", util::absolute_path(config.credentials_file)},
+                                      {"credentials_file", util::absolute_path(result.location)},
+                                      {"profile", result.profile},
                                       {"kind", "oauth_grant"},
                                       {"app", util::or_null<nlohmann::ordered_json>(grant.app)},
                                       {"scope", grant.scope},

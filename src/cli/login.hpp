@@ -15,7 +15,7 @@ void prepare(const oauth::LoginContext& flow);
 
 /// Prints how the login ended: the summary on stderr, --json on stdout. Returns the exit code (130 when
 /// a signal came while the code was being exchanged and saved).
-int report_login(const oauth::LoginResult& result, const Config& config, const LoginOptions& options);
+int report_login(const oauth::LoginResult& result, const LoginOptions& options);
 
 int run_login_begin(Context& context, const LoginOptions& options);
 int run_login_finish(Context& context, const LoginOptions& options);

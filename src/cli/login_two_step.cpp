@@ -100,7 +100,7 @@ int finish_with(Context& context, const LoginOptions& options, const oauth::Pend
   if (pending_file) {
     oauth::remove_pending(*pending_file);
   }
-  return report_login(result, context.config, options);
+  return report_login(result, options);
 }
 
 } // namespace
@@ -166,7 +166,8 @@ int run_login_manual(Context& context, const LoginOptions& options) {
   prepare(login_context(context, options));
   auto [pending, url] = new_pending_login(context.config);
   // Like --finish: the request lasts pending_lifetime, and --timeout may end the wait sooner.
-  auto wait = std::min<std::chrono::seconds>(duration_value("--timeout", options.timeout), context.config.pending_lifetime);
+  auto wait =
+      std::min<std::chrono::seconds>(duration_value("--timeout", options.timeout), context.config.pending_lifetime);
   say("open this URL to sign in to Keap:\n\n  " + url + "\n");
   say("open the URL in any browser and approve access. The browser then goes to " + pending.redirect_uri +
       "?code=...; that page may fail to load, which is fine: copy the whole address from the address bar");
@@ -179,8 +180,8 @@ int run_login_manual(Context& context, const LoginOptions& options) {
     status = input.next(deadline, line);
   } while (status == StdinLines::Status::line && line.find_first_not_of(" \t") == std::string::npos);
   if (status == StdinLines::Status::timed_out) {
-    throw Error(ExitCode::denied, "--manual: nothing was pasted within " + util::format_duration(wait) +
-                                      "; nothing was written",
+    throw Error(ExitCode::denied,
+                "--manual: nothing was pasted within " + util::format_duration(wait) + "; nothing was written",
                 "run `keap-auth login --manual` again, or raise --timeout");
   }
   if (status == StdinLines::Status::ended) {

@@ -56,6 +56,8 @@ void add_global_options(CLI::App& app, GlobalOptions& global) {
            "FILE");
   add_text(app, "--credentials", global.config.credentials_file,
            "Credentials file (env KEAP_CREDENTIALS; config credentials_file)", "FILE");
+  add_text(app, "--profile", global.config.profile,
+           "Which credential: a profile name (env KEAP_PROFILE; config profile; default \"default\")", "NAME");
   add_text(app, "--client-id", global.config.client_id, "OAuth client id (env KEAP_CLIENT_ID; config client_id)", "ID");
   add_text(app, "--client-secret-file", global.config.client_secret_file,
            "File holding the client secret (never pass the secret itself in argv)", "FILE");
@@ -126,6 +128,12 @@ void define_refresh(CLI::App& refresh, CommandLine& line) {
   refresh.add_flag("--use-config-client", options.use_config_client,
                    "Refresh as the client the config names (after rotating the client secret) and store it");
   refresh.add_flag("--json", options.json, "Print what was done as JSON on stdout");
+  refresh.add_flag("--all", options.all, "Every credential the store holds, each under its own lock");
+  refresh.add_option("--jobs", options.jobs, "With --all: how many at once (1 to 8; default 1)")
+      ->check(CLI::Range(1, 8));
+  refresh.add_option("--jitter", options.jitter, "With --all: first wait a random time up to DUR (cron on many hosts)")
+      ->type_name("DUR")
+      ->check(duration_check(true));
   add_lock_timeout(refresh, line);
 }
 
@@ -146,6 +154,11 @@ void define_token(CLI::App& token, CommandLine& line) {
 
 void define_status(CLI::App& status, CommandLine& line) {
   status.add_flag("--json", line.status.json, "Print it as JSON on stdout");
+  status.add_flag("--all", line.status.all, "Every credential the store holds, with the next step for each");
+}
+
+void define_list(CLI::App& list, CommandLine& line) {
+  list.add_flag("--json", line.list.json, "Print it as JSON on stdout");
 }
 
 void define_whoami(CLI::App& whoami, CommandLine& line) {
@@ -426,6 +439,23 @@ std::optional<int> meaningless(const CommandLine& line) {
   if (line.login.key_kind && !line.login.api_key_file && !line.login.api_key) {
     return usage_error("--key-kind goes with --api-key-file or --api-key", "add the key");
   }
+  bool all = (line.command == "refresh" && line.refresh.all) || (line.command == "status" && line.status.all) ||
+             line.command == "list";
+  if (all && (config.profile || config.credentials_file)) {
+    return usage_error(std::string(config.profile ? "--profile" : "--credentials") +
+                           " names one credential; this goes through every one the store holds",
+                       "leave it out, or drop --all to act on that one");
+  }
+  if (line.command == "refresh" && !line.refresh.all && (line.refresh.jobs != 1 || line.refresh.jitter)) {
+    return usage_error("--jobs and --jitter go with --all", "add --all");
+  }
+  if (line.command == "refresh" && line.refresh.all && line.refresh.use_config_client) {
+    return usage_error("--use-config-client replaces one grant's client; with --all it would change every profile's",
+                       "run it for one profile: keap-auth refresh --profile NAME --use-config-client");
+  }
+  if (line.command == "emulator" && config.profile) {
+    return usage_error("--profile has no effect on `keap-auth emulator`", "leave it out");
+  }
   if (line.global.quiet && line.global.verbose) {
     return usage_error("--quiet and --verbose contradict each other", "give one of them");
   }
@@ -440,6 +470,7 @@ const std::vector<CommandSpec>& command_table() {
       {"refresh", "Refresh the token pair now, or when a condition holds", define_refresh},
       {"token", "Print a valid access token (refreshing first when needed)", define_token},
       {"status", "Show the credentials' state and what to do next (no secrets)", define_status},
+      {"list", "One line per credential the store holds: kind, app, expiry, health (no secrets)", define_list},
       {"whoami", "Ask Keap who the token belongs to", define_whoami},
       {"api", "Call Keap's REST API with the stored credential (OAuth token or API key)", define_api},
       {"emulator", "Run a local Keap look-alike for tests, demos and offline work", define_emulator},

@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/refresh_all.hpp"
 #include "util/duration.hpp"
 #include "util/json.hpp"
 
@@ -63,6 +64,9 @@ int run_refresh(const CommandLine& line) {
   const auto& options = line.refresh;
   auto conditions = conditions_of(options);
   auto context = open_context(line.global);
+  if (options.all) {
+    return run_refresh_all(context, options, conditions);
+  }
   if (auto key = context.key()) {
     return key_needs_nothing(context, options, *key);
   }

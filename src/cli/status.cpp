@@ -1,5 +1,6 @@
 #include "cli/api_output.hpp"
 #include "cli/commands.hpp"
+#include "cli/inventory.hpp"
 #include "cli/output.hpp"
 #include "oauth/pending_login.hpp"
 #include "util/duration.hpp"
@@ -38,31 +39,6 @@ std::string local_time(util::TimePoint time) {
 }
 
 std::string relative(util::TimePoint time, util::TimePoint now) { return util::format_relative(time - now); }
-
-/// What to do next, in order of urgency.
-std::string next_step_for(const OAuthGrant& grant, const Config& config, util::TimePoint now, bool usable,
-                          bool access_valid) {
-  auto dies = refresh_token_expected_expiry(grant, config.refresh_token_lifetime);
-  const auto& failure = grant.last_refresh_failure;
-  if (failure && failure->kind == "rejected") {
-    return "the refresh token was rejected at " + util::format_rfc3339(failure->at) + ": run `keap-auth login`";
-  }
-  if (!usable) {
-    return "the refresh token is past its expected life: run `keap-auth login`";
-  }
-  if (refresh_token_age(grant, now) >= refresh_soon_age(config.refresh_token_lifetime)) {
-    return "refresh soon, before " + util::format_rfc3339(dies) + ": run `keap-auth refresh`";
-  }
-  if (failure) {
-    return "the last refresh failed at " + util::format_rfc3339(failure->at) + " (" + failure->kind +
-           "); the next one tries again";
-  }
-  if (!access_valid) {
-    return "the access token has expired; `keap-auth token` (or `keap-auth refresh`) gets a new one";
-  }
-  return "nothing now; schedule `keap-auth refresh --if-older-than " +
-         util::format_duration(refresh_soon_age(config.refresh_token_lifetime)) + "` daily to keep it alive";
-}
 
 Status assess(const Context& context, const std::optional<Credential>& credential, util::TimePoint now) {
   const auto& config = context.config;
@@ -110,7 +86,7 @@ Status assess(const Context& context, const std::optional<Credential>& credentia
     status.warnings.push_back("the credentials were obtained in the future by this machine's clock (" +
                               util::format_rfc3339(grant->refresh_token_obtained_at) + "): check the clock");
   }
-  status.next_step = next_step_for(*grant, config, now, status.usable, status.access_valid);
+  status.next_step = next_step_for(*grant, context.profile, config.refresh_token_lifetime, now);
   return status;
 }
 
@@ -219,6 +195,9 @@ void print_json(const Context& context, const Status& status, util::TimePoint no
 
 int run_status(const CommandLine& line) {
   auto context = open_context(line.global);
+  if (line.status.all) {
+    return print_inventory(context, take_inventory(context, util::now_seconds()), line.status.json, true);
+  }
   std::optional<Credential> credential;
   if (context.key_from_environment()) {
     credential = context.credential();

@@ -44,6 +44,7 @@ const Key k_keys[] = {
     {"userinfo_url", &Config::userinfo_url},
     {"api_base_url", &Config::api_base_url, "KEAP_API_BASE_URL"},
     {"credentials_file", PathField{&Config::credentials_file}, "KEAP_CREDENTIALS"},
+    {"credentials_dir", PathField{&Config::credentials_dir}, "KEAP_CREDENTIALS_DIR"},
     {"token_auth", &Config::token_auth},
     {"pkce", &Config::pkce},
     {"ca_file", PathField{&Config::ca_file}},
@@ -60,12 +61,22 @@ const Key k_keys[] = {
 
 constexpr Seconds k_lock_margin{30};
 
+/// Keys of the file's top level that are not values of a profile.
+constexpr const char* k_profile_key = "profile";
+constexpr const char* k_profiles_key = "profiles";
+/// Keys a profile's section may not set: they describe the file or the store, not one profile.
+bool top_level_only(const std::string& name) {
+  return name == k_profile_key || name == k_profiles_key || name == "credentials_dir";
+}
+
 Error config_error(const std::string& origin, const std::string& message, std::string hint = {}) {
   return Error(ExitCode::usage, origin + ": " + message, std::move(hint));
 }
 
 std::string suggestion_for(const std::string& unknown) {
-  auto best = util::nearest(unknown, config_key_names());
+  auto names = config_key_names();
+  names.insert(names.end(), {k_profile_key, k_profiles_key});
+  auto best = util::nearest(unknown, names);
   return best ? "did you mean \"" + *best + "\"?" : "see keap-auth.example.json for the keys";
 }
 
@@ -188,42 +199,17 @@ void check_url(const std::string& origin, const char* key, const std::string& va
   }
 }
 
-/// Priority 3: the config file. One that is named must exist; the default one is optional, but when it
-/// exists it must be readable (a config silently skipped is a config silently ignored).
-void apply_config_file(Config& config, const std::optional<std::string>& named, const std::string& origin_of_name) {
-  std::string path = named.value_or(k_default_config_file);
-  auto text = read_local_file(named ? origin_of_name : "config file", path, util::k_local_file_limit);
-  if (!text) {
-    if (named) {
-      throw Error(ExitCode::usage, "config file " + path + " does not exist", "check " + origin_of_name);
-    }
-    return;
-  }
-  config.config_file = path;
-  apply_config_text(config, *text, path);
-  if (!config.client_secret.empty()) {
-    if (auto warning = loose_permissions_warning(path, "the client secret")) {
-      config.warnings.push_back(*warning);
-    }
-  }
+constexpr const char* k_default_credentials_name = "keap-credentials.json";
+
+const Key& key_named(std::string_view name) {
+  return *std::find_if(std::begin(k_keys), std::end(k_keys), [&](const Key& key) { return name == key.name; });
 }
 
-/// The default home of the credentials: beside the config file, else the XDG state folder.
-void default_credentials_file(Config& config, const EnvironmentLookup& environment) {
-  constexpr const char* k_name = "keap-credentials.json";
-  if (!config.config_file.empty()) {
-    config.credentials_file = (std::filesystem::path(config.config_file).parent_path() / k_name).string();
-    return;
-  }
-  auto state = util::state_home(environment);
-  if (!state) {
-    throw Error(ExitCode::usage,
-                "there is no home folder for the credentials (HOME is unset and the user has no "
-                "passwd entry) and no config file names one",
-                "set credentials_file in a config file, KEAP_CREDENTIALS, or --credentials");
-  }
-  config.credentials_file = *state + "/keap-auth/" + k_name;
-  config.credentials_in_state_home = true;
+Error no_home(const char* what) {
+  return Error(ExitCode::usage,
+               std::string("there is no home folder for ") + what +
+                   " (HOME is unset and the user has no passwd entry) and no config file names one",
+               "set credentials_file (or credentials_dir) in a config file, KEAP_CREDENTIALS, or --credentials");
 }
 
 } // namespace
@@ -263,7 +249,9 @@ std::chrono::seconds duration_value(const std::string& origin, const std::string
   return *duration;
 }
 
-void apply_config_text(Config& config, const std::string& text, const std::string& origin) {
+namespace {
+
+json parse_config_document(const std::string& text, const std::string& origin) {
   json document;
   try {
     document = json::parse(text);
@@ -278,19 +266,68 @@ void apply_config_text(Config& config, const std::string& text, const std::strin
   if (!document.is_object()) {
     throw config_error(origin, std::string("must hold a JSON object, not ") + document.type_name());
   }
-  auto base = std::filesystem::path(origin).parent_path();
-  bool lock_timeout_set = false;
-  for (const auto& item : document.items()) {
+  return document;
+}
+
+/// One object's keys onto `config`: the file's top level (`profile_section` false) or one profile's.
+void apply_object(Config& config, const json& object, const std::string& origin, const std::filesystem::path& base,
+                  bool profile_section) {
+  for (const auto& item : object.items()) {
     const auto& name = item.key();
+    if (top_level_only(name) && profile_section) {
+      throw config_error(origin, "\"" + name + "\" belongs at the top of the file, not inside a profile");
+    }
+    if (name == k_profile_key || name == k_profiles_key) {
+      continue; // read by ConfigSource and check_profiles
+    }
     auto key = std::find_if(std::begin(k_keys), std::end(k_keys), [&](const Key& k) { return name == k.name; });
     if (key == std::end(k_keys)) {
       throw config_error(origin, "unknown key \"" + name + "\"", suggestion_for(name));
     }
     apply_key(config, *key, item.value(), origin, base);
     config.origins[name] = origin;
-    lock_timeout_set = lock_timeout_set || name == "lock_timeout";
   }
-  if (!lock_timeout_set) {
+}
+
+std::string profile_origin(const std::string& file, const std::string& profile) {
+  return file + " (profile \"" + profile + "\")";
+}
+
+/// "profile" and "profiles": valid names, and every profile's section as strictly checked as the top.
+void check_profiles(const json& document, const std::string& origin, const std::filesystem::path& base) {
+  if (auto selected = document.find(k_profile_key); selected != document.end()) {
+    if (!selected->is_string()) {
+      throw config_error(origin, "key \"profile\" must be a string, not " + std::string(selected->type_name()));
+    }
+    check_profile_name(selected->get<std::string>(), origin + ": key \"profile\"");
+  }
+  auto profiles = document.find(k_profiles_key);
+  if (profiles == document.end()) {
+    return;
+  }
+  if (!profiles->is_object()) {
+    throw config_error(origin,
+                       "key \"profiles\" must be an object of profile names, not " + std::string(profiles->type_name()),
+                       R"(for example "profiles": {"acme": {"client_id": "..."}})");
+  }
+  for (const auto& [name, section] : profiles->items()) {
+    check_profile_name(name, origin + ": profiles");
+    if (!section.is_object()) {
+      throw config_error(profile_origin(origin, name), std::string("must be an object, not ") + section.type_name());
+    }
+    Config scratch;
+    apply_object(scratch, section, profile_origin(origin, name), base, true);
+  }
+}
+
+} // namespace
+
+void apply_config_text(Config& config, const std::string& text, const std::string& origin) {
+  auto document = parse_config_document(text, origin);
+  auto base = std::filesystem::path(origin).parent_path();
+  check_profiles(document, origin, base);
+  apply_object(config, document, origin, base, false);
+  if (!config.origins.count("lock_timeout")) {
     config.lock_timeout = config.refresh_deadline + k_lock_margin;
   }
 }
@@ -314,20 +351,108 @@ void validate_config(const Config& config) {
   }
 }
 
-Config load_config(const ConfigFlags& flags, const EnvironmentLookup& environment) {
-  // Priority 4 (lowest): the defaults in the Config struct itself.
-  Config config;
+ConfigSource::ConfigSource(ConfigFlags flags, EnvironmentLookup environment)
+    : m_flags(std::move(flags)), m_environment(std::move(environment)), m_document(json::object()) {
+  // The config file: one that is named must exist; the default one is optional, but when it exists it
+  // must be readable (a config silently skipped is a config silently ignored).
+  auto named = m_flags.config_file ? m_flags.config_file : m_environment("KEAP_AUTH_CONFIG");
+  std::string origin_of_name = m_flags.config_file ? "--config" : "KEAP_AUTH_CONFIG";
+  std::string path = named.value_or(k_default_config_file);
+  auto text = read_local_file(named ? origin_of_name : "config file", path, util::k_local_file_limit);
+  if (!text && named) {
+    throw Error(ExitCode::usage, "config file " + path + " does not exist", "check " + origin_of_name);
+  }
+  if (text) {
+    m_file = path;
+    m_document = parse_config_document(*text, path);
+    check_profiles(m_document, path, std::filesystem::path(path).parent_path());
+  }
+  if (m_flags.profile) {
+    m_selected = checked_text("--profile", *m_flags.profile);
+    check_profile_name(m_selected, "--profile");
+  } else if (auto variable = m_environment("KEAP_PROFILE")) {
+    m_selected = checked_text("KEAP_PROFILE", *variable);
+    check_profile_name(m_selected, "KEAP_PROFILE");
+  } else if (auto in_file = m_document.find(k_profile_key); in_file != m_document.end()) {
+    m_selected = in_file->get<std::string>();
+  } else {
+    m_selected = k_default_profile;
+  }
+}
 
-  // Priority 3: the config file.
-  auto named = flags.config_file ? flags.config_file : environment("KEAP_AUTH_CONFIG");
-  apply_config_file(config, named, flags.config_file ? "--config" : "KEAP_AUTH_CONFIG");
+std::vector<std::string> ConfigSource::configured_profiles() const {
+  std::vector<std::string> names;
+  if (auto profiles = m_document.find(k_profiles_key); profiles != m_document.end()) {
+    for (const auto& [name, section] : profiles->items()) {
+      names.push_back(name);
+    }
+  }
+  return names;
+}
+
+std::optional<std::string> ConfigSource::credentials_file_of(const std::string& profile) const {
+  auto base = std::filesystem::path(m_file).parent_path();
+  auto in_file = [&](const json& object) -> std::optional<std::string> {
+    auto found = object.find("credentials_file");
+    if (found == object.end()) {
+      return std::nullopt;
+    }
+    Config scratch;
+    apply_key(scratch, key_named("credentials_file"), *found, m_file, base);
+    return scratch.credentials_file;
+  };
+  if (profile == m_selected) {
+    if (m_flags.credentials_file) {
+      return checked_text("--credentials", *m_flags.credentials_file);
+    }
+    if (auto variable = m_environment("KEAP_CREDENTIALS")) {
+      return checked_text("KEAP_CREDENTIALS", *variable);
+    }
+  }
+  if (auto profiles = m_document.find(k_profiles_key); profiles != m_document.end() && profiles->contains(profile)) {
+    if (auto file = in_file((*profiles)[profile])) {
+      return file;
+    }
+  }
+  if (profile == k_default_profile) {
+    return in_file(m_document);
+  }
+  return std::nullopt;
+}
+
+Config ConfigSource::for_profile(const std::string& profile) const {
+  check_profile_name(profile, "profile");
+  // Priority 5 (lowest): the defaults in the Config struct itself.
+  Config config;
+  config.profile = profile;
+
+  // Priorities 4 and 3: the config file's top level, then the profile's section over it.
+  if (!m_file.empty()) {
+    config.config_file = m_file;
+    auto base = std::filesystem::path(m_file).parent_path();
+    apply_object(config, m_document, m_file, base, false);
+    if (profile != k_default_profile) {
+      config.credentials_file.clear(); // the top level's file is the default profile's
+      config.origins.erase("credentials_file");
+    }
+    auto profiles = m_document.find(k_profiles_key);
+    if (profiles != m_document.end() && profiles->contains(profile)) {
+      apply_object(config, (*profiles)[profile], profile_origin(m_file, profile), base, true);
+    }
+    if (!config.client_secret.empty()) {
+      if (auto warning = loose_permissions_warning(m_file, "the client secret")) {
+        config.warnings.push_back(*warning);
+      }
+    }
+  }
 
   // Priority 2: the environment, for the keys that have a variable.
   for (const auto& key : k_keys) {
-    if (key.environment == nullptr) {
+    bool selected_only = std::string(key.name) == "credentials_file";
+    if (key.environment == nullptr || (selected_only && profile != m_selected)) {
       continue;
     }
-    if (auto value = environment(key.environment)) {
+    if (auto value = m_environment(key.environment)) {
       auto text = checked_text(key.environment, *value);
       config.origins[key.name] = key.environment;
       std::visit(
@@ -349,24 +474,80 @@ Config load_config(const ConfigFlags& flags, const EnvironmentLookup& environmen
       config.origins[key] = name;
     }
   };
-  from_flag(flags.client_id, "--client-id", "client_id", config.client_id);
-  from_flag(flags.credentials_file, "--credentials", "credentials_file", config.credentials_file);
-  from_flag(flags.tls_cert, "--tls-cert", "tls_cert", config.tls_cert);
-  from_flag(flags.tls_key, "--tls-key", "tls_key", config.tls_key);
-  if (flags.client_secret_file) {
-    config.client_secret = read_secret_file(*flags.client_secret_file, config.warnings);
+  from_flag(flags_credentials(profile), "--credentials", "credentials_file", config.credentials_file);
+  from_flag(m_flags.client_id, "--client-id", "client_id", config.client_id);
+  from_flag(m_flags.tls_cert, "--tls-cert", "tls_cert", config.tls_cert);
+  from_flag(m_flags.tls_key, "--tls-key", "tls_key", config.tls_key);
+  if (m_flags.client_secret_file) {
+    config.client_secret = read_secret_file(*m_flags.client_secret_file, config.warnings);
     config.origins["client_secret"] = "--client-secret-file";
   }
-  if (flags.lock_timeout) {
-    config.lock_timeout = duration_value("--lock-timeout", *flags.lock_timeout, true);
+  if (m_flags.lock_timeout) {
+    config.lock_timeout = duration_value("--lock-timeout", *m_flags.lock_timeout, true);
     config.origins["lock_timeout"] = "--lock-timeout";
   }
-  if (config.credentials_file.empty()) {
-    default_credentials_file(config, environment);
+  if (!config.origins.count("lock_timeout")) {
+    config.lock_timeout = config.refresh_deadline + k_lock_margin;
   }
-
+  complete_locations(config);
   validate_config(config);
   return config;
+}
+
+std::optional<std::string> ConfigSource::flags_credentials(const std::string& profile) const {
+  return profile == m_selected ? m_flags.credentials_file : std::nullopt;
+}
+
+std::optional<std::string> ConfigSource::default_file_of(const std::string& profile, const Config& config) const {
+  if (profile != k_default_profile) {
+    return config.credentials_dir.empty()
+               ? std::nullopt
+               : std::optional<std::string>(config.credentials_dir + "/" + profile + ".json");
+  }
+  if (!m_file.empty()) {
+    return (std::filesystem::path(m_file).parent_path() / k_default_credentials_name).string();
+  }
+  auto state = util::state_home(m_environment);
+  return state ? std::optional<std::string>(*state + "/keap-auth/" + k_default_credentials_name) : std::nullopt;
+}
+
+void ConfigSource::complete_locations(Config& config) const {
+  if (config.credentials_dir.empty()) {
+    if (auto state = util::state_home(m_environment)) {
+      config.credentials_dir = *state + "/keap-auth/credentials";
+      config.credentials_dir_in_state_home = true;
+    }
+  }
+  if (config.credentials_file.empty()) {
+    auto file = default_file_of(config.profile, config);
+    if (!file) {
+      throw no_home(config.profile == k_default_profile ? "the credentials" : "the credentials folder");
+    }
+    config.credentials_file = *file;
+    // The XDG folders may be created with their parents, as the specification says; others may not.
+    config.credentials_in_state_home =
+        config.profile == k_default_profile ? m_file.empty() : config.credentials_dir_in_state_home;
+  }
+  auto names = configured_profiles();
+  names.push_back(k_default_profile);
+  for (const auto& name : names) {
+    if (name == config.profile) {
+      continue;
+    }
+    auto file = credentials_file_of(name);
+    if (!file) {
+      file = default_file_of(name, config);
+    }
+    if (file) {
+      config.profile_files[name] = *file;
+    }
+  }
+  config.profile_files[config.profile] = config.credentials_file;
+}
+
+Config load_config(const ConfigFlags& flags, const EnvironmentLookup& environment) {
+  ConfigSource source(flags, environment);
+  return source.for_profile(source.selected_profile());
 }
 
 void require_client_credentials(const Config& config) {

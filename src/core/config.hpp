@@ -1,7 +1,10 @@
 #pragma once
 
+#include "core/profile.hpp"
 #include "core/token_auth.hpp"
 #include "util/environment.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <map>
@@ -24,9 +27,18 @@ struct Config {
   std::string token_url = "https://api.infusionsoft.com/token";
   std::string userinfo_url = "https://api.infusionsoft.com/crm/rest/v1/oauth/connect/userinfo";
   std::string api_base_url = "https://api.infusionsoft.com/crm/rest"; ///< where `api` resolves v1/... and v2/...
-  /// Unless a layer names it: keap-credentials.json beside the config file when one was read, else in
-  /// $XDG_STATE_HOME/keap-auth (never relative to the working folder, which differs under cron and systemd).
+  /// The profile these values are for: --profile > KEAP_PROFILE > the file's "profile" > "default".
+  std::string profile = k_default_profile;
+  /// The profile's credentials. Unless a layer names it: for the default profile keap-credentials.json
+  /// beside the config file when one was read, else in $XDG_STATE_HOME/keap-auth; for any other profile
+  /// credentials_dir/PROFILE.json. Never relative to the working folder, which differs under cron and
+  /// systemd.
   std::string credentials_file;
+  /// Where profiles without a credentials_file of their own live: $XDG_STATE_HOME/keap-auth/credentials.
+  std::string credentials_dir;
+  /// Every profile the config file or the command line names, with the file its credentials live in
+  /// (the default profile's too), so a store can find them all.
+  std::map<std::string, std::string> profile_files;
   TokenAuth token_auth = TokenAuth::keap;
   bool pkce = true;
   std::string ca_file;
@@ -51,6 +63,8 @@ struct Config {
   std::map<std::string, std::string> origins;
   /// True when credentials_file is the XDG default, whose folders may be created as the spec says.
   bool credentials_in_state_home = false;
+  /// True when credentials_dir is the XDG default (the same).
+  bool credentials_dir_in_state_home = false;
   /// What the reader should be told: a secret in a file others may read, say.
   std::vector<std::string> warnings;
 
@@ -67,20 +81,55 @@ struct ConfigFlags {
   std::optional<std::string> tls_cert;
   std::optional<std::string> tls_key;
   std::optional<std::string> lock_timeout;
+  std::optional<std::string> profile;
 };
 
 inline constexpr const char* k_default_config_file = "keap-auth.json";
 
-/// Builds the configuration from its layers: flags > environment > config file > defaults, then
-/// validates it. Relative paths in a config file are taken relative to that file's folder.
-/// Throws Error (exit 2) naming the file, variable or flag, the key and what is expected.
+/// The configuration's layers, read once: the flags, the environment and the config file (its top level
+/// and its "profiles"). Throws Error (exit 2) naming the file, variable or flag, the key and what is
+/// expected, for any profile's mistake, not only the selected one's.
+class ConfigSource {
+public:
+  ConfigSource(ConfigFlags flags, EnvironmentLookup environment);
+
+  /// --profile > KEAP_PROFILE > the file's "profile" > "default".
+  const std::string& selected_profile() const { return m_selected; }
+  /// The profiles the config file's "profiles" names.
+  std::vector<std::string> configured_profiles() const;
+
+  /// The values for `profile`: flags > environment > the profile's values > the file's top level >
+  /// defaults, then validated. Relative paths in a config file are taken relative to its folder. The
+  /// top level's credentials_file is the default profile's, and --credentials and KEAP_CREDENTIALS are
+  /// the selected profile's: no two profiles ever share a file.
+  Config for_profile(const std::string& profile) const;
+
+private:
+  /// A profile's credentials file as the layers name it (flags and environment only for the selected
+  /// profile), or nothing when none does.
+  std::optional<std::string> credentials_file_of(const std::string& profile) const;
+  /// Where a profile's credentials go when no layer says: beside the config or in the XDG state folder
+  /// for the default profile, credentials_dir/PROFILE.json for the others.
+  std::optional<std::string> default_file_of(const std::string& profile, const Config& config) const;
+  std::optional<std::string> flags_credentials(const std::string& profile) const;
+  /// credentials_dir, the profile's credentials_file and profile_files, from what the layers left.
+  void complete_locations(Config& config) const;
+
+  ConfigFlags m_flags;
+  EnvironmentLookup m_environment;
+  std::string m_file;        ///< the config file read, or empty
+  nlohmann::json m_document; ///< its object, or an empty one
+  std::string m_selected;
+};
+
+/// ConfigSource(flags, environment).for_profile(its selected profile).
 Config load_config(const ConfigFlags& flags, const EnvironmentLookup& environment);
 
 /// Throws Error (exit 2) unless client_id and client_secret are both set, saying where to set them.
 void require_client_credentials(const Config& config);
 
-/// Parses a config file's text onto `config` (the file layer alone). Pure apart from the error it
-/// throws; `origin` names the file in messages.
+/// Parses a config file's text onto `config` (the file's top level alone; every profile in it is checked
+/// too). Pure apart from the error it throws; `origin` names the file in messages.
 void apply_config_text(Config& config, const std::string& text, const std::string& origin);
 
 /// Throws Error (exit 2) if a URL is malformed or an endpoint is plain http to a non-loopback host.

@@ -19,6 +19,31 @@ enum class ExitCode : int {
   interrupted = 130, ///< Ctrl-C or SIGTERM, as shells report it
 };
 
+/// The exit code's name in --json: "relogin", "unavailable", ...
+inline const char* exit_class(ExitCode code) {
+  switch (code) {
+  case ExitCode::ok:
+    return "ok";
+  case ExitCode::failure:
+    return "failure";
+  case ExitCode::usage:
+    return "usage";
+  case ExitCode::denied:
+    return "denied";
+  case ExitCode::relogin:
+    return "relogin";
+  case ExitCode::unavailable:
+    return "unavailable";
+  case ExitCode::api_refused:
+    return "api_refused";
+  case ExitCode::rate_limited:
+    return "rate_limited";
+  case ExitCode::interrupted:
+    return "interrupted";
+  }
+  return "failure";
+}
+
 /// Something secret that an error must carry but never print in its message: the only copy of a
 /// rotated token pair that could be saved nowhere. Only the top level shows it, and only to a person
 /// at a terminal; logs, --json and summaries never see it.
@@ -42,6 +67,8 @@ public:
   /// True when stdout already holds the command's one JSON answer (api --envelope), so no error object
   /// is printed there too.
   bool answered_on_stdout() const { return m_answered_on_stdout; }
+  /// The rescue file that holds what could not be saved where it belonged, if any (also in the message).
+  const std::string& rescue_file() const { return m_rescue_file; }
 
   /// This error with `sensitive` attached (see Sensitive).
   Error with_sensitive(Sensitive sensitive) const {
@@ -57,6 +84,12 @@ public:
     return copy;
   }
 
+  Error with_rescue_file(std::string path) const {
+    Error copy = *this;
+    copy.m_rescue_file = std::move(path);
+    return copy;
+  }
+
   /// The same error with another hint.
   Error with_hint(std::string hint) const {
     Error copy = *this;
@@ -69,6 +102,7 @@ private:
   std::string m_hint;
   std::shared_ptr<const Sensitive> m_sensitive;
   std::string m_details;
+  std::string m_rescue_file;
   bool m_answered_on_stdout = false;
 };
 

@@ -2,6 +2,8 @@
 
 #include "util/duration.hpp"
 
+#include <algorithm>
+
 namespace keap {
 
 bool access_token_expires_within(const OAuthGrant& grant, std::chrono::seconds window, TimePoint now) {
@@ -72,5 +74,33 @@ std::string reason_code(RefreshReason reason) {
 }
 
 std::chrono::seconds refresh_soon_age(std::chrono::seconds lifetime) { return lifetime * 2 / 3; }
+
+Health grant_health(const OAuthGrant& grant, std::chrono::seconds lifetime, TimePoint now) {
+  const auto& failure = grant.last_refresh_failure;
+  if ((failure && failure->kind == "rejected") || now >= refresh_token_expected_expiry(grant, lifetime)) {
+    return Health::login_needed;
+  }
+  return refresh_token_age(grant, now) >= refresh_soon_age(lifetime) ? Health::refresh_soon : Health::ok;
+}
+
+std::string health_text(Health health) {
+  switch (health) {
+  case Health::ok:
+    return "ok";
+  case Health::refresh_soon:
+    return "refresh soon";
+  case Health::login_needed:
+    return "login needed";
+  case Health::damaged:
+    return "damaged";
+  }
+  return "damaged";
+}
+
+std::string health_code(Health health) {
+  auto text = health_text(health);
+  std::replace(text.begin(), text.end(), ' ', '_');
+  return text;
+}
 
 } // namespace keap

@@ -30,10 +30,10 @@ struct RefreshConditions {
 
 enum class RefreshReason {
   none,
-  unconditional,         ///< no condition was given, or --force
-  refresh_token_old,     ///< --if-older-than held
-  access_token_expiring, ///< --if-expires-within or --min-valid held
-  access_token_rejected, ///< the API answered 401 to the access token the store still holds
+  unconditional,             ///< no condition was given, or --force
+  refresh_token_old,         ///< --if-older-than held
+  access_token_expiring,     ///< --if-expires-within or --min-valid held
+  access_token_rejected,     ///< the API answered 401 to the access token the store still holds
   refresh_token_age_unknown, ///< --if-older-than, but the token was obtained "in the future" (clock skew)
 };
 
@@ -52,5 +52,20 @@ std::string reason_code(RefreshReason reason);
 /// When `status` advises refreshing soon: once two thirds of the refresh token's expected life have
 /// passed (30 days of Keap's 45).
 std::chrono::seconds refresh_soon_age(std::chrono::seconds lifetime);
+
+/// How a stored credential is doing, as `list` shows it.
+enum class Health {
+  ok,           ///< usable, nothing to do (keys always are)
+  refresh_soon, ///< the refresh token is past two thirds of its expected life
+  login_needed, ///< no credentials, a rejected refresh token, or one past its expected life
+  damaged,      ///< the file cannot be read as credentials
+};
+
+/// The health of a grant at `now`. Pure.
+Health grant_health(const OAuthGrant& grant, std::chrono::seconds lifetime, TimePoint now);
+
+/// "ok", "refresh soon", "login needed", "damaged" (the words list prints; --json uses snake_case).
+std::string health_text(Health health);
+std::string health_code(Health health);
 
 } // namespace keap

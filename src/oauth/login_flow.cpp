@@ -34,14 +34,17 @@ Error explain_exchange_failure(const Error& error, const Config& config) {
 
 /// The new grant cannot replace what is stored: keep it aside rather than drop a grant the person has
 /// just approved, and say where.
+/// `use_in`: the profile the kept grant could replace (by default the one the login was for).
 Error keep_aside(const LoginContext& context, const OAuthGrant& fresh, const std::string& why, const std::string& hint,
-                 ExitCode code = ExitCode::usage) {
+                 ExitCode code = ExitCode::usage, const std::optional<std::string>& use_in = std::nullopt) {
   auto [folder, stem] = context.store.rescue_place(context.profile);
   auto kept = store::write_rescue_file(store::rescue_folders(folder, context.environment), stem + ".login",
                                        serialize_credential(fresh));
   std::string where = kept ? "; the new grant was kept (0600) in " + *kept : "";
-  std::string use =
-      kept ? "; to use it instead, run `" + context.store.restore_command(*kept, context.profile) + "`" : "";
+  auto target = use_in.value_or(context.profile);
+  std::string use = kept ? "; to use it " + (use_in ? "for the profile \"" + target + "\"" : std::string("instead")) +
+                               ", run `" + context.store.restore_command(*kept, target) + "`"
+                         : "";
   return Error(code, why + where, hint + use);
 }
 
@@ -74,6 +77,52 @@ void check_replaceable(const LoginContext& context, const std::optional<store::L
                      "to replace it, run `keap-auth login --force`; to keep both, use another --credentials file");
   }
   notices.push_back("replaced the earlier credentials (Keap app " + display_app(grant->app) + ") in " + described);
+}
+
+/// Two profiles never hold grants of the same client for the same Keap app.
+void check_unshared(const LoginContext& context, const OAuthGrant& fresh) {
+  for (const auto& other : context.store.profiles()) {
+    if (other == context.profile) {
+      continue;
+    }
+    std::optional<store::Loaded> loaded;
+    try {
+      loaded = context.store.load(other);
+    } catch (const Error&) {
+      continue; // damaged or unreadable: it holds no grant to share
+    }
+    const auto* grant = loaded ? std::get_if<OAuthGrant>(&loaded->credential) : nullptr;
+    if (grant && grant->client_id == fresh.client_id && grant->app == fresh.app) {
+      throw keep_aside(context, fresh,
+                       "the profile \"" + other + "\" already holds a grant of client_id " + fresh.client_id +
+                           " for Keap app " + display_app(fresh.app) +
+                           "; two profiles must never share one (the "
+                           "first refresh of either could end the other), so nothing was saved",
+                       "log in to that profile instead (`keap-auth login --profile " + other +
+                           "`), or remove its credentials first",
+                       ExitCode::usage, other);
+    }
+  }
+}
+
+/// Where the grant goes: the profile asked for, or for --profile app the app it names.
+LoginContext target_of(const LoginContext& context, const OAuthGrant& fresh) {
+  if (!context.profile_from_app) {
+    return context;
+  }
+  if (!fresh.app || !is_profile_name(*fresh.app)) {
+    throw keep_aside(
+        context, fresh,
+        "--profile app: the server named " +
+            (fresh.app ? "the app \"" + util::printable_excerpt(*fresh.app, 63) + "\", which is not a profile name"
+                       : std::string("no Keap app in the scope")) +
+            ", so the grant has no profile to go to",
+        "log in again with --profile NAME");
+  }
+  LoginContext target = context;
+  target.profile = *fresh.app;
+  target.profile_from_app = false;
+  return target;
 }
 
 /// The credential stored now, with a damaged one set aside first: a login is what fixes it.
@@ -124,7 +173,6 @@ LoginResult complete_login(const LoginContext& context, const std::string& code,
   const auto& config = context.config;
   TokenEndpoint endpoint{*util::parse_url(config.token_url), config.token_auth, config.client_id, config.client_secret};
   LoginResult result;
-  result.saved_to = context.store.describe(context.profile);
   {
     // The code is spent once it is sent: from then on, finish saving before honouring a signal.
     util::DeferInterrupts critical;
@@ -138,20 +186,25 @@ LoginResult complete_login(const LoginContext& context, const std::string& code,
     if (!config.store_client_secret) {
       result.grant.client_secret.clear(); // a refresh takes it from the config or the environment
     }
+    auto target = target_of(context, result.grant);
+    result.profile = target.profile;
+    result.saved_to = target.store.describe(target.profile);
+    result.location = target.store.local_file(target.profile, "");
     std::unique_ptr<store::Transaction> transaction;
     std::optional<store::Loaded> existing;
     try {
-      transaction = context.store.lock(context.profile, config.lock_timeout);
+      transaction = target.store.lock(target.profile, config.lock_timeout);
       existing = stored_now(*transaction, result.notices);
     } catch (const Error& error) {
-      throw keep_aside(context, result.grant, error.what(), error.hint(), error.code());
+      throw keep_aside(target, result.grant, error.what(), error.hint(), error.code());
     }
-    check_replaceable(context, existing, result.grant, result.notices);
+    check_replaceable(target, existing, result.grant, result.notices);
+    check_unshared(target, result.grant);
     try {
       transaction->commit(result.grant);
     } catch (const Error& failure) {
-      throw store::rescue(context.store, context.profile, result.grant, failure, store::RescueCause::login,
-                          context.environment);
+      throw store::rescue(target.store, target.profile, result.grant, failure, store::RescueCause::login,
+                          target.environment);
     }
   }
   result.interrupted = util::interrupt_requested();

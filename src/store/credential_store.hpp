@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/credential.hpp"
+#include "core/profile.hpp"
 
 #include <chrono>
 #include <memory>
@@ -11,9 +12,6 @@
 /// Where credentials live. Every command reads and writes them through this interface, so the refresh
 /// protocol (lock, re-read, decide, commit) is the same whatever holds them.
 namespace keap::store {
-
-/// The profile a command acts on when none is named.
-inline constexpr const char* k_default_profile = "default";
 
 /// A credential as read, with what the reader should be told (loose permissions, say).
 struct Loaded {

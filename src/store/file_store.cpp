@@ -8,6 +8,7 @@
 #include "util/file_error.hpp"
 #include "util/file_lock.hpp"
 #include "util/posix_file.hpp"
+#include "util/signals.hpp"
 #include "util/timestamp.hpp"
 
 #include <cerrno>
@@ -37,7 +38,6 @@ Error unwritable(const std::string& path, const util::FileError& error) {
                                   : "");
 }
 
-
 /// The lock of one credentials file, and the re-read and durable write under it.
 class FileTransaction : public Transaction {
 public:
@@ -49,6 +49,10 @@ public:
                   "the folder of the credentials file must be writable");
     }
     if (!m_lock->acquire(timeout)) {
+      if (util::interrupt_requested()) {
+        throw Error(ExitCode::interrupted,
+                    "interrupted while waiting for the lock " + m_lock->path() + "; nothing was changed");
+      }
       throw Error(ExitCode::unavailable,
                   "another keap-auth process has held the lock " + m_lock->path() + " for more than " +
                       util::format_duration(std::chrono::duration_cast<std::chrono::seconds>(timeout)) +
@@ -124,14 +128,42 @@ std::optional<Loaded> read_credentials_file(const std::string& path) {
   return loaded;
 }
 
-FileStore::FileStore(std::string default_file, bool create_folders)
-    : m_default_file(std::move(default_file)), m_create_folders(create_folders) {}
+FileLayout layout_of(const Config& config, const std::vector<std::string>& declared) {
+  FileLayout layout{config.profile_files, config.credentials_dir, {declared.begin(), declared.end()}, {}, {}};
+  if (!config.config_file.empty()) {
+    layout.ignored.insert(util::absolute_path(config.config_file));
+  }
+  for (const auto& [profile, file] : config.profile_files) {
+    layout.ignored.insert(util::absolute_path(file));
+  }
+  if (config.credentials_in_state_home) {
+    layout.creatable.insert(util::folder_of(config.credentials_file));
+  }
+  if (config.credentials_dir_in_state_home) {
+    layout.creatable.insert(config.credentials_dir);
+  }
+  return layout;
+}
+
+FileStore::FileStore(FileLayout layout) : m_layout(std::move(layout)) {}
+
+FileStore::FileStore(std::string default_file, bool create_folders) {
+  if (create_folders) {
+    m_layout.creatable.insert(util::folder_of(default_file));
+  }
+  m_layout.files[k_default_profile] = std::move(default_file);
+}
 
 std::string FileStore::path_of(const std::string& profile) const {
-  if (profile != k_default_profile) {
-    throw Error(ExitCode::usage, "there is no profile \"" + profile + "\"");
+  check_profile_name(profile, "profile");
+  if (auto known = m_layout.files.find(profile); known != m_layout.files.end()) {
+    return known->second;
   }
-  return m_default_file;
+  if (m_layout.folder.empty()) {
+    throw Error(ExitCode::usage, "there is no place for the profile \"" + profile + "\"",
+                "set credentials_dir in the config, or give the profile a credentials_file");
+  }
+  return m_layout.folder + "/" + profile + ".json";
 }
 
 std::optional<Loaded> FileStore::load(const std::string& profile) { return read_credentials_file(path_of(profile)); }
@@ -141,9 +173,26 @@ std::unique_ptr<Transaction> FileStore::lock(const std::string& profile, std::ch
 }
 
 std::vector<std::string> FileStore::profiles() {
+  std::set<std::string> found(m_layout.declared);
   std::error_code ignored;
-  return std::filesystem::exists(m_default_file, ignored) ? std::vector<std::string>{k_default_profile}
-                                                          : std::vector<std::string>{};
+  for (const auto& [profile, file] : m_layout.files) {
+    if (std::filesystem::exists(file, ignored) || std::filesystem::is_symlink(file, ignored)) {
+      found.insert(profile);
+    }
+  }
+  if (!m_layout.folder.empty()) {
+    // NAME.json with a valid NAME; lock, rescue, pending and rate-limit files end otherwise.
+    for (std::filesystem::directory_iterator entry(m_layout.folder, ignored), end; !ignored && entry != end;
+         entry.increment(ignored)) {
+      auto name = entry->path().filename().string();
+      auto stem = name.size() > 5 && name.ends_with(".json") ? name.substr(0, name.size() - 5) : std::string();
+      if (is_profile_name(stem) && !m_layout.files.count(stem) &&
+          !m_layout.ignored.count(util::absolute_path(entry->path().string()))) {
+        found.insert(stem);
+      }
+    }
+  }
+  return {found.begin(), found.end()};
 }
 
 std::string FileStore::describe(const std::string& profile) const {
@@ -156,7 +205,7 @@ std::optional<std::string> FileStore::check_writable(const std::string& profile)
   std::optional<std::string> notice;
   try {
     std::error_code missing;
-    if (m_create_folders && !std::filesystem::exists(folder, missing)) {
+    if (m_layout.creatable.count(folder) && !std::filesystem::exists(folder, missing)) {
       util::create_private_folders(folder);
       notice = "created the folder " + util::absolute_path(folder) + " (mode 0700) for the credentials";
     } else if (util::create_private_folder(folder)) {
@@ -192,7 +241,7 @@ std::string FileStore::local_file(const std::string& profile, const std::string&
 }
 
 std::string FileStore::restore_command(const std::string& rescue_file, const std::string& profile) const {
-  return "mv '" + rescue_file + "' '" + resolve_links(path_of(profile)) + "'";
+  return "mv '" + util::absolute_path(rescue_file) + "' '" + util::absolute_path(resolve_links(path_of(profile))) + "'";
 }
 
 } // namespace keap::store

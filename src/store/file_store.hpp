@@ -1,6 +1,10 @@
 #pragma once
 
+#include "core/config.hpp"
 #include "store/credential_store.hpp"
+
+#include <map>
+#include <set>
 
 namespace keap::store {
 
@@ -10,11 +14,25 @@ namespace keap::store {
 /// A symbolic link as the credentials path is followed on purpose, even when it dangles: deployments
 /// point a fixed path at a volume before the first login, and replacing the link with a regular file
 /// would leave the real file stale. The lock, the temp file and the rename all act on the target.
+/// Where each profile's file is.
+struct FileLayout {
+  std::map<std::string, std::string> files; ///< profiles whose file the configuration names
+  std::string folder;                       ///< every other profile: FOLDER/PROFILE.json (none when empty)
+  std::set<std::string> declared;           ///< profiles listed even before they have a file (the config's)
+  /// Folders that may be made with their parents (the XDG state folders, which the XDG specification
+  /// says to create); any other folder is made at most one level deep.
+  std::set<std::string> creatable;
+  /// Files in the folder that are not profiles whatever their names (the config file), absolute.
+  std::set<std::string> ignored;
+};
+
+/// The layout the configuration describes: its profile_files, credentials_dir and profiles.
+FileLayout layout_of(const Config& config, const std::vector<std::string>& declared);
+
 class FileStore : public CredentialStore {
 public:
-  /// The default profile lives in `default_file`. `create_folders`: its folder may be made with its
-  /// parents (the XDG state folder, which the XDG specification says to create); otherwise at most
-  /// the last level is.
+  explicit FileStore(FileLayout layout);
+  /// Only the default profile, in `default_file`; `create_folders` as for FileLayout::creatable.
   explicit FileStore(std::string default_file, bool create_folders = false);
 
   std::optional<Loaded> load(const std::string& profile) override;
@@ -26,12 +44,12 @@ public:
   std::string local_file(const std::string& profile, const std::string& suffix) const override;
   std::string restore_command(const std::string& rescue_file, const std::string& profile) const override;
 
-  /// The path a profile's credentials are found at (as configured; links not resolved).
+  /// The path a profile's credentials are found at (as configured; links not resolved). Error (exit 2)
+  /// for a name that is not a profile name, or a profile the layout has no place for.
   std::string path_of(const std::string& profile) const;
 
 private:
-  std::string m_default_file;
-  bool m_create_folders;
+  FileLayout m_layout;
 };
 
 /// The file a credentials path finally names: symbolic links followed (up to 40), even dangling ones.

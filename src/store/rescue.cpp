@@ -55,7 +55,8 @@ Error rescue(CredentialStore& store, const std::string& profile, const Credentia
            : ". The login's code is spent, so the new grant exists only here");
   if (auto path = write_rescue_file(rescue_folders(first, environment), stem, content)) {
     return Error(ExitCode::failure, what + "; the NEW credentials were saved to " + *path,
-                 "fix the problem, then put that file into place: " + store.restore_command(*path, profile));
+                 "fix the problem, then put that file into place: " + store.restore_command(*path, profile))
+        .with_rescue_file(*path);
   }
   return Error(ExitCode::relogin,
                what + "; the NEW credentials could not be saved anywhere (no folder would take a file), so they "

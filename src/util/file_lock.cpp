@@ -1,6 +1,7 @@
 #include "util/file_lock.hpp"
 
 #include "util/file_error.hpp"
+#include "util/signals.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -25,8 +26,8 @@ bool FileLock::acquire(std::chrono::milliseconds timeout) {
     if (errno != EWOULDBLOCK && errno != EINTR) {
       throw FileError(m_path, "lock", errno);
     }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      return false;
+    if (std::chrono::steady_clock::now() >= deadline || interrupt_requested()) {
+      return false; // the caller tells the two apart by interrupt_requested()
     }
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(100));

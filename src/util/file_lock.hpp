@@ -14,9 +14,11 @@ public:
   /// Opens (creating) the lock file; FileError when it cannot.
   explicit FileLock(const std::string& path);
 
-  /// Waits at most `timeout` for the lock. False when someone else still holds it then. The wait polls
-  /// (5 ms doubling to 100 ms) rather than blocking in flock, so no timer signal is needed and a
-  /// Ctrl-C during the wait ends the process at once, which is safe: nothing has been sent yet.
+  /// Waits at most `timeout` for the lock. False when someone else still holds it then, or when a
+  /// deferred SIGINT/SIGTERM has been recorded (util::interrupt_requested() says which). The wait polls
+  /// (5 ms doubling to 100 ms) rather than blocking in flock, so no timer signal is needed and a Ctrl-C
+  /// during the wait ends the process at once (or, deferred, the wait), which is safe: nothing has been
+  /// sent yet.
   bool acquire(std::chrono::milliseconds timeout);
 
   const std::string& path() const { return m_path; }

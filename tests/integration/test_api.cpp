@@ -367,7 +367,7 @@ TEST_CASE("api: rate limits are remembered for status (0600, no secret) with one
   Setup setup(emulator_settings(), {}, rest_with(10, 40));
   auto seeded = seed_credentials(setup.emulator, setup.path(), 2h);
   REQUIRE(setup.keap({"api", "v1/contacts"}).exit_code == 0);
-  auto remembered = setup.dir.file("keap-credentials.json.rate-limits.json");
+  auto remembered = setup.dir.file("keap-credentials.json.rate-limits");
   REQUIRE(file_mode(remembered) == 0600);
   REQUIRE(read_file(remembered).find(seeded.access_token) == std::string::npos);
   auto status = setup.keap({"status"});

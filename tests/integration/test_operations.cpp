@@ -19,19 +19,6 @@ using namespace keap;
 using namespace keap::test;
 using namespace std::chrono_literals;
 
-namespace {
-
-/// Kills the seeded refresh token the way another client's refresh would.
-void kill_refresh_token(Emulator& emulator, const OAuthGrant& grant) {
-  auto rotated = emulator.server.state().token(
-      {"application/x-www-form-urlencoded", "Basic " + util::base64(k_client_id + ":" + k_client_secret),
-       util::form_encode({{"grant_type", "refresh_token"}, {"refresh_token", grant.refresh_token}})},
-      util::now_seconds());
-  REQUIRE(rotated.status == 200);
-}
-
-} // namespace
-
 TEST_CASE("status: after a rejected refresh it says a login is needed, and why", "[status][operations]") {
   Setup setup;
   kill_refresh_token(setup.emulator, seed_credentials(setup.emulator, setup.path(), 2h));

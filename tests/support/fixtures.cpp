@@ -3,6 +3,7 @@
 #include "oauth/token_client.hpp"
 #include "store/file_store.hpp"
 #include "util/atomic_file.hpp"
+#include "util/encoding.hpp"
 
 #include <httplib.h>
 
@@ -62,6 +63,16 @@ OAuthGrant seed_credentials(Emulator& emulator, const std::string& path, std::ch
   grant.expires_at = now + access_left;
   save_grant(path, grant);
   return grant;
+}
+
+void kill_refresh_token(Emulator& emulator, const OAuthGrant& grant) {
+  auto rotated = emulator.server.state().token(
+      {"application/x-www-form-urlencoded", "Basic " + util::base64(k_client_id + ":" + k_client_secret),
+       util::form_encode({{"grant_type", "refresh_token"}, {"refresh_token", grant.refresh_token}})},
+      util::now_seconds());
+  if (rotated.status != 200) {
+    throw std::runtime_error("the emulator did not rotate the refresh token: " + rotated.body);
+  }
 }
 
 OAuthGrant load_grant(const std::string& path) {

@@ -36,6 +36,9 @@ std::string write_config(const TempDir& dir, const Emulator& emulator, const nlo
 OAuthGrant seed_credentials(Emulator& emulator, const std::string& path, std::chrono::seconds access_left,
                             std::chrono::seconds refresh_age = std::chrono::seconds(0));
 
+/// Kills `grant`'s refresh token the way another client's refresh would (rotating it away).
+void kill_refresh_token(Emulator& emulator, const OAuthGrant& grant);
+
 /// The OAuth grant in a credentials file (the test fails when there is none).
 OAuthGrant load_grant(const std::string& path);
 

@@ -206,8 +206,105 @@ TEST_CASE("core::config: keap-auth.example.json sets every key and loads", "[con
   auto text = keap::test::read_file(std::string(KEAP_SOURCE_DIR) + "/keap-auth.example.json");
   apply_config_text(config, text, "keap-auth.example.json");
   validate_config(config);
-  for (const auto& key : config_key_names()) {
+  auto keys = config_key_names();
+  keys.insert(keys.end(), {"profile", "profiles"});
+  for (const auto& key : keys) {
     INFO(key);
     REQUIRE(text.find("\"" + key + "\"") != std::string::npos);
   }
+}
+
+TEST_CASE("core::config: a profile's values sit between the environment and the top level", "[config][profiles]") {
+  TempDir dir;
+  auto file = dir.file("keap-auth.json");
+  write_file(file, R"({"client_id": "top", "client_secret": "top-secret", "scope": "full", "read_timeout": "30s",
+                       "credentials_file": "default.json", "credentials_dir": "creds",
+                       "profiles": {"acme": {"client_id": "acme-id", "read_timeout": "50s"},
+                                    "globex": {"credentials_file": "/srv/globex.json"}}})",
+             0600);
+  ConfigFlags flags;
+  flags.config_file = file;
+  ConfigSource source(flags, environment({}));
+  REQUIRE(source.selected_profile() == "default");
+  auto top = source.for_profile("default");
+  REQUIRE(top.client_id == "top");
+  REQUIRE(top.credentials_file == dir.file("default.json"));
+  auto acme = source.for_profile("acme");
+  REQUIRE(acme.profile == "acme");
+  REQUIRE(acme.client_id == "acme-id");           // the profile over the top level
+  REQUIRE(acme.client_secret == "top-secret");    // the top level where the profile is silent
+  REQUIRE(acme.read_timeout == std::chrono::seconds(50));
+  REQUIRE(acme.credentials_file == dir.file("creds/acme.json")); // never the default profile's file
+  REQUIRE(acme.origin_of("client_id") == file + " (profile \"acme\")");
+  REQUIRE(source.for_profile("globex").credentials_file == "/srv/globex.json");
+  REQUIRE(source.for_profile("other").credentials_file == dir.file("creds/other.json"));
+  REQUIRE(acme.profile_files == std::map<std::string, std::string>{{"acme", dir.file("creds/acme.json")},
+                                                                     {"default", dir.file("default.json")},
+                                                                     {"globex", "/srv/globex.json"}});
+
+  // The environment over the profile, a flag over both; --credentials only for the selected profile.
+  flags.profile = "acme";
+  flags.credentials_file = dir.file("flag.json");
+  ConfigSource selected(flags, environment({{"KEAP_CLIENT_ID", "env-id"}, {"KEAP_CREDENTIALS", dir.file("env.json")}}));
+  auto chosen = selected.for_profile("acme");
+  REQUIRE(chosen.client_id == "env-id");
+  REQUIRE(chosen.credentials_file == dir.file("flag.json"));
+  REQUIRE(selected.for_profile("globex").credentials_file == "/srv/globex.json");
+  REQUIRE(selected.for_profile("default").credentials_file == dir.file("default.json"));
+  flags.client_id = "flag-id";
+  REQUIRE(ConfigSource(flags, environment({{"KEAP_CLIENT_ID", "env-id"}})).for_profile("acme").client_id == "flag-id");
+}
+
+TEST_CASE("core::config: which profile: --profile, KEAP_PROFILE, the file's profile, default", "[config][profiles]") {
+  TempDir dir;
+  auto file = dir.file("keap-auth.json");
+  write_file(file, R"({"profile": "from-file"})");
+  ConfigFlags flags;
+  flags.config_file = file;
+  REQUIRE(ConfigSource(flags, environment({})).selected_profile() == "from-file");
+  REQUIRE(ConfigSource(flags, environment({{"KEAP_PROFILE", "from-env"}})).selected_profile() == "from-env");
+  flags.profile = "from-flag";
+  REQUIRE(ConfigSource(flags, environment({{"KEAP_PROFILE", "from-env"}})).selected_profile() == "from-flag");
+  REQUIRE(load_config(flags, environment({{"HOME", dir.path()}})).credentials_file ==
+          dir.file(".local/state/keap-auth/credentials/from-flag.json"));
+  write_file(file, "{}");
+  ConfigFlags plain;
+  plain.config_file = file;
+  REQUIRE(ConfigSource(plain, environment({})).selected_profile() == "default");
+}
+
+TEST_CASE("core::config: profile names and sections are checked like everything else", "[config][profiles]") {
+  TempDir dir;
+  auto file = dir.file("keap-auth.json");
+  ConfigFlags flags;
+  flags.config_file = file;
+  auto load = [&](const std::string& text, std::map<std::string, std::string> env = {}) {
+    write_file(file, text);
+    load_config(flags, environment(env));
+  };
+  for (const char* bad : {"Acme", "a b", "", "x/y", "ünï", "a234567890123456789012345678901234567890123456789012345678901234"}) {
+    INFO(bad);
+    REQUIRE(error_of([&] { load("{}", {{"KEAP_PROFILE", bad}}); }).find("is not a profile name") != std::string::npos);
+  }
+  REQUIRE(is_profile_name("ab123.infusionsoft_com-2"));
+  REQUIRE(error_of([&] { load(R"({"profiles": {"Acme": {}}})"); }).find("profiles: \"Acme\" is not a profile name") !=
+          std::string::npos);
+  REQUIRE(error_of([&] { load(R"({"profiles": {"acme": {"credentials_dir": "x"}}})"); }).find("belongs at the top") !=
+          std::string::npos);
+  REQUIRE(error_of([&] { load(R"({"profiles": {"acme": {"client_ide": "x"}}})"); }).find(
+              "(profile \"acme\"): unknown key \"client_ide\"") != std::string::npos);
+  REQUIRE(error_of([&] { load(R"({"profiles": {"acme": {"pkce": "yes"}}})"); }).find("must be true or false") !=
+          std::string::npos);
+  REQUIRE(error_of([&] { load(R"({"profiles": {"acme": {"profiles": {}}}})"); }).find("belongs at the top") !=
+          std::string::npos);
+  REQUIRE(error_of([&] { load(R"({"profiles": []})"); }).find("must be an object of profile names") !=
+          std::string::npos);
+  REQUIRE(error_of([&] { load(R"({"profiles": {"acme": 3}})"); }).find("must be an object") != std::string::npos);
+  REQUIRE(error_of([&] { load(R"({"profile": 3})"); }).find("must be a string") != std::string::npos);
+  REQUIRE(error_of([&] { load(R"({"profilez": {}})"); }).find("unknown key \"profilez\"") != std::string::npos);
+  // Keys and types are checked in every profile; what the values mean, for the profile in use.
+  write_file(file, R"({"profiles": {"other": {"token_url": "http://example.com/token"}}})");
+  ConfigSource source(flags, environment({}));
+  REQUIRE_NOTHROW(source.for_profile("default"));
+  REQUIRE_THROWS_WITH(source.for_profile("other"), Catch::Contains("must use https"));
 }
