@@ -26,7 +26,29 @@ namespace {
 /// A failed command reports on stderr as always, and, when --json was asked for, as one JSON object
 /// on stdout too, so a monitor reading stdout gets an answer. A login-needed error also names any
 /// rescue file that may hold a newer pair.
-int report(const Error& error, const CommandLine& line) {
+/// A hint's commands for the profile the command acted on: `keap-auth login` becomes
+/// `keap-auth login --profile acme` when --profile chose acme (KEAP_PROFILE and the config choose it
+/// for the next command too).
+Error for_profile(const Error& error, const CommandLine& line) {
+  const auto& profile = line.global.config.profile;
+  if (!profile || *profile == k_default_profile || !is_profile_name(*profile)) {
+    return error;
+  }
+  auto hint = error.hint();
+  for (const char* command : {"login", "refresh", "token", "status"}) {
+    std::string plain = std::string("`keap-auth ") + command;
+    for (auto at = hint.find(plain); at != std::string::npos; at = hint.find(plain, at + 1)) {
+      auto end = at + plain.size();
+      if (end < hint.size() && (hint[end] == '`' || hint[end] == ' ') && hint.compare(end, 10, " --profile") != 0) {
+        hint.insert(end, " --profile " + *profile);
+      }
+    }
+  }
+  return error.with_hint(hint);
+}
+
+int report(const Error& raised, const CommandLine& line) {
+  auto error = for_profile(raised, line);
   print_error(error);
   std::vector<std::string> rescue;
   if (error.code() == ExitCode::relogin) {

@@ -269,6 +269,7 @@ TEST_CASE("profiles: --profile, KEAP_PROFILE and the config pick the credential,
   auto missing = setup.keap({"token", "--profile", "nobody"});
   REQUIRE(missing.exit_code == 4);
   REQUIRE(missing.err.find(setup.file("nobody")) != std::string::npos);
+  REQUIRE(missing.err.find("run `keap-auth login --profile nobody` first") != std::string::npos);
 }
 
 TEST_CASE("profiles: login --profile app names the profile after the Keap app, and never twice", "[profiles][login]") {
