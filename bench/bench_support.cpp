@@ -68,7 +68,11 @@ double spawn_and_wait(const std::vector<std::string>& command, const std::string
   auto elapsed = std::chrono::steady_clock::now() - start;
   posix_spawn_file_actions_destroy(&actions);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::fprintf(stderr, "bench: %s failed (status %d)\n", argv[0], status);
+    std::string words;
+    for (const auto& word : command) {
+      words += " " + word;
+    }
+    std::fprintf(stderr, "bench:%s failed (status %d); its stderr is in %s\n", words.c_str(), status, output.c_str());
     std::exit(1);
   }
   return std::chrono::duration<double, std::micro>(elapsed).count();

@@ -14,7 +14,11 @@
 #include "oauth/callback.hpp"
 #include "oauth/pending_login.hpp"
 #include "oauth/token_client.hpp"
+#include "pgstore/journal.hpp"
+#include "pgstore/seal.hpp"
+#include "store/token_cache.hpp"
 #include "util/duration.hpp"
+#include "util/encoding.hpp"
 #include "util/json.hpp"
 #include "util/text.hpp"
 #include "util/timestamp.hpp"
@@ -254,6 +258,54 @@ void emulator_rest(std::string_view input) {
   require(reply.reset || (reply.status >= 200 && reply.status < 600));
 }
 
+void key_file(std::string_view input) {
+  try {
+    auto keyring = pgstore::Keyring::parse(input, "fuzz");
+    require(keyring.active().active && keyring.active().bytes.size() == 32);
+    for (const auto& key : keyring.keys()) {
+      require(keyring.find(key.id) == &key);
+    }
+  } catch (const Error& error) {
+    require(error.code() == ExitCode::usage);
+  }
+}
+
+/// A blob from the database (or a journal): it opens only when it is what seal() made for this row.
+void sealed(std::string_view input) {
+  static const auto keyring = pgstore::Keyring::parse("k1 " + base64(std::string(32, 'k')) + " active\n", "fuzz");
+  const pgstore::SealContext context{std::string(16, 's'), "default", 7};
+  try {
+    (void)pgstore::open_sealed(input, keyring, context);
+    require(false); // nothing but a seal of ours opens, and no input here is one
+  } catch (const Error& error) {
+    require(error.code() == ExitCode::failure || error.code() == ExitCode::usage);
+  }
+  auto blob = pgstore::seal(input, keyring.active(), context);
+  require(pgstore::open_sealed(blob, keyring, context) == input);
+  require(pgstore::key_id_of(blob) == "k1");
+  try {
+    (void)pgstore::open_sealed(blob, keyring, {context.store_id, context.profile, 8});
+    require(false);
+  } catch (const Error& error) {
+    require(error.code() == ExitCode::failure);
+  }
+}
+
+void journal(std::string_view input) {
+  auto entry = pgstore::parse_journal(input);
+  if (entry) {
+    require(entry->to_generation == entry->from_generation + 1 && entry->params.size() == 21 && !entry->sealed.empty());
+  }
+}
+
+void token_cache(std::string_view input) {
+  auto cached = store::parse_token_cache(input);
+  if (cached) {
+    require(!cached->access_token.empty() && cached->generation >= 0);
+    require(cached->access_token.find_first_of(" \n\r\t") == std::string::npos);
+  }
+}
+
 } // namespace
 
 const std::vector<Target>& targets() {
@@ -271,6 +323,10 @@ const std::vector<Target>& targets() {
       {"api_pages", api_pages},
       {"rate_limits", rate_limits},
       {"emulator_rest", emulator_rest},
+      {"key_file", key_file},
+      {"sealed", sealed},
+      {"journal", journal},
+      {"token_cache", token_cache},
   };
   return k_targets;
 }

@@ -52,6 +52,17 @@ struct StatusOptions {
   bool all = false; ///< --all: `list` with the next step per credential
 };
 
+/// `store ...`: the PostgreSQL store's own commands.
+struct StoreOptions {
+  std::string action; ///< init, key generate, key list, rekey, import, export, doctor, reconcile
+  bool print_sql = false;
+  bool print_key = false; ///< key generate --print
+  std::optional<std::string> from; ///< import --from FILE
+  std::optional<std::string> to;   ///< export --to FILE
+  bool replace = false;
+  bool keep = false;
+};
+
 struct ListOptions {
   bool json = false;
 };
@@ -118,6 +129,7 @@ struct CommandLine {
   TokenOptions token;
   StatusOptions status;
   ListOptions list;
+  StoreOptions store;
   WhoamiOptions whoami;
   ApiOptions api;
   EmulatorOptions emulator;

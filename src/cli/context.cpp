@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "pgstore/pg_store.hpp"
 #include "store/file_store.hpp"
 #include "store/rescue.hpp"
 #include "util/posix_file.hpp"
@@ -17,8 +18,14 @@ Context open_context(const GlobalOptions& global) {
   context.verbose = global.verbose;
   context.quiet = global.quiet;
   context.warn_all(context.config.warnings);
-  context.store =
-      std::make_unique<store::FileStore>(store::layout_of(context.config, context.source->configured_profiles()));
+  if (context.config.store == "postgres") {
+    auto settings = pgstore::settings_of(context.config, context.environment);
+    settings.notice = [](const std::string& line) { cli::warn(line); };
+    context.store = std::make_unique<pgstore::PgStore>(std::move(settings));
+  } else {
+    context.store =
+        std::make_unique<store::FileStore>(store::layout_of(context.config, context.source->configured_profiles()));
+  }
   context.profile = context.config.profile;
   net::HttpOptions http;
   if (global.verbose) {
@@ -88,7 +95,7 @@ Credential Context::credential() const {
 
 std::optional<ApiKey> Context::key() const {
   if (!key_from_environment()) {
-    auto loaded = store->load(profile);
+    auto loaded = store->inspect(profile);
     if (!loaded || !std::holds_alternative<ApiKey>(loaded->credential)) {
       return std::nullopt;
     }
@@ -96,7 +103,7 @@ std::optional<ApiKey> Context::key() const {
   return std::get<ApiKey>(credential());
 }
 
-std::string Context::credentials_path() const { return util::absolute_path(config.credentials_file); }
+std::string Context::credentials_path() const { return store->location(profile); }
 
 std::vector<std::string> Context::rescue_files() const {
   auto [folder, stem] = store->rescue_place(profile);

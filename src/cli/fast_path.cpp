@@ -4,6 +4,7 @@
 #include "cli/output.hpp"
 #include "core/expiry.hpp"
 #include "store/file_store.hpp"
+#include "store/token_cache.hpp"
 #include "util/duration.hpp"
 
 #include <cstring>
@@ -86,6 +87,20 @@ std::optional<CommandLine> parse_token_line(int argc, char** argv) {
   return line;
 }
 
+/// A shared store's token from its access-token-only cache (never libpq here); nothing sends the
+/// command to the full program, which reads the store and writes the cache.
+std::optional<int> cached_token(const Config& config, const CommandLine& line, std::chrono::seconds min_valid) {
+  if (!config.store_cache || config.store_cache_dir.empty()) {
+    return std::nullopt;
+  }
+  auto cached = store::read_token_cache(store::token_cache_path(config.store_cache_dir, config.store_url, config.profile));
+  if (!cached || cached->expires_at - util::now_seconds() <= min_valid + k_expiry_margin) {
+    return std::nullopt;
+  }
+  print_stdout((line.token.header ? "Authorization: Bearer " : "") + cached->access_token + "\n");
+  return 0;
+}
+
 } // namespace
 
 std::vector<std::string> fast_path_flags() {
@@ -114,6 +129,9 @@ std::optional<int> try_fast_path(int argc, char** argv) {
       return std::nullopt; // the full program checks the key it is given
     }
     auto config = load_config(line->global.config, environment);
+    if (config.store == "postgres") {
+      return cached_token(config, *line, *min_valid);
+    }
     auto loaded = store::read_credentials_file(config.credentials_file);
     if (!loaded || !loaded->warnings.empty()) {
       return std::nullopt;

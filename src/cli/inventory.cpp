@@ -58,10 +58,10 @@ namespace {
 Entry assess(const Context& context, ProfileConfigs& configs, const std::string& profile, util::TimePoint now) {
   Entry entry;
   entry.profile = profile;
-  entry.location = util::absolute_path(context.store->local_file(profile, ""));
+  entry.location = context.store->location(profile);
   entry.lifetime = configs.of(profile).refresh_token_lifetime;
   try {
-    if (auto loaded = context.store->load(profile)) {
+    if (auto loaded = context.store->inspect(profile)) {
       entry.credential = loaded->credential;
     }
   } catch (const Error& error) {

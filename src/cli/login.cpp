@@ -185,11 +185,11 @@ int report_login(const oauth::LoginResult& result, const LoginOptions& options) 
     say(notice);
   }
   say("signed in to Keap app " + display_app(grant.app) + " (scope " + grant.scope + ")");
-  say("saved to the " + result.saved_to + " (mode 0600); the access token expires at " +
+  say("saved to the " + result.saved_to + "; the access token expires at " +
       util::format_rfc3339(grant.expires_at));
   if (options.json) {
     nlohmann::ordered_json summary = {{"schema", 1},
-                                      {"credentials_file", util::absolute_path(result.location)},
+                                      {"credentials_file", result.location},
                                       {"profile", result.profile},
                                       {"kind", "oauth_grant"},
                                       {"app", util::or_null<nlohmann::ordered_json>(grant.app)},

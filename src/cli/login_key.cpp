@@ -46,8 +46,8 @@ int run_key_login(Context& context, const LoginOptions& options) {
     context.say(notice);
   }
   auto described = context.store->describe(context.profile);
-  context.say("stored " + describe_key_kind(key.kind) + " in the " + described +
-              " (mode 0600); `keap-auth api` sends it as X-Keap-API-Key");
+  context.say("stored " + describe_key_kind(key.kind) + " in the " + described + " (" + context.store->protection() +
+              "); `keap-auth api` sends it as X-Keap-API-Key");
   if (options.json) {
     nlohmann::ordered_json out = {{"schema", 1},        {"credentials_file", context.credentials_path()},
                                   {"kind", "api_key"},  {"key_kind", key_kind_name(key.kind)},

@@ -157,6 +157,38 @@ void define_status(CLI::App& status, CommandLine& line) {
   status.add_flag("--all", line.status.all, "Every credential the store holds, with the next step for each");
 }
 
+void define_store(CLI::App& store, CommandLine& line) {
+  auto& options = line.store;
+  store.require_subcommand(1);
+  auto action = [&](CLI::App& parent, const char* name, const char* summary, std::string value) {
+    auto* command = parent.add_subcommand(name, summary);
+    command->fallthrough();
+    command->callback([&options, value] { options.action = value; });
+    return command;
+  };
+  action(store, "init", "Make the schema and the store's id (idempotent; --print-sql for a DBA)", "init")
+      ->add_flag("--print-sql", options.print_sql, "Print the SQL, with least-privilege roles, and change nothing");
+  auto* key = store.add_subcommand("key", "The keys that seal the tokens");
+  key->require_subcommand(1);
+  key->fallthrough();
+  action(*key, "generate", "Add a new active key to store_key_file (created 0600); then run store rekey",
+         "key generate")
+      ->add_flag("--print", options.print_key, "Print the key line (KID BASE64 active) instead, for a secret manager");
+  action(*key, "list", "The key ids in store_key_file, and how many credentials each seals", "key list");
+  action(store, "rekey", "Seal every credential again under the active key, online", "rekey");
+  auto* import = action(store, "import", "Move a credentials file into the store as --profile (the file is retired)",
+                        "import");
+  add_text(*import, "--from", options.from, "The credentials file (or rescue file) to import", "FILE");
+  import->add_flag("--replace", options.replace, "Replace the profile if the store holds it already");
+  auto* export_ = action(store, "export", "Write --profile's credential to a new 0600 file (the row is disabled)",
+                         "export");
+  add_text(*export_, "--to", options.to, "The file to create", "FILE");
+  export_->add_flag("--keep", options.keep, "Leave the row in use too (two live copies: only for a backup you will not refresh)");
+  action(store, "doctor", "Check TLS, timeouts, a pooler, clock skew, keys, journals, logins needed", "doctor");
+  action(store, "reconcile", "Put every leftover journal's pair into the store", "reconcile");
+  add_lock_timeout(store, line);
+}
+
 void define_list(CLI::App& list, CommandLine& line) {
   list.add_flag("--json", line.list.json, "Print it as JSON on stdout");
 }
@@ -471,6 +503,7 @@ const std::vector<CommandSpec>& command_table() {
       {"token", "Print a valid access token (refreshing first when needed)", define_token},
       {"status", "Show the credentials' state and what to do next (no secrets)", define_status},
       {"list", "One line per credential the store holds: kind, app, expiry, health (no secrets)", define_list},
+      {"store", "The shared PostgreSQL store: init, key, rekey, import, export, doctor, reconcile", define_store},
       {"whoami", "Ask Keap who the token belongs to", define_whoami},
       {"api", "Call Keap's REST API with the stored credential (OAuth token or API key)", define_api},
       {"emulator", "Run a local Keap look-alike for tests, demos and offline work", define_emulator},
@@ -483,7 +516,7 @@ void define_command_line(CLI::App& app, CommandLine& line) {
   app.require_subcommand(0, 1);
   app.allow_extras();
   app.footer("Exit codes: 0 ok, 1 other error, 2 usage or configuration, 3 denied or timed out,\n"
-             "4 re-login required, 5 network/TLS/server, 130 interrupted.");
+             "4 re-login required, 5 network/TLS/server, 6 API refused, 7 rate limited, 130 interrupted.");
   add_global_options(app, line.global);
   auto footer = global_options_footer(app);
   for (const auto& spec : command_table()) {

@@ -78,7 +78,7 @@ Result refresh_one(const Job& job, net::HttpClient& http, const std::string& pro
   result.profile = profile;
   const auto& config = job.configs.at(profile);
   try {
-    auto loaded = job.context.store->load(profile);
+    auto loaded = job.context.store->inspect(profile);
     if (loaded && std::holds_alternative<ApiKey>(loaded->credential)) {
       result.outcome = Outcome::skipped;
       result.kind = "api_key";
@@ -91,7 +91,17 @@ Result refresh_one(const Job& job, net::HttpClient& http, const std::string& pro
       throw Error(ExitCode::relogin, "the refresh token was rejected at " +
                                          util::format_rfc3339(stored->last_refresh_failure->at) + "; nothing was sent");
     }
-    oauth::RefreshSettings settings{config.lock_timeout, {}, job.context.environment, std::nullopt, {}};
+    if (stored && stored->last_refresh_failure &&
+        util::now_seconds() - stored->last_refresh_failure->at < config.failure_cooldown) {
+      // Hosts that share a store would otherwise all hammer a failing endpoint, one after another.
+      result.outcome = Outcome::skipped;
+      result.text = "skipped: its refresh failed at " + util::format_rfc3339(stored->last_refresh_failure->at) +
+                    ", less than failure_cooldown (" + util::format_duration(config.failure_cooldown) + ") ago";
+      return result;
+    }
+    // Where hosts share the work, a locked credential is another host's: skip it rather than wait.
+    auto lock_timeout = job.context.store->shares_work() ? std::chrono::milliseconds(0) : config.lock_timeout;
+    oauth::RefreshSettings settings{lock_timeout, {}, job.context.environment, std::nullopt, {}};
     settings.retry.deadline = config.refresh_deadline;
     settings.secret_if_missing = config.client_secret;
     auto refreshed = oauth::refresh_grant(
@@ -113,6 +123,11 @@ Result refresh_one(const Job& job, net::HttpClient& http, const std::string& pro
                     (left.count() > 0 ? "expires " : "expired ") + util::format_relative(left);
     }
   } catch (const Error& error) {
+    if (job.context.store->shares_work() && dynamic_cast<const store::Busy*>(&error) != nullptr) {
+      result.outcome = Outcome::skipped;
+      result.text = "skipped: busy elsewhere (another host is refreshing it now)";
+      return result;
+    }
     result.outcome = Outcome::failed;
     result.error = error;
     result.text = error.what();

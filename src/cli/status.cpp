@@ -201,7 +201,7 @@ int run_status(const CommandLine& line) {
   std::optional<Credential> credential;
   if (context.key_from_environment()) {
     credential = context.credential();
-  } else if (auto loaded = context.store->load(context.profile)) {
+  } else if (auto loaded = context.store->inspect(context.profile)) {
     context.warn_all(loaded->warnings);
     credential = loaded->credential;
   }

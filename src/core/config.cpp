@@ -57,6 +57,19 @@ const Key k_keys[] = {
     {"tls_key", PathField{&Config::tls_key}},
     {"pending_lifetime", &Config::pending_lifetime},
     {"store_client_secret", &Config::store_client_secret},
+    {"store", &Config::store, "KEAP_STORE"},
+    {"store_url", &Config::store_url, "KEAP_STORE_URL"},
+    {"store_passfile", PathField{&Config::store_passfile}},
+    {"store_key_file", PathField{&Config::store_key_file}, "KEAP_STORE_KEY_FILE"},
+    {"store_connect_timeout", &Config::store_connect_timeout},
+    {"store_statement_timeout", &Config::store_statement_timeout},
+    {"store_tcp_user_timeout", &Config::store_tcp_user_timeout},
+    {"store_require_tls", &Config::store_require_tls},
+    {"store_journal_dir", PathField{&Config::store_journal_dir}},
+    {"store_journal_retention", &Config::store_journal_retention},
+    {"store_cache", &Config::store_cache},
+    {"store_cache_dir", PathField{&Config::store_cache_dir}},
+    {"failure_cooldown", &Config::failure_cooldown},
 };
 
 constexpr Seconds k_lock_margin{30};
@@ -345,6 +358,17 @@ void validate_config(const Config& config) {
   if (config.credentials_file.empty() && config.origins.count("credentials_file")) {
     throw config_error(origin, "credentials_file must not be empty");
   }
+  if (config.store != "file" && config.store != "postgres") {
+    throw config_error(origin, "store must be \"file\" or \"postgres\", not \"" + config.store + "\"");
+  }
+  if (config.store == "postgres" && config.store_url.empty()) {
+    throw config_error(origin, "store is \"postgres\" but store_url is not set",
+                       "set store_url to postgresql://USER@HOST/DATABASE?sslmode=verify-full (or KEAP_STORE_URL)");
+  }
+  if (config.store_require_tls != "require" && config.store_require_tls != "verify-ca" &&
+      config.store_require_tls != "verify-full") {
+    throw config_error(origin, "store_require_tls must be \"require\", \"verify-ca\" or \"verify-full\"");
+  }
   if (config.tls_cert.empty() != config.tls_key.empty()) {
     throw config_error(origin, "tls_cert and tls_key go together: set both or neither",
                        "without them keap-auth makes and reuses a self-signed certificate for localhost");
@@ -543,6 +567,27 @@ void ConfigSource::complete_locations(Config& config) const {
     }
   }
   config.profile_files[config.profile] = config.credentials_file;
+  complete_store_locations(config);
+}
+
+void ConfigSource::complete_store_locations(Config& config) const {
+  auto state = util::state_home(m_environment);
+  if (config.store_journal_dir.empty() && state) {
+    config.store_journal_dir = *state + "/keap-auth/journal";
+  }
+  if (config.store_cache_dir.empty()) {
+    if (auto cache = util::cache_home(m_environment)) {
+      config.store_cache_dir = *cache + "/keap-auth/tokens";
+    }
+  }
+  if (config.store_key_file.empty()) {
+    // systemd's LoadCredential= delivers it here, readable only by the unit.
+    auto delivered = m_environment("CREDENTIALS_DIRECTORY");
+    config.store_key_file = delivered ? *delivered + "/keap-auth-store-keys" : "/etc/keap-auth/store.keys";
+  }
+  if (config.store_statement_timeout.count() == 0) {
+    config.store_statement_timeout = config.lock_timeout + Seconds(5);
+  }
 }
 
 Config load_config(const ConfigFlags& flags, const EnvironmentLookup& environment) {

@@ -57,6 +57,21 @@ struct Config {
   /// config or the environment), for those who keep it in a vault.
   bool store_client_secret = true;
 
+  // The shared PostgreSQL store (design/store.md section 12).
+  std::string store = "file";     ///< file | postgres
+  std::string store_url;          ///< libpq URI or keyword string; never with a password
+  std::string store_passfile;     ///< empty: libpq's own (PGPASSFILE, ~/.pgpass); must be 0600
+  std::string store_key_file;     ///< the keyring; /etc/keap-auth/store.keys, or $CREDENTIALS_DIRECTORY/keap-auth-store-keys
+  std::chrono::seconds store_connect_timeout{5};
+  std::chrono::seconds store_statement_timeout{0}; ///< 0: lock_timeout + 5 s
+  std::chrono::seconds store_tcp_user_timeout{20};
+  std::string store_require_tls = "verify-full"; ///< the lowest sslmode accepted off loopback
+  std::string store_journal_dir; ///< $XDG_STATE_HOME/keap-auth/journal
+  std::chrono::seconds store_journal_retention{86400};
+  bool store_cache = true;     ///< the access-token-only cache for `token`
+  std::string store_cache_dir; ///< $XDG_CACHE_HOME/keap-auth/tokens
+  std::chrono::seconds failure_cooldown{600}; ///< `refresh --all` skips a credential that failed this recently
+
   std::string config_file; ///< the file that was read, or empty when none was
   /// Where each key's value came from, for keys some layer set: "--client-id", "KEAP_CLIENT_ID",
   /// "/etc/keap-auth/config.json"; keys left at their defaults are absent.
@@ -114,6 +129,8 @@ private:
   std::optional<std::string> flags_credentials(const std::string& profile) const;
   /// credentials_dir, the profile's credentials_file and profile_files, from what the layers left.
   void complete_locations(Config& config) const;
+  /// The PostgreSQL store's local folders, key file and derived timeout.
+  void complete_store_locations(Config& config) const;
 
   ConfigFlags m_flags;
   EnvironmentLookup m_environment;

@@ -87,7 +87,7 @@ void check_unshared(const LoginContext& context, const OAuthGrant& fresh) {
     }
     std::optional<store::Loaded> loaded;
     try {
-      loaded = context.store.load(other);
+      loaded = context.store.inspect(other);
     } catch (const Error&) {
       continue; // damaged or unreadable: it holds no grant to share
     }
@@ -150,7 +150,7 @@ std::vector<std::string> prepare_login(const LoginContext& context) {
   }
   std::optional<store::Loaded> existing;
   try {
-    existing = context.store.load(context.profile);
+    existing = context.store.inspect(context.profile);
   } catch (const Error& error) {
     if (error.code() != ExitCode::relogin) {
       throw; // unreadable, or a newer format: a login could not replace it
@@ -188,8 +188,8 @@ LoginResult complete_login(const LoginContext& context, const std::string& code,
     }
     auto target = target_of(context, result.grant);
     result.profile = target.profile;
-    result.saved_to = target.store.describe(target.profile);
-    result.location = target.store.local_file(target.profile, "");
+    result.saved_to = target.store.describe(target.profile) + " (" + target.store.protection() + ")";
+    result.location = target.store.location(target.profile);
     std::unique_ptr<store::Transaction> transaction;
     std::optional<store::Loaded> existing;
     try {

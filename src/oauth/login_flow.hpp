@@ -40,7 +40,7 @@ struct LoginResult {
   OAuthGrant grant;
   std::string profile;              ///< where it was saved (the app's name for --profile app)
   std::string location;             ///< the store's local path for it (the file, for the file store)
-  std::string saved_to;             ///< store.describe(profile)
+  std::string saved_to;             ///< store.describe(profile) and how it is protected
   std::vector<std::string> notices; ///< what the person should know: a replaced or set-aside credential
   bool interrupted = false;         ///< SIGINT/SIGTERM came while the code was being exchanged and saved
 };

@@ -112,6 +112,9 @@ OAuthGrant exchange_and_commit(store::CredentialStore& store, store::Transaction
   try {
     transaction.commit(fresh);
   } catch (const Error& failure) {
+    if (!failure.rescue_file().empty()) {
+      throw; // the store kept the pair safe itself (a shared store's journal)
+    }
     throw store::rescue(store, profile, fresh, failure, store::RescueCause::rotation, settings.environment);
   }
   util::crash_point("after-commit");
@@ -125,11 +128,12 @@ RefreshResult refresh_grant(store::CredentialStore& store, const std::string& pr
   // "run login" before waiting for any lock.
   auto before = as_grant(read_or_relogin(store.load(profile), store, profile).credential, "refresh");
   auto transaction = store.lock(profile, settings.lock_timeout);
+  util::crash_point("after-lock");
   // Another process may have refreshed (or logged in) while we waited: decide on what is there now.
   auto loaded = read_or_relogin(transaction->current(), store, profile);
   RefreshResult result{as_grant(loaded.credential, "refresh"), RefreshReason::none, false, loaded.warnings};
   result.changed_while_waiting = result.grant.refresh_token != before.refresh_token;
-  result.reason = decide(result.grant, util::now_seconds());
+  result.reason = decide(result.grant, transaction->now());
   if (!result.refreshed()) {
     return result;
   }

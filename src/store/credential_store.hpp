@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/credential.hpp"
+#include "core/error.hpp"
 #include "core/profile.hpp"
 
 #include <chrono>
@@ -12,6 +13,13 @@
 /// Where credentials live. Every command reads and writes them through this interface, so the refresh
 /// protocol (lock, re-read, decide, commit) is the same whatever holds them.
 namespace keap::store {
+
+/// The lock could not be had: another process (or host) holds it. Exit 5, naming the holder when the
+/// store can tell; `refresh --all` on a store that shares work between hosts skips such a credential.
+class Busy : public Error {
+public:
+  using Error::Error;
+};
 
 /// A credential as read, with what the reader should be told (loose permissions, say).
 struct Loaded {
@@ -32,6 +40,9 @@ public:
   virtual void commit(const Credential& fresh) = 0;
   /// Keeps a damaged credential aside (0600) before a login replaces it; returns where, for the message.
   virtual std::optional<std::string> set_aside_damaged() = 0;
+  /// The clock decisions under this lock use: the database's for a shared store, so hosts whose clocks
+  /// differ decide alike; this machine's otherwise.
+  virtual util::TimePoint now() { return util::now_seconds(); }
 };
 
 class CredentialStore {
@@ -43,6 +54,14 @@ public:
   /// read at all exit 1.
   virtual std::optional<Loaded> load(const std::string& profile) = 0;
 
+  /// What `status` and `list` show: the credential with its plain parts, and its secrets only when they
+  /// can be had cheaply (a shared store keeps them sealed, and this works without the key).
+  virtual std::optional<Loaded> inspect(const std::string& profile) { return load(profile); }
+
+  /// True when several hosts share the store, so `refresh --all` skips what another host is refreshing
+  /// instead of waiting for it.
+  virtual bool shares_work() const { return false; }
+
   /// Takes the profile's lock, waiting at most `timeout`; Error (exit 5) naming describe() when the
   /// wait runs out, before anything is sent anywhere.
   virtual std::unique_ptr<Transaction> lock(const std::string& profile, std::chrono::milliseconds timeout) = 0;
@@ -52,6 +71,13 @@ public:
 
   /// For messages: "credentials file /srv/keap/prod.json". Never a secret.
   virtual std::string describe(const std::string& profile) const = 0;
+
+  /// How what it saves is kept from others, for the message after a save: "mode 0600".
+  virtual std::string protection() const = 0;
+
+  /// Where the credential is, for --json ("credentials_file"): the file's absolute path, or for a
+  /// database "postgres://HOST:PORT/DATABASE#PROFILE". Never a secret.
+  virtual std::string location(const std::string& profile) const = 0;
 
   /// Proves a credential for `profile` could be written, before a login spends a code on it. Creates
   /// at most the last folder level; returns a notice to show when it did. Throws Error (exit 2).

@@ -53,7 +53,7 @@ public:
         throw Error(ExitCode::interrupted,
                     "interrupted while waiting for the lock " + m_lock->path() + "; nothing was changed");
       }
-      throw Error(ExitCode::unavailable,
+      throw Busy(ExitCode::unavailable,
                   "another keap-auth process has held the lock " + m_lock->path() + " for more than " +
                       util::format_duration(std::chrono::duration_cast<std::chrono::seconds>(timeout)) +
                       "; nothing was changed",
@@ -197,6 +197,10 @@ std::vector<std::string> FileStore::profiles() {
 
 std::string FileStore::describe(const std::string& profile) const {
   return "credentials file " + util::absolute_path(path_of(profile));
+}
+
+std::string FileStore::location(const std::string& profile) const {
+  return util::absolute_path(resolve_links(path_of(profile)));
 }
 
 std::optional<std::string> FileStore::check_writable(const std::string& profile) {

@@ -39,6 +39,8 @@ public:
   std::unique_ptr<Transaction> lock(const std::string& profile, std::chrono::milliseconds timeout) override;
   std::vector<std::string> profiles() override;
   std::string describe(const std::string& profile) const override;
+  std::string protection() const override { return "mode 0600"; }
+  std::string location(const std::string& profile) const override;
   std::optional<std::string> check_writable(const std::string& profile) override;
   std::pair<std::string, std::string> rescue_place(const std::string& profile) const override;
   std::string local_file(const std::string& profile, const std::string& suffix) const override;

@@ -18,4 +18,7 @@ std::optional<std::string> base64_decode(std::string_view text);
 /// certificate fingerprints).
 std::string hex(std::string_view bytes, char separator = '\0');
 
+/// Hex of either case without separators back to bytes; nothing for anything else.
+std::optional<std::string> hex_decode(std::string_view text);
+
 } // namespace keap::util

@@ -33,5 +33,9 @@ TEST_CASE("util::encoding: base64 (RFC 4648 section 10) both ways", "[encoding]"
 TEST_CASE("util::encoding: hex with and without a separator", "[encoding]") {
   REQUIRE(hex("\x01\xab\xff") == "01ABFF");
   REQUIRE(hex("\x01\xab\xff", ':') == "01:AB:FF");
+  REQUIRE(hex_decode("01abFF") == std::string("\x01\xab\xff"));
+  REQUIRE(hex_decode("") == std::string());
+  REQUIRE_FALSE(hex_decode("0"));
+  REQUIRE_FALSE(hex_decode("0g"));
   REQUIRE(hex("") == "");
 }

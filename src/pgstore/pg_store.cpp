@@ -1,0 +1,200 @@
+#include "pgstore/pg_store.hpp"
+
+#include "pgstore/journal.hpp"
+#include "pgstore/transaction.hpp"
+#include "pgstore/rows.hpp"
+#include "store/token_cache.hpp"
+#include "util/crash_point.hpp"
+#include "util/encoding.hpp"
+#include "util/posix_file.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace keap::pgstore {
+
+namespace {
+
+std::string host_name() {
+  char name[256] = {};
+  return ::gethostname(name, sizeof name - 1) == 0 && name[0] ? std::string(name) : std::string("unknown-host");
+}
+
+} // namespace
+
+PgSettings settings_of(const Config& config, const util::EnvironmentLookup& environment) {
+  check_url(config.store_url, config.store_require_tls);
+  if (!config.store_passfile.empty()) {
+    struct stat info {};
+    if (::stat(config.store_passfile.c_str(), &info) != 0) {
+      throw Error(ExitCode::usage, "store_passfile " + config.store_passfile + " does not exist");
+    }
+    if ((info.st_mode & 077) != 0) {
+      throw Error(ExitCode::usage, "store_passfile " + config.store_passfile + " may be read by other users",
+                  "run `chmod 600 " + config.store_passfile + "` (libpq ignores such a file anyway)");
+    }
+  }
+  PgSettings settings;
+  settings.connection = {config.store_url, "keap-auth/" + host_name() + "/" + std::to_string(::getpid()),
+                         config.store_connect_timeout, config.store_tcp_user_timeout, config.store_passfile};
+  settings.require_tls = config.store_require_tls;
+  settings.key_file = config.store_key_file;
+  settings.statement_timeout = config.store_statement_timeout;
+  settings.refresh_deadline = config.refresh_deadline;
+  settings.journal_retention = config.store_journal_retention;
+  settings.journal_dir = config.store_journal_dir;
+  settings.cache_dir = config.store_cache ? config.store_cache_dir : "";
+  auto state = util::state_home(environment);
+  settings.state_dir = (state ? *state : std::string("/tmp")) + "/keap-auth/stores/" + store::store_digest(config.store_url);
+  settings.store_url = config.store_url;
+  settings.actor = host_name() + "/" + std::to_string(::getpid());
+  return settings;
+}
+
+PgStore::PgStore(PgSettings settings) : m_settings(std::move(settings)) {}
+
+PgStore::~PgStore() = default;
+
+Connection PgStore::connect() const { return Connection(m_settings.connection); }
+
+Connection& PgStore::shared() {
+  if (!m_connection || !m_connection->alive()) {
+    m_connection.emplace(connect());
+  }
+  if (!m_replayed) {
+    m_replayed = true;
+    auto notices = replay_journals(*m_connection, journal_folder(), m_settings.journal_retention, m_settings.actor,
+                                   deadline());
+    for (const auto& notice : notices) {
+      if (m_settings.notice) {
+        m_settings.notice(notice);
+      }
+    }
+  }
+  return *m_connection;
+}
+
+const std::string& PgStore::store_id() {
+  std::lock_guard lock(m_lazy_mutex);
+  if (m_store_id.empty()) {
+    auto connection = connect();
+    auto rows = connection.exec("SELECT store_id::text FROM keap_auth.meta", deadline());
+    if (rows.empty()) {
+      throw PgError(PgFailure::not_initialised, "", "the PostgreSQL store " + display_of(m_settings.store_url) +
+                                                        " is not initialised");
+    }
+    m_store_id = rows.text(0, 0);
+  }
+  return m_store_id;
+}
+
+std::string PgStore::store_id_bytes() {
+  auto text = store_id();
+  std::erase(text, '-');
+  return util::hex_decode(text).value_or(text);
+}
+
+const Keyring& PgStore::keyring() {
+  std::lock_guard lock(m_lazy_mutex);
+  if (!m_keyring) {
+    m_keyring = Keyring::load(m_settings.key_file);
+  }
+  return *m_keyring;
+}
+
+std::string PgStore::journal_folder() { return m_settings.journal_dir + "/" + store_id(); }
+
+std::string PgStore::cache_file(const std::string& profile) const {
+  return store::token_cache_path(m_settings.cache_dir, m_settings.store_url, profile);
+}
+
+std::optional<store::Loaded> PgStore::read(const std::string& profile, bool open_secrets) {
+  check_profile_name(profile, "profile");
+  std::lock_guard lock(m_mutex);
+  auto rows = shared().exec(std::string("SELECT ") + k_row_columns + " FROM keap_auth.credentials WHERE profile = $1",
+                            {profile}, deadline());
+  if (rows.empty()) {
+    return std::nullopt;
+  }
+  auto row = row_of(rows, 0);
+  if (row.state == "disabled") {
+    return std::nullopt; // exported: the live copy is elsewhere
+  }
+  if (!open_secrets) {
+    return store::Loaded{row.plain, {}};
+  }
+  auto credential = with_secrets(row, open_sealed(row.sealed, keyring(), {store_id_bytes(), profile, row.generation}));
+  cache_token(*this, profile, credential, row.generation);
+  return store::Loaded{credential, {}};
+}
+
+std::optional<store::Loaded> PgStore::load(const std::string& profile) { return read(profile, true); }
+
+std::optional<store::Loaded> PgStore::inspect(const std::string& profile) { return read(profile, false); }
+
+std::unique_ptr<store::Transaction> PgStore::lock(const std::string& profile, std::chrono::milliseconds timeout) {
+  check_profile_name(profile, "profile");
+  {
+    std::lock_guard guard(m_mutex);
+    shared(); // leftover journals first
+  }
+  return std::make_unique<PgTransaction>(*this, profile, timeout);
+}
+
+std::vector<std::string> PgStore::profiles() {
+  std::lock_guard lock(m_mutex);
+  auto rows = shared().exec("SELECT profile FROM keap_auth.credentials WHERE state <> 'disabled' ORDER BY profile",
+                            deadline());
+  std::vector<std::string> names;
+  for (int i = 0; i < rows.size(); ++i) {
+    names.push_back(rows.text(i, 0));
+  }
+  return names;
+}
+
+std::string PgStore::location(const std::string& profile) const {
+  return "postgres://" + display_of(m_settings.store_url) + "#" + profile;
+}
+
+std::string PgStore::describe(const std::string& profile) const {
+  return "profile " + profile + " of the PostgreSQL store " + display_of(m_settings.store_url);
+}
+
+std::optional<std::string> PgStore::check_writable(const std::string& profile) {
+  check_profile_name(profile, "profile");
+  store_id(); // initialised, and reachable
+  keyring();  // and the key to seal with, before anything is spent
+  return std::nullopt;
+}
+
+std::pair<std::string, std::string> PgStore::rescue_place(const std::string& profile) const {
+  util::create_private_folders(m_settings.state_dir);
+  return {m_settings.state_dir, profile + ".json"};
+}
+
+std::string PgStore::local_file(const std::string& profile, const std::string& suffix) const {
+  util::create_private_folders(m_settings.state_dir);
+  return m_settings.state_dir + "/" + profile + ".json" + suffix;
+}
+
+std::string PgStore::restore_command(const std::string& rescue_file, const std::string& profile) const {
+  return "keap-auth store import --profile " + profile + " --from '" + util::absolute_path(rescue_file) + "' --replace";
+}
+
+std::string initialise(PgStore& store) {
+  auto connection = store.connect();
+  auto deadline = store.deadline();
+  connection.exec("BEGIN", deadline);
+  connection.exec("SELECT pg_advisory_xact_lock(hashtextextended('keap-auth:migrate', 0))", deadline);
+  for (const auto& statement : schema_statements()) {
+    connection.exec(statement, deadline);
+  }
+  auto id = connection.exec("SELECT store_id::text FROM keap_auth.meta", deadline).text(0, 0);
+  connection.exec("COMMIT", deadline);
+  return id;
+}
+
+} // namespace keap::pgstore
