@@ -221,6 +221,8 @@ Connection& Connection::operator=(Connection&& other) noexcept {
 
 bool Connection::alive() const { return m_connection != nullptr && PQstatus(m_connection) == CONNECTION_OK; }
 
+bool Connection::idle() const { return alive() && PQtransactionStatus(m_connection) == PQTRANS_IDLE; }
+
 void Connection::close() {
   if (m_connection != nullptr) {
     PQfinish(m_connection);

@@ -87,6 +87,8 @@ public:
   Rows exec(const std::string& sql, Clock::time_point deadline) { return exec(sql, {}, deadline); }
 
   bool alive() const;
+  /// Alive, and in no transaction: fit to be used again.
+  bool idle() const;
   void close();
   /// What the server is, for messages: "127.0.0.1:5432/keap".
   std::string where() const;

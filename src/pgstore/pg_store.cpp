@@ -60,34 +60,55 @@ PgStore::~PgStore() = default;
 
 Connection PgStore::connect() const { return Connection(m_settings.connection); }
 
-Connection& PgStore::shared() {
-  if (!m_connection || !m_connection->alive()) {
-    m_connection.emplace(connect());
-  }
-  if (!m_replayed) {
-    m_replayed = true;
-    auto notices = replay_journals(*m_connection, journal_folder(), m_settings.journal_retention, m_settings.actor,
-                                   deadline());
-    for (const auto& notice : notices) {
-      if (m_settings.notice) {
-        m_settings.notice(notice);
-      }
+Connection PgStore::take() {
+  std::lock_guard lock(m_mutex);
+  while (!m_idle.empty()) {
+    auto connection = std::move(m_idle.back());
+    m_idle.pop_back();
+    if (connection.idle()) {
+      return connection;
     }
   }
-  return *m_connection;
+  auto connection = connect();
+  if (m_store_id.empty() || !m_replayed) {
+    first_session(connection);
+  }
+  return connection;
+}
+
+void PgStore::give_back(Connection connection) {
+  std::lock_guard lock(m_mutex);
+  if (connection.idle() && m_idle.size() < 8) {
+    m_idle.push_back(std::move(connection));
+  }
+}
+
+/// Under m_mutex.
+void PgStore::first_session(Connection& connection) {
+  auto rows = connection.exec("SELECT store_id::text FROM keap_auth.meta", deadline());
+  if (rows.empty()) {
+    throw PgError(PgFailure::not_initialised, "", "the PostgreSQL store " + display_of(m_settings.store_url) +
+                                                      " is not initialised");
+  }
+  m_store_id = rows.text(0, 0);
+  m_replayed = true;
+  auto notices = replay_journals(connection, m_settings.journal_dir + "/" + m_store_id, m_settings.journal_retention,
+                                 m_settings.actor, deadline());
+  for (const auto& notice : notices) {
+    if (m_settings.notice) {
+      m_settings.notice(notice);
+    }
+  }
 }
 
 const std::string& PgStore::store_id() {
-  std::lock_guard lock(m_lazy_mutex);
-  if (m_store_id.empty()) {
-    auto connection = connect();
-    auto rows = connection.exec("SELECT store_id::text FROM keap_auth.meta", deadline());
-    if (rows.empty()) {
-      throw PgError(PgFailure::not_initialised, "", "the PostgreSQL store " + display_of(m_settings.store_url) +
-                                                        " is not initialised");
+  {
+    std::lock_guard lock(m_mutex);
+    if (!m_store_id.empty()) {
+      return m_store_id;
     }
-    m_store_id = rows.text(0, 0);
   }
+  give_back(take()); // set once, under the mutex, and never changed
   return m_store_id;
 }
 
@@ -113,9 +134,10 @@ std::string PgStore::cache_file(const std::string& profile) const {
 
 std::optional<store::Loaded> PgStore::read(const std::string& profile, bool open_secrets) {
   check_profile_name(profile, "profile");
-  std::lock_guard lock(m_mutex);
-  auto rows = shared().exec(std::string("SELECT ") + k_row_columns + " FROM keap_auth.credentials WHERE profile = $1",
-                            {profile}, deadline());
+  auto connection = take();
+  auto rows = connection.exec(std::string("SELECT ") + k_row_columns + " FROM keap_auth.credentials WHERE profile = $1",
+                              {profile}, deadline());
+  give_back(std::move(connection));
   if (rows.empty()) {
     return std::nullopt;
   }
@@ -137,17 +159,14 @@ std::optional<store::Loaded> PgStore::inspect(const std::string& profile) { retu
 
 std::unique_ptr<store::Transaction> PgStore::lock(const std::string& profile, std::chrono::milliseconds timeout) {
   check_profile_name(profile, "profile");
-  {
-    std::lock_guard guard(m_mutex);
-    shared(); // leftover journals first
-  }
-  return std::make_unique<PgTransaction>(*this, profile, timeout);
+  return std::make_unique<PgTransaction>(*this, profile, timeout); // its take() replays leftover journals first
 }
 
 std::vector<std::string> PgStore::profiles() {
-  std::lock_guard lock(m_mutex);
-  auto rows = shared().exec("SELECT profile FROM keap_auth.credentials WHERE state <> 'disabled' ORDER BY profile",
-                            deadline());
+  auto connection = take();
+  auto rows = connection.exec("SELECT profile FROM keap_auth.credentials WHERE state <> 'disabled' ORDER BY profile",
+                              deadline());
+  give_back(std::move(connection));
   std::vector<std::string> names;
   for (int i = 0; i < rows.size(); ++i) {
     names.push_back(rows.text(i, 0));

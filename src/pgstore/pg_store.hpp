@@ -59,6 +59,12 @@ public:
   const PgSettings& settings() const { return m_settings; }
   /// A new session, with the connection settings.
   Connection connect() const;
+  /// A session from the idle ones, or a new one. The first session of the process reads the store's
+  /// id and replays leftover journals (every command does that before anything else).
+  Connection take();
+  /// Keeps a session for the next take() if it is idle (one connection per process, not one per step:
+  /// each costs a SCRAM handshake).
+  void give_back(Connection connection);
   /// The store's id (its uuid's text), read once.
   const std::string& store_id();
   /// The store's id as the 16 raw bytes sealed values bind.
@@ -70,13 +76,13 @@ public:
   Clock::time_point deadline() const { return Clock::now() + m_settings.statement_timeout; }
 
 private:
-  Connection& shared();
   std::optional<store::Loaded> read(const std::string& profile, bool open_secrets);
+  void first_session(Connection& connection);
 
   PgSettings m_settings;
-  std::mutex m_mutex;      ///< the shared connection, for lock-free reads from several threads
-  std::mutex m_lazy_mutex; ///< the store id and the keyring, read once by whichever thread comes first
-  std::optional<Connection> m_connection;
+  std::mutex m_mutex;      ///< the idle sessions, the store id and the replay, for several threads
+  std::mutex m_lazy_mutex; ///< the keyring, read once by whichever thread comes first
+  std::vector<Connection> m_idle;
   std::string m_store_id;
   std::optional<Keyring> m_keyring;
   bool m_replayed = false;

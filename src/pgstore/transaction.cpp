@@ -31,7 +31,7 @@ void cache_token(const PgStore& store, const std::string& profile, const Credent
 }
 
 PgTransaction::PgTransaction(PgStore& store, std::string profile, std::chrono::milliseconds timeout)
-    : m_store(store), m_profile(std::move(profile)), m_connection(store.connect()) {
+    : m_store(store), m_profile(std::move(profile)), m_connection(store.take()) {
   begin(timeout);
 }
 
@@ -42,6 +42,7 @@ PgTransaction::~PgTransaction() {
     } catch (const std::exception&) {
     }
   }
+  m_store.give_back(std::move(m_connection));
 }
 
 std::optional<store::Loaded> PgTransaction::current() {
