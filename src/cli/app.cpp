@@ -16,7 +16,8 @@ namespace keap::cli {
 const std::map<std::string, Runner>& runners() {
   static const std::map<std::string, Runner> k_runners{
       {"login", run_login},   {"refresh", run_refresh}, {"token", run_token}, {"status", run_status},
-      {"whoami", run_whoami}, {"api", run_api},         {"list", run_list},  {"store", run_store},   {"emulator", run_emulator},
+      {"whoami", run_whoami}, {"api", run_api},         {"list", run_list},  {"store", run_store},   {"config", run_config},
+      {"emulator", run_emulator},
   };
   return k_runners;
 }

@@ -28,6 +28,7 @@ struct LoginOptions {
   bool begin = false;                ///< two-step login, first half
   std::optional<std::string> finish; ///< two-step login, second half: address, code, or "-" for stdin
   bool manual = false;               ///< both halves in one command, the address pasted on stdin
+  bool if_needed = false;            ///< nothing at all when the credentials are usable (playbooks)
 };
 
 struct RefreshOptions {
@@ -61,6 +62,11 @@ struct StoreOptions {
   std::optional<std::string> to;   ///< export --to FILE
   bool replace = false;
   bool keep = false;
+};
+
+struct ConfigOptions {
+  std::string action; ///< show | path
+  bool json = false;
 };
 
 struct ListOptions {
@@ -130,6 +136,7 @@ struct CommandLine {
   StatusOptions status;
   ListOptions list;
   StoreOptions store;
+  ConfigOptions config;
   WhoamiOptions whoami;
   ApiOptions api;
   EmulatorOptions emulator;
@@ -138,7 +145,8 @@ struct CommandLine {
 inline bool wants_json(const CommandLine& line) {
   return (line.command == "login" && line.login.json) || (line.command == "refresh" && line.refresh.json) ||
          (line.command == "status" && line.status.json) || (line.command == "whoami" && line.whoami.json) ||
-         (line.command == "list" && line.list.json) || (line.command == "api" && line.api.envelope);
+         (line.command == "list" && line.list.json) || (line.command == "api" && line.api.envelope) ||
+         (line.command == "config" && line.config.json);
 }
 
 } // namespace keap::cli

@@ -20,6 +20,7 @@ int run_whoami(const CommandLine& line);
 int run_api(const CommandLine& line);
 int run_list(const CommandLine& line);
 int run_store(const CommandLine& line);
+int run_config(const CommandLine& line);
 int run_emulator(const CommandLine& line);
 
 /// What every command that touches credentials builds from the command line: the configuration, the

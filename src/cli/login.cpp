@@ -179,6 +179,33 @@ void prepare(const oauth::LoginContext& flow) {
   }
 }
 
+namespace {
+
+/// --if-needed: usable credentials (what `status` says exit 0 for) mean there is nothing to do, and
+/// nothing is touched, so a playbook can report "changed" only when a login happened.
+bool nothing_needed(const Context& context, const LoginOptions& options) {
+  auto loaded = context.store->inspect(context.profile);
+  if (!loaded) {
+    return false;
+  }
+  const auto* grant = std::get_if<OAuthGrant>(&loaded->credential);
+  if (grant && !grant_usable(*grant, context.config.refresh_token_lifetime, util::now_seconds())) {
+    return false;
+  }
+  context.say("the " + context.store->describe(context.profile) +
+              " holds usable credentials, so nothing was done (--if-needed; `keap-auth status` for the details)");
+  if (options.json) {
+    nlohmann::ordered_json out = {{"schema", 1},
+                                  {"changed", false},
+                                  {"profile", context.profile},
+                                  {"credentials_file", context.credentials_path()}};
+    print_stdout(util::dump_json(out, 2));
+  }
+  return true;
+}
+
+} // namespace
+
 int report_login(const oauth::LoginResult& result, const LoginOptions& options) {
   const auto& grant = result.grant;
   for (const auto& notice : result.notices) {
@@ -189,6 +216,7 @@ int report_login(const oauth::LoginResult& result, const LoginOptions& options) 
       util::format_rfc3339(grant.expires_at));
   if (options.json) {
     nlohmann::ordered_json summary = {{"schema", 1},
+                                      {"changed", true},
                                       {"credentials_file", result.location},
                                       {"profile", result.profile},
                                       {"kind", "oauth_grant"},
@@ -212,6 +240,9 @@ int report_login(const oauth::LoginResult& result, const LoginOptions& options) 
 int run_login(const CommandLine& line) {
   auto context = open_context(line.global);
   const auto& options = line.login;
+  if (options.if_needed && nothing_needed(context, options)) {
+    return 0;
+  }
   if (options.api_key_file || options.api_key) {
     return run_key_login(context, options);
   }

@@ -123,6 +123,7 @@ int run_login_begin(Context& context, const LoginOptions& options) {
   if (options.json) {
     nlohmann::ordered_json out = {
         {"schema", 1},
+        {"changed", true},
         {"authorize_url", url},
         {"redirect_uri", pending.redirect_uri},
         {"pending_file", util::absolute_path(pending_file)},

@@ -110,6 +110,9 @@ void define_login(CLI::App& login, CommandLine& line) {
   auto* manual = login.add_flag("--manual", options.manual,
                                 "Print the URL, then read the address the browser landed on from stdin");
   begin->excludes(finish)->excludes(manual);
+  login.add_flag("--if-needed", options.if_needed,
+                 "Do nothing (exit 0, \"changed\": false with --json) when the credentials are usable, as status says")
+      ->excludes(finish);
   finish->excludes(manual);
   add_text(login, "--tls-cert", line.global.config.tls_cert,
            "Certificate (PEM) for an https redirect_uri (default: a reusable self-signed one)", "FILE");
@@ -187,6 +190,18 @@ void define_store(CLI::App& store, CommandLine& line) {
   action(store, "doctor", "Check TLS, timeouts, a pooler, clock skew, keys, journals, logins needed", "doctor");
   action(store, "reconcile", "Put every leftover journal's pair into the store", "reconcile");
   add_lock_timeout(store, line);
+}
+
+void define_config(CLI::App& config, CommandLine& line) {
+  auto& options = line.config;
+  config.require_subcommand(1);
+  auto* show = config.add_subcommand("show", "Every key's effective value and where it came from (secrets as [set])");
+  show->fallthrough();
+  show->callback([&options] { options.action = "show"; });
+  show->add_flag("--json", options.json, "Print it as JSON on stdout");
+  auto* path = config.add_subcommand("path", "The config file that would be read, from the places searched");
+  path->fallthrough();
+  path->callback([&options] { options.action = "path"; });
 }
 
 void define_list(CLI::App& list, CommandLine& line) {
@@ -504,6 +519,7 @@ const std::vector<CommandSpec>& command_table() {
       {"status", "Show the credentials' state and what to do next (no secrets)", define_status},
       {"list", "One line per credential the store holds: kind, app, expiry, health (no secrets)", define_list},
       {"store", "The shared PostgreSQL store: init, key, rekey, import, export, doctor, reconcile", define_store},
+      {"config", "Show the effective configuration and where each value came from", define_config},
       {"whoami", "Ask Keap who the token belongs to", define_whoami},
       {"api", "Call Keap's REST API with the stored credential (OAuth token or API key)", define_api},
       {"emulator", "Run a local Keap look-alike for tests, demos and offline work", define_emulator},

@@ -79,9 +79,7 @@ Status assess(const Context& context, const std::optional<Credential>& credentia
     return status;
   }
   status.access_valid = !access_token_expires_within(*grant, std::chrono::seconds(0), now);
-  const auto& failure = grant->last_refresh_failure;
-  bool rejected = failure && failure->kind == "rejected";
-  status.usable = now < refresh_token_expected_expiry(*grant, config.refresh_token_lifetime) && !rejected;
+  status.usable = grant_usable(*grant, config.refresh_token_lifetime, now);
   if (grant->refresh_token_obtained_at > now || grant->obtained_at > now) {
     status.warnings.push_back("the credentials were obtained in the future by this machine's clock (" +
                               util::format_rfc3339(grant->refresh_token_obtained_at) + "): check the clock");

@@ -13,6 +13,8 @@
 #include <filesystem>
 #include <variant>
 
+#include <unistd.h>
+
 namespace keap {
 
 namespace {
@@ -173,14 +175,15 @@ std::optional<std::string> read_local_file(const std::string& origin, const std:
   }
 }
 
-std::string read_secret_file(const std::string& path, std::vector<std::string>& warnings) {
+std::string read_secret_file(const std::string& path, std::vector<std::string>& warnings,
+                             const std::string& origin = "--client-secret-file") {
   constexpr size_t k_secret_limit = 64 * 1024;
-  auto text = read_local_file("--client-secret-file", path, k_secret_limit);
+  auto text = read_local_file(origin, path, k_secret_limit);
   if (auto warning = loose_permissions_warning(path, "the client secret")) {
     warnings.push_back(*warning);
   }
   if (!text) {
-    throw Error(ExitCode::usage, "--client-secret-file: " + path + " does not exist",
+    throw Error(ExitCode::usage, origin + ": " + path + " does not exist",
                 "give a file that holds only the client secret");
   }
   if (text->ends_with("\r\n")) {
@@ -189,13 +192,13 @@ std::string read_secret_file(const std::string& path, std::vector<std::string>& 
     text->pop_back();
   }
   if (text->empty()) {
-    throw Error(ExitCode::usage, "--client-secret-file: " + path + " is empty");
+    throw Error(ExitCode::usage, origin + ": " + path + " is empty");
   }
   if (text->find_first_of("\r\n") != std::string::npos) {
-    throw Error(ExitCode::usage, "--client-secret-file: " + path + " holds more than one line",
+    throw Error(ExitCode::usage, origin + ": " + path + " holds more than one line",
                 "the file must hold only the client secret, on one line");
   }
-  return checked_text("--client-secret-file " + path, *text);
+  return checked_text(origin + " " + path, *text);
 }
 
 void check_url(const std::string& origin, const char* key, const std::string& value, bool endpoint) {
@@ -241,6 +244,46 @@ std::optional<std::string> loose_permissions_warning(const std::string& path, co
   std::snprintf(text, sizeof text, "%04o", *mode);
   return "permissions " + std::string(text) + " for " + path + " are too open: other users may read " + what +
          "; run `chmod 600 " + path + "`";
+}
+
+std::vector<std::string> config_search_path(const util::EnvironmentLookup& environment) {
+  std::vector<std::string> paths{k_default_config_file};
+  if (auto home = util::config_home(environment)) {
+    paths.push_back(*home + "/keap-auth/config.json");
+  }
+  paths.emplace_back("/etc/keap-auth/config.json");
+  return paths;
+}
+
+std::vector<ConfigEntry> config_entries(const Config& config) {
+  std::vector<ConfigEntry> entries;
+  for (const auto& key : k_keys) {
+    ConfigEntry entry{key.name, {}, "default", key.environment ? key.environment : ""};
+    std::visit(
+        [&](auto member) {
+          using Member = decltype(member);
+          if constexpr (std::is_same_v<Member, std::string Config::*>) {
+            entry.value = config.*member;
+          } else if constexpr (std::is_same_v<Member, PathField>) {
+            entry.value = config.*member.member;
+          } else if constexpr (std::is_same_v<Member, bool Config::*>) {
+            entry.value = config.*member ? "true" : "false";
+          } else if constexpr (std::is_same_v<Member, TokenAuth Config::*>) {
+            entry.value = token_auth_name(config.*member);
+          } else {
+            entry.value = util::format_duration(config.*member);
+          }
+        },
+        key.field);
+    if (entry.key == "client_secret" && !entry.value.empty()) {
+      entry.value = "[set]";
+    }
+    if (auto origin = config.origins.find(entry.key); origin != config.origins.end()) {
+      entry.origin = origin->second;
+    }
+    entries.push_back(std::move(entry));
+  }
+  return entries;
 }
 
 std::vector<std::string> config_key_names() {
@@ -381,11 +424,26 @@ ConfigSource::ConfigSource(ConfigFlags flags, EnvironmentLookup environment)
   // must be readable (a config silently skipped is a config silently ignored).
   auto named = m_flags.config_file ? m_flags.config_file : m_environment("KEAP_AUTH_CONFIG");
   std::string origin_of_name = m_flags.config_file ? "--config" : "KEAP_AUTH_CONFIG";
-  std::string path = named.value_or(k_default_config_file);
-  auto text = read_local_file(named ? origin_of_name : "config file", path, util::k_local_file_limit);
-  if (!text && named) {
-    throw Error(ExitCode::usage, "config file " + path + " does not exist", "check " + origin_of_name);
+  std::optional<std::string> text;
+  std::string path;
+  if (named) {
+    path = *named;
+    text = read_local_file(origin_of_name, path, util::k_local_file_limit);
+    if (!text) {
+      throw Error(ExitCode::usage, "config file " + path + " does not exist", "check " + origin_of_name);
+    }
+  } else {
+    for (const auto& candidate : config_search_path(m_environment)) {
+      text = read_local_file("config file", candidate, util::k_local_file_limit);
+      if (text) {
+        path = candidate;
+        break;
+      }
+    }
   }
+  // Credentials go beside a config that was named or found in the working folder; beside one found
+  // in ~/.config or /etc they would land where a service user cannot (or should not) write.
+  m_file_is_local = named.has_value() || path == k_default_config_file;
   if (text) {
     m_file = path;
     m_document = parse_config_document(*text, path);
@@ -491,6 +549,18 @@ Config ConfigSource::for_profile(const std::string& profile) const {
     }
   }
 
+  // systemd's LoadCredential=keap-client-secret:PATH delivers the secret to the unit alone.
+  auto secret_origin = config.origins.find("client_secret");
+  if (secret_origin == config.origins.end() || secret_origin->second != "KEAP_CLIENT_SECRET") {
+    if (auto delivered = m_environment("CREDENTIALS_DIRECTORY")) {
+      auto path = *delivered + "/keap-client-secret";
+      if (::access(path.c_str(), F_OK) == 0) {
+        config.client_secret = read_secret_file(path, config.warnings, "$CREDENTIALS_DIRECTORY");
+        config.origins["client_secret"] = path;
+      }
+    }
+  }
+
   // Priority 1 (highest): command-line flags. The secret comes from a file, never from argv.
   auto from_flag = [&](const std::optional<std::string>& flag, const char* name, const char* key, std::string& target) {
     if (flag) {
@@ -528,17 +598,17 @@ std::optional<std::string> ConfigSource::default_file_of(const std::string& prof
                ? std::nullopt
                : std::optional<std::string>(config.credentials_dir + "/" + profile + ".json");
   }
-  if (!m_file.empty()) {
+  if (!m_file.empty() && m_file_is_local) {
     return (std::filesystem::path(m_file).parent_path() / k_default_credentials_name).string();
   }
-  auto state = util::state_home(m_environment);
-  return state ? std::optional<std::string>(*state + "/keap-auth/" + k_default_credentials_name) : std::nullopt;
+  auto state = util::app_state_folder(m_environment);
+  return state ? std::optional<std::string>(*state + "/" + k_default_credentials_name) : std::nullopt;
 }
 
 void ConfigSource::complete_locations(Config& config) const {
   if (config.credentials_dir.empty()) {
-    if (auto state = util::state_home(m_environment)) {
-      config.credentials_dir = *state + "/keap-auth/credentials";
+    if (auto state = util::app_state_folder(m_environment)) {
+      config.credentials_dir = *state + "/credentials";
       config.credentials_dir_in_state_home = true;
     }
   }
@@ -550,7 +620,7 @@ void ConfigSource::complete_locations(Config& config) const {
     config.credentials_file = *file;
     // The XDG folders may be created with their parents, as the specification says; others may not.
     config.credentials_in_state_home =
-        config.profile == k_default_profile ? m_file.empty() : config.credentials_dir_in_state_home;
+        config.profile == k_default_profile ? m_file.empty() || !m_file_is_local : config.credentials_dir_in_state_home;
   }
   auto names = configured_profiles();
   names.push_back(k_default_profile);
@@ -571,9 +641,9 @@ void ConfigSource::complete_locations(Config& config) const {
 }
 
 void ConfigSource::complete_store_locations(Config& config) const {
-  auto state = util::state_home(m_environment);
+  auto state = util::app_state_folder(m_environment);
   if (config.store_journal_dir.empty() && state) {
-    config.store_journal_dir = *state + "/keap-auth/journal";
+    config.store_journal_dir = *state + "/journal";
   }
   if (config.store_cache_dir.empty()) {
     if (auto cache = util::cache_home(m_environment)) {

@@ -110,6 +110,8 @@ public:
 
   /// --profile > KEAP_PROFILE > the file's "profile" > "default".
   const std::string& selected_profile() const { return m_selected; }
+  /// The config file that was read, or empty when none was.
+  const std::string& file() const { return m_file; }
   /// The profiles the config file's "profiles" names.
   std::vector<std::string> configured_profiles() const;
 
@@ -135,6 +137,7 @@ private:
   ConfigFlags m_flags;
   EnvironmentLookup m_environment;
   std::string m_file;        ///< the config file read, or empty
+  bool m_file_is_local = false; ///< named, or ./keap-auth.json: the default credentials go beside it
   nlohmann::json m_document; ///< its object, or an empty one
   std::string m_selected;
 };
@@ -154,6 +157,19 @@ void validate_config(const Config& config);
 
 /// The ssh-style warning for a file holding a secret that group or others may read, or nothing.
 std::optional<std::string> loose_permissions_warning(const std::string& path, const std::string& what);
+
+/// Where a config file is looked for when none is named, in order: ./keap-auth.json,
+/// CONFIG_HOME/keap-auth/config.json, /etc/keap-auth/config.json.
+std::vector<std::string> config_search_path(const util::EnvironmentLookup& environment);
+
+/// One key of an effective configuration, for `config show`.
+struct ConfigEntry {
+  std::string key;
+  std::string value;       ///< as a config file would say it; a secret is "[set]" (or empty when unset)
+  std::string origin;      ///< the flag, variable or file it came from, or "default"
+  std::string environment; ///< the variable that sets it, if any
+};
+std::vector<ConfigEntry> config_entries(const Config& config);
 
 /// The config keys, for "did you mean" and the documentation.
 std::vector<std::string> config_key_names();

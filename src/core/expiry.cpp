@@ -18,6 +18,11 @@ TimePoint refresh_token_expected_expiry(const OAuthGrant& grant, std::chrono::se
   return grant.refresh_token_obtained_at + lifetime;
 }
 
+bool grant_usable(const OAuthGrant& grant, std::chrono::seconds lifetime, TimePoint now) {
+  bool rejected = grant.last_refresh_failure && grant.last_refresh_failure->kind == "rejected";
+  return now < refresh_token_expected_expiry(grant, lifetime) && !rejected;
+}
+
 RefreshReason refresh_reason(const OAuthGrant& grant, const RefreshConditions& conditions, TimePoint now) {
   if (conditions.force || (!conditions.if_older_than && !conditions.if_expires_within)) {
     return RefreshReason::unconditional;

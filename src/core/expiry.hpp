@@ -21,6 +21,10 @@ bool access_token_expires_within(const OAuthGrant& grant, std::chrono::seconds w
 std::chrono::seconds refresh_token_age(const OAuthGrant& grant, TimePoint now);
 TimePoint refresh_token_expected_expiry(const OAuthGrant& grant, std::chrono::seconds lifetime);
 
+/// What `status` calls usable (exit 0): the refresh token is within its expected life and Keap has not
+/// rejected it, so `token` will work without a login.
+bool grant_usable(const OAuthGrant& grant, std::chrono::seconds lifetime, TimePoint now);
+
 /// What `keap-auth refresh` was asked to do.
 struct RefreshConditions {
   bool force = false;

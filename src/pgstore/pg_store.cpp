@@ -47,8 +47,8 @@ PgSettings settings_of(const Config& config, const util::EnvironmentLookup& envi
   settings.journal_retention = config.store_journal_retention;
   settings.journal_dir = config.store_journal_dir;
   settings.cache_dir = config.store_cache ? config.store_cache_dir : "";
-  auto state = util::state_home(environment);
-  settings.state_dir = (state ? *state : std::string("/tmp")) + "/keap-auth/stores/" + store::store_digest(config.store_url);
+  auto state = util::app_state_folder(environment);
+  settings.state_dir = (state ? *state : std::string("/tmp/keap-auth")) + "/stores/" + store::store_digest(config.store_url);
   settings.store_url = config.store_url;
   settings.actor = host_name() + "/" + std::to_string(::getpid());
   return settings;

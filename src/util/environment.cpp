@@ -56,6 +56,14 @@ std::optional<std::string> state_home(const EnvironmentLookup& environment) {
   return base_folder(environment, "XDG_STATE_HOME", "/.local/state");
 }
 
+std::optional<std::string> app_state_folder(const EnvironmentLookup& environment) {
+  if (auto delivered = environment("STATE_DIRECTORY"); delivered && delivered->starts_with('/')) {
+    return delivered->substr(0, delivered->find(':'));
+  }
+  auto state = state_home(environment);
+  return state ? std::optional<std::string>(*state + "/keap-auth") : std::nullopt;
+}
+
 std::optional<std::string> config_home(const EnvironmentLookup& environment) {
   return base_folder(environment, "XDG_CONFIG_HOME", "/.config");
 }

@@ -22,6 +22,10 @@ std::optional<std::string> state_home(const EnvironmentLookup& environment);
 /// $XDG_CONFIG_HOME, else HOME/.config.
 std::optional<std::string> config_home(const EnvironmentLookup& environment);
 
+/// keap-auth's own state folder: $STATE_DIRECTORY under systemd's StateDirectory= (the first, when it
+/// lists several), else STATE_HOME/keap-auth; nothing without either.
+std::optional<std::string> app_state_folder(const EnvironmentLookup& environment);
+
 /// $XDG_CACHE_HOME, else HOME/.cache.
 std::optional<std::string> cache_home(const EnvironmentLookup& environment);
 
