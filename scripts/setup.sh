@@ -11,10 +11,11 @@ packages=(g++ cmake ninja-build pkg-config libcpp-httplib-dev libssl-dev nlohman
 # --tests also needs: catch2, chromium (the browser tests), util-linux's script and prlimit (present on
 # every Debian), dpkg-dev (the build matrix reads dpkg-buildflags), postgresql-15 (the PostgreSQL
 # store's tests start throwaway clusters of their own; Debian's 15/main is never used),
-# python3-requests, nodejs, php-cli and php-curl (the example services run against the emulator).
+# python3-requests, nodejs, php-cli and php-curl (the example services run against the emulator),
+# zsh, fish and groff-base (the generated completions and man page are checked by their own programs).
 if [ "${1:-}" = "--tests" ]; then
   tests_option=(-DKEAP_AUTH_BUILD_TESTS=ON)
-  packages+=(catch2 chromium dpkg-dev postgresql-15 python3-requests nodejs php-cli php-curl)
+  packages+=(catch2 chromium dpkg-dev postgresql-15 python3-requests nodejs php-cli php-curl zsh fish groff-base)
 fi
 
 missing=()

@@ -71,6 +71,7 @@ struct ConfigOptions {
 
 struct ListOptions {
   bool json = false;
+  bool names = false; ///< --names: the profiles the store and the config know, one per line
 };
 
 struct WhoamiOptions {

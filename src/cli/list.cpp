@@ -132,6 +132,19 @@ int print_inventory(const Context& context, const std::vector<Entry>& entries, b
 
 int run_list(const CommandLine& line) {
   auto context = open_context(line.global);
+  if (line.list.names) {
+    auto names = context.store->profiles();
+    auto configured = context.source->configured_profiles();
+    names.insert(names.end(), configured.begin(), configured.end());
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    std::string text;
+    for (const auto& name : names) {
+      text += name + "\n";
+    }
+    print_stdout(text);
+    return 0;
+  }
   return print_inventory(context, take_inventory(context, util::now_seconds()), line.list.json, false);
 }
 

@@ -52,7 +52,9 @@ void add_text(CLI::App& app, const std::string& name, std::optional<std::string>
 }
 
 void add_global_options(CLI::App& app, GlobalOptions& global) {
-  add_text(app, "--config", global.config.config_file, "Config file (default ./keap-auth.json; env KEAP_AUTH_CONFIG)",
+  add_text(app, "--config", global.config.config_file,
+           "Config file (env KEAP_AUTH_CONFIG; default: the first of ./keap-auth.json, "
+           "~/.config/keap-auth/config.json, /etc/keap-auth/config.json)",
            "FILE");
   add_text(app, "--credentials", global.config.credentials_file,
            "Credentials file (env KEAP_CREDENTIALS; config credentials_file)", "FILE");
@@ -205,7 +207,9 @@ void define_config(CLI::App& config, CommandLine& line) {
 }
 
 void define_list(CLI::App& list, CommandLine& line) {
-  list.add_flag("--json", line.list.json, "Print it as JSON on stdout");
+  auto* json = list.add_flag("--json", line.list.json, "Print it as JSON on stdout");
+  list.add_flag("--names", line.list.names, "Only the profile names, one per line (for completions and scripts)")
+      ->excludes(json);
 }
 
 void define_whoami(CLI::App& whoami, CommandLine& line) {

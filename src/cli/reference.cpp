@@ -1,0 +1,355 @@
+#include "cli/reference.hpp"
+
+#include "cli/parser.hpp"
+#include "core/config.hpp"
+#include "core/version.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace keap::cli {
+
+namespace {
+
+/// One command or subcommand, flattened: "store key generate" and its options.
+struct Command {
+  std::string path; ///< words after keap-auth
+  std::string summary;
+  std::vector<const CLI::Option*> options;
+  std::vector<std::string> subcommands; ///< the next words, if any
+};
+
+struct Tree {
+  CLI::App app{"keap-auth"};
+  CommandLine line;
+  std::vector<Command> commands;
+  std::vector<const CLI::Option*> global;
+
+  Tree() {
+    define_command_line(app, line);
+    for (const CLI::Option* option : app.get_options()) {
+      global.push_back(option);
+    }
+    walk(app, "");
+  }
+
+  void walk(const CLI::App& parent, const std::string& prefix) {
+    for (const CLI::App* command : parent.get_subcommands({})) {
+      Command entry{prefix + command->get_name(), command->get_description(), {}, {}};
+      for (const CLI::Option* option : command->get_options()) {
+        if (option->get_name() != "--help") {
+          entry.options.push_back(option);
+        }
+      }
+      for (const CLI::App* next : command->get_subcommands({})) {
+        entry.subcommands.push_back(next->get_name());
+      }
+      commands.push_back(entry);
+      walk(*command, entry.path + " ");
+    }
+  }
+};
+
+const Tree& tree() {
+  static const Tree k_tree;
+  return k_tree;
+}
+
+bool takes_value(const CLI::Option& option) { return option.get_type_size() != 0; }
+
+/// "KIND:{pat,sak}" -> {"pat", "sak"}: the fixed set a value must come from, if there is one.
+std::vector<std::string> value_set(const CLI::Option& option) {
+  auto type = option.get_type_name();
+  auto open = type.find('{');
+  auto close = type.rfind('}');
+  std::vector<std::string> values;
+  if (open == std::string::npos || close == std::string::npos || close < open) {
+    return values;
+  }
+  auto inside = type.substr(open + 1, close - open - 1);
+  for (size_t start = 0; start <= inside.size();) {
+    auto comma = inside.find(',', start);
+    auto value = inside.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!value.empty()) {
+      values.push_back(value);
+    }
+    if (comma == std::string::npos) {
+      break;
+    }
+    start = comma + 1;
+  }
+  return values;
+}
+
+std::string metavar(const CLI::Option& option) {
+  auto type = option.get_type_name();
+  return type.substr(0, type.find(':'));
+}
+
+/// troff: a backslash is an escape, a leading dot or quote a request, '-' a hyphen.
+std::string roff(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\') {
+      out += "\\e";
+    } else if (c == '-') {
+      out += "\\-";
+    } else {
+      out += c;
+    }
+  }
+  if (!out.empty() && (out[0] == '.' || out[0] == '\'')) {
+    out = "\\&" + out;
+  }
+  return out;
+}
+
+std::string option_items(const std::vector<const CLI::Option*>& options) {
+  std::string text;
+  for (const auto* option : options) {
+    auto names = option->get_name(false, true);
+    text += ".TP\n.B " + roff(names) + (takes_value(*option) ? " \\fI" + roff(metavar(*option)) + "\\fR" : "") + "\n";
+    text += roff(option->get_description());
+    auto values = value_set(*option);
+    if (!values.empty()) {
+      std::string list;
+      for (const auto& value : values) {
+        list += (list.empty() ? "" : ", ") + value;
+      }
+      text += " One of: " + roff(list) + ".";
+    }
+    text += "\n";
+  }
+  return text;
+}
+
+std::string join_words(const std::vector<std::string>& words) {
+  std::string text;
+  for (const auto& word : words) {
+    text += (text.empty() ? "" : " ") + word;
+  }
+  return text;
+}
+
+/// Every long option name of a command, for the completions.
+std::vector<std::string> flag_names(const std::vector<const CLI::Option*>& options) {
+  std::vector<std::string> names;
+  for (const auto* option : options) {
+    for (const auto& name : option->get_lnames()) {
+      names.push_back("--" + name);
+    }
+    for (const auto& name : option->get_snames()) {
+      names.push_back("-" + name);
+    }
+  }
+  return names;
+}
+
+} // namespace
+
+const std::vector<std::pair<int, std::string>>& exit_codes() {
+  static const std::vector<std::pair<int, std::string>> k_codes{
+      {0, "success"},
+      {1, "any other error (a sealed value that does not open, stdout that cannot be written, ...)"},
+      {2, "usage or configuration error, a busy port, credentials that cannot be saved"},
+      {3, "access denied in the browser, or no answer in time"},
+      {4, "a login is needed: no credentials, or a refresh token Keap rejected"},
+      {5, "network, TLS or server failure, a database that cannot be reached, a lock held too long"},
+      {6, "api: Keap refused the request (4xx)"},
+      {7, "api: rate limited, or the day's quota is used up"},
+      {130, "interrupted (Ctrl-C, SIGTERM), after any refresh already sent was saved"},
+  };
+  return k_codes;
+}
+
+std::string man_page() {
+  const auto& commands = tree().commands;
+  std::string page = ".TH KEAP\\-AUTH 1 \"\" \"keap-auth " + roff(version()) + "\" \"User Commands\"\n";
+  page += ".SH NAME\nkeap\\-auth \\- get, keep and use Keap OAuth tokens and API keys\n";
+  page += ".SH SYNOPSIS\n.B keap\\-auth\n[\\fIGLOBAL OPTIONS\\fR] \\fICOMMAND\\fR [\\fIOPTIONS\\fR]\n";
+  page += ".SH DESCRIPTION\nkeap\\-auth logs in to Keap once through the browser (or a two\\-step login on a host "
+          "without one), stores the token pair privately, refreshes it before it dies (every refresh rotates the "
+          "refresh token), and prints a valid access token for services. It also calls Keap's REST API with the "
+          "stored credential, keeps many Keap accounts as profiles, and can share one grant between hosts "
+          "through PostgreSQL.\n";
+  page += ".SH COMMANDS\n";
+  for (const auto& command : commands) {
+    page += ".SS \"keap\\-auth " + roff(command.path) + "\"\n" + roff(command.summary) + "\n";
+    if (!command.subcommands.empty()) {
+      page += ".PP\nSubcommands: " + roff(join_words(command.subcommands)) + ".\n";
+    }
+    page += option_items(command.options);
+  }
+  page += ".SH GLOBAL OPTIONS\nThese work before or after the command.\n" + option_items(tree().global);
+  page += ".SH CONFIGURATION\nA JSON object. Values come from the first of: flags, the environment, the "
+          "selected profile's section of the config file, its top level, defaults; "
+          "\\fBkeap\\-auth config show\\fR prints each value and where it came from. The keys (and the "
+          "variable that sets each, if any):\n";
+  Config defaults;
+  for (const auto& entry : config_entries(defaults)) {
+    page += ".TP\n.B " + roff(entry.key) + "\n" +
+            (entry.environment.empty() ? std::string("config file only") : "environment: " + roff(entry.environment)) +
+            "\n";
+  }
+  page += ".TP\n.B profile\nthe profile commands act on (environment: KEAP_PROFILE)\n"
+          ".TP\n.B profiles\nan object of per\\-profile sections\n";
+  page += ".SH ENVIRONMENT\n";
+  std::vector<std::pair<std::string, std::string>> variables{
+      {"KEAP_AUTH_CONFIG", "the config file"},
+      {"KEAP_PROFILE", "the profile"},
+      {"KEAP_API_KEY", "an API key used without being stored"},
+      {"CREDENTIALS_DIRECTORY", "systemd's LoadCredential= folder: keap-client-secret and keap-auth-store-keys"},
+      {"STATE_DIRECTORY", "systemd's StateDirectory=: the default home of credentials"},
+      {"XDG_CONFIG_HOME, XDG_STATE_HOME, XDG_CACHE_HOME", "where the config is looked for, the credentials go, and "
+                                                           "the store's token cache lives"},
+      {"BROWSER", "the browser login starts"},
+  };
+  for (const auto& entry : config_entries(defaults)) {
+    if (!entry.environment.empty()) {
+      variables.emplace_back(entry.environment, "config key " + entry.key);
+    }
+  }
+  for (const auto& [name, meaning] : variables) {
+    page += ".TP\n.B " + roff(name) + "\n" + roff(meaning) + "\n";
+  }
+  page += ".SH FILES\n";
+  for (const auto& path : config_search_path([](const char*) { return std::optional<std::string>("~"); })) {
+    page += ".TP\n.I " + roff(path.starts_with("~/") ? "$XDG_CONFIG_HOME" + path.substr(1) : path) +
+            "\nconfig file, when none is named\n";
+  }
+  page += ".TP\n.I $XDG_STATE_HOME/keap\\-auth/keap\\-credentials.json\nthe default credentials (0600)\n"
+          ".TP\n.I /etc/keap\\-auth/store.keys\nthe PostgreSQL store's keys (0600)\n";
+  page += ".SH EXIT STATUS\n";
+  for (const auto& [code, meaning] : exit_codes()) {
+    page += ".TP\n.B " + std::to_string(code) + "\n" + roff(meaning) + "\n";
+  }
+  page += ".SH SEE ALSO\nREADME.md of keap\\-auth; \\fBcurl\\fR(1)\n";
+  return page;
+}
+
+std::string bash_completion() {
+  std::string script = "# bash completion for keap-auth, generated from its command table.\n"
+                       "_keap_auth() {\n"
+                       "  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} path='' word i\n"
+                       "  for ((i = 1; i < COMP_CWORD; i++)); do\n"
+                       "    word=${COMP_WORDS[i]}\n"
+                       "    case \"${path:+$path }$word\" in\n      ";
+  // The words that continue a command path: "store", then "store key", then "store key generate".
+  std::string alternatives;
+  for (const auto& command : tree().commands) {
+    alternatives += (alternatives.empty() ? "'" : "|'") + command.path + "'";
+  }
+  script += alternatives + ") path=\"${path:+$path }$word\" ;;\n    esac\n  done\n";
+  script += "  case \"$prev\" in\n    --profile) COMPREPLY=($(compgen -W \"$(keap-auth list --names 2>/dev/null)\" -- "
+            "\"$cur\")); return ;;\n";
+  std::vector<const CLI::Option*> every = tree().global;
+  for (const auto& command : tree().commands) {
+    every.insert(every.end(), command.options.begin(), command.options.end());
+  }
+  std::vector<std::string> done{"--profile"};
+  for (const auto* option : every) {
+    auto values = value_set(*option);
+    auto name = option->get_name();
+    if (values.empty() || std::find(done.begin(), done.end(), name) != done.end()) {
+      continue;
+    }
+    done.push_back(name);
+    script += "    " + name + ") COMPREPLY=($(compgen -W '" + join_words(values) + "' -- \"$cur\")); return ;;\n";
+  }
+  for (const auto* option : every) {
+    auto name = option->get_name();
+    if (takes_value(*option) && std::find(done.begin(), done.end(), name) == done.end()) {
+      done.push_back(name);
+      script += "    " + name + ") COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n";
+    }
+  }
+  script += "  esac\n  case \"$path\" in\n";
+  std::vector<std::string> top;
+  for (const auto& command : tree().commands) {
+    if (command.path.find(' ') == std::string::npos) {
+      top.push_back(command.path);
+    }
+    auto words = command.subcommands;
+    auto flags = flag_names(command.options);
+    auto globals = flag_names(tree().global);
+    words.insert(words.end(), flags.begin(), flags.end());
+    words.insert(words.end(), globals.begin(), globals.end());
+    script += "    '" + command.path + "') COMPREPLY=($(compgen -W '" + join_words(words) + "' -- \"$cur\")) ;;\n";
+  }
+  auto globals = flag_names(tree().global);
+  top.insert(top.end(), globals.begin(), globals.end());
+  top.insert(top.end(), {"--help", "--version"});
+  script += "    '') COMPREPLY=($(compgen -W '" + join_words(top) + "' -- \"$cur\")) ;;\n  esac\n}\n";
+  script += "complete -F _keap_auth keap-auth\n";
+  return script;
+}
+
+std::string zsh_completion() {
+  std::string script = "#compdef keap-auth\n# zsh completion for keap-auth, generated from its command table.\n"
+                       "_keap_auth() {\n  local -a commands\n  commands=(\n";
+  for (const auto& command : tree().commands) {
+    if (command.path.find(' ') == std::string::npos) {
+      std::string summary = command.summary;
+      std::replace(summary.begin(), summary.end(), '\'', ' ');
+      std::replace(summary.begin(), summary.end(), ':', ' ');
+      script += "    '" + command.path + ":" + summary + "'\n";
+    }
+  }
+  script += "  )\n  if (( CURRENT == 2 )); then\n    _describe 'command' commands\n    return\n  fi\n"
+            "  case $words[CURRENT-1] in\n    --profile) compadd -- ${(f)\"$(keap-auth list --names 2>/dev/null)\"}; "
+            "return ;;\n  esac\n  case $words[2] in\n";
+  for (const auto& command : tree().commands) {
+    if (command.path.find(' ') != std::string::npos) {
+      continue;
+    }
+    auto words = command.subcommands;
+    auto flags = flag_names(command.options);
+    auto globals = flag_names(tree().global);
+    words.insert(words.end(), flags.begin(), flags.end());
+    words.insert(words.end(), globals.begin(), globals.end());
+    script += "    " + command.path + ") compadd -- " + join_words(words) + " ;;\n";
+  }
+  script += "  esac\n}\n_keap_auth \"$@\"\n";
+  return script;
+}
+
+std::string fish_completion() {
+  std::string script = "# fish completion for keap-auth, generated from its command table.\n"
+                       "complete -c keap-auth -f\n";
+  std::string tops;
+  for (const auto& command : tree().commands) {
+    if (command.path.find(' ') == std::string::npos) {
+      tops += (tops.empty() ? "" : " ") + command.path;
+    }
+  }
+  for (const auto& command : tree().commands) {
+    if (command.path.find(' ') != std::string::npos) {
+      continue;
+    }
+    std::string summary = command.summary;
+    std::replace(summary.begin(), summary.end(), '\'', ' ');
+    script += "complete -c keap-auth -n 'not __fish_seen_subcommand_from " + tops + "' -a " + command.path +
+              " -d '" + summary + "'\n";
+    for (const auto* option : command.options) {
+      for (const auto& name : option->get_lnames()) {
+        std::string description = option->get_description();
+        std::replace(description.begin(), description.end(), '\'', ' ');
+        auto values = value_set(*option);
+        script += "complete -c keap-auth -n '__fish_seen_subcommand_from " + command.path + "' -l " + name +
+                  (takes_value(*option) ? " -r" : "") +
+                  (values.empty() ? std::string() : " -a '" + join_words(values) + "'") + " -d '" +
+                  description.substr(0, 60) + "'\n";
+      }
+    }
+  }
+  for (const auto* option : tree().global) {
+    for (const auto& name : option->get_lnames()) {
+      script += "complete -c keap-auth -l " + name + (takes_value(*option) ? " -r" : "") + "\n";
+    }
+  }
+  script += "complete -c keap-auth -l profile -x -a '(keap-auth list --names 2>/dev/null)'\n";
+  return script;
+}
+
+} // namespace keap::cli
