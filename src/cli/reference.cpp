@@ -146,6 +146,16 @@ std::vector<std::string> flag_names(const std::vector<const CLI::Option*>& optio
   return names;
 }
 
+/// What may follow a command: its subcommands, its flags and the global ones.
+std::vector<std::string> next_words(const Command& command) {
+  auto words = command.subcommands;
+  auto flags = flag_names(command.options);
+  auto globals = flag_names(tree().global);
+  words.insert(words.end(), flags.begin(), flags.end());
+  words.insert(words.end(), globals.begin(), globals.end());
+  return words;
+}
+
 } // namespace
 
 const std::vector<std::pair<int, std::string>>& exit_codes() {
@@ -270,12 +280,8 @@ std::string bash_completion() {
     if (command.path.find(' ') == std::string::npos) {
       top.push_back(command.path);
     }
-    auto words = command.subcommands;
-    auto flags = flag_names(command.options);
-    auto globals = flag_names(tree().global);
-    words.insert(words.end(), flags.begin(), flags.end());
-    words.insert(words.end(), globals.begin(), globals.end());
-    script += "    '" + command.path + "') COMPREPLY=($(compgen -W '" + join_words(words) + "' -- \"$cur\")) ;;\n";
+    script += "    '" + command.path + "') COMPREPLY=($(compgen -W '" + join_words(next_words(command)) +
+              "' -- \"$cur\")) ;;\n";
   }
   auto globals = flag_names(tree().global);
   top.insert(top.end(), globals.begin(), globals.end());
@@ -303,12 +309,7 @@ std::string zsh_completion() {
     if (command.path.find(' ') != std::string::npos) {
       continue;
     }
-    auto words = command.subcommands;
-    auto flags = flag_names(command.options);
-    auto globals = flag_names(tree().global);
-    words.insert(words.end(), flags.begin(), flags.end());
-    words.insert(words.end(), globals.begin(), globals.end());
-    script += "    " + command.path + ") compadd -- " + join_words(words) + " ;;\n";
+    script += "    " + command.path + ") compadd -- " + join_words(next_words(command)) + " ;;\n";
   }
   script += "  esac\n}\n_keap_auth \"$@\"\n";
   return script;
