@@ -224,9 +224,14 @@ std::string man_page() {
     page += ".TP\n.B " + roff(name) + "\n" + roff(meaning) + "\n";
   }
   page += ".SH FILES\n";
-  for (const auto& path : config_search_path([](const char*) { return std::optional<std::string>("~"); })) {
-    page += ".TP\n.I " + roff(path.starts_with("~/") ? "$XDG_CONFIG_HOME" + path.substr(1) : path) +
-            "\nconfig file, when none is named\n";
+  // A placeholder for the variable, so the page says what every machine has, not the build machine's home.
+  auto placeholder = [](const char* name) {
+    return std::string(name) == "XDG_CONFIG_HOME" ? std::optional<std::string>("/$XDG_CONFIG_HOME") : std::nullopt;
+  };
+  for (const auto& path : config_search_path(placeholder)) {
+    auto shown = path.starts_with("/$") ? path.substr(1) : path.starts_with("/") ? path : "./" + path;
+    page += ".TP\n.I " + roff(shown) + "\nconfig file, when none is named" +
+            (path.starts_with("/$") ? std::string(" (XDG_CONFIG_HOME defaults to ~/.config)") : "") + "\n";
   }
   page += ".TP\n.I $XDG_STATE_HOME/keap\\-auth/keap\\-credentials.json\nthe default credentials (0600)\n"
           ".TP\n.I /etc/keap\\-auth/store.keys\nthe PostgreSQL store's keys (0600)\n";
