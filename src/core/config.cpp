@@ -9,6 +9,7 @@
 #include "util/url.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <variant>
@@ -255,6 +256,27 @@ std::vector<std::string> config_search_path(const util::EnvironmentLookup& envir
   return paths;
 }
 
+namespace {
+
+/// "postgresql://user:secret@host/..." or a keyword string with password=: text for libpq, judged
+/// without it (the light executable has no libpq).
+bool holds_password(const std::string& url) {
+  auto lower = url;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower.find("password") != std::string::npos) {
+    return true;
+  }
+  auto scheme = lower.find("://");
+  if (scheme == std::string::npos) {
+    return false;
+  }
+  auto authority = lower.substr(scheme + 3, lower.find_first_of("/?", scheme + 3) - (scheme + 3));
+  auto at = authority.rfind('@');
+  return at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos;
+}
+
+} // namespace
+
 std::vector<ConfigEntry> config_entries(const Config& config) {
   std::vector<ConfigEntry> entries;
   for (const auto& key : k_keys) {
@@ -277,6 +299,10 @@ std::vector<ConfigEntry> config_entries(const Config& config) {
         key.field);
     if (entry.key == "client_secret" && !entry.value.empty()) {
       entry.value = "[set]";
+    }
+    // A password in store_url is refused when the store opens; it must not be shown back either.
+    if (entry.key == "store_url" && holds_password(entry.value)) {
+      entry.value = "[set; it holds a password, which is refused: use store_passfile]";
     }
     if (auto origin = config.origins.find(entry.key); origin != config.origins.end()) {
       entry.origin = origin->second;

@@ -60,6 +60,10 @@ TEST_CASE("config: one in ~/.config is found, and config path and config show sa
   auto state_file = discovered.home.file("state/keap-auth/keap-credentials.json");
   CHECK(json["keys"]["credentials_file"]["value"] == state_file);
   CHECK(show.out.find(k_client_secret) == std::string::npos);
+  auto with_password = discovered.keap({"config", "show"}, {{"KEAP_STORE_URL", "postgresql://keap:hunter2-pw@db/keap"}});
+  CHECK(with_password.exit_code == 0);
+  CHECK(with_password.out.find("hunter2-pw") == std::string::npos);
+  CHECK(with_password.out.find("store_passfile") != std::string::npos);
   auto human = discovered.keap({"config", "show"});
   CHECK(human.exit_code == 0);
   CHECK(human.out.find("client_secret") != std::string::npos);
