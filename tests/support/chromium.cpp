@@ -38,7 +38,16 @@ Chromium::Chromium(const std::vector<std::string>& extra_arguments) {
                                 profile};
   args.insert(args.end(), extra_arguments.begin(), extra_arguments.end());
   args.emplace_back("about:blank");
+  // Built before fork: the child of a process with threads may not allocate before exec.
+  std::vector<char*> argv;
+  for (auto& arg : args) {
+    argv.push_back(arg.data());
+  }
+  argv.push_back(nullptr);
   m_pid = ::fork();
+  if (m_pid < 0) {
+    throw std::runtime_error("fork failed");
+  }
   if (m_pid == 0) {
     // High numbers first, so dup2 onto 3 and 4 never collides with the pipe ends themselves.
     int in = ::fcntl(to_browser[0], F_DUPFD, 100);
@@ -49,12 +58,7 @@ Chromium::Chromium(const std::vector<std::string>& extra_arguments) {
     ::dup2(null, 0);
     ::dup2(null, 1);
     ::dup2(null, 2);
-    ::closefrom(5);
-    std::vector<char*> argv;
-    for (auto& arg : args) {
-      argv.push_back(arg.data());
-    }
-    argv.push_back(nullptr);
+    ::close_range(5, ~0U, 0);
     ::execv(k_chromium, argv.data());
     ::_exit(127);
   }

@@ -1,5 +1,6 @@
 #include "support/process.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -53,6 +54,25 @@ unsigned file_mode(const std::string& path) {
   return ::stat(path.c_str(), &info) == 0 ? info.st_mode & 07777 : 0;
 }
 
+namespace {
+
+/// What a process that did not end in time was doing, for the failure message: which program it is
+/// (the test binary itself means it hung between fork and exec), its state and where it waits.
+std::string describe_hung_process(pid_t pid) {
+  auto proc = "/proc/" + std::to_string(pid) + "/";
+  auto command = read_file(proc + "cmdline");
+  std::replace(command.begin(), command.end(), '\0', ' ');
+  std::string description = "\n[test support: process " + std::to_string(pid) + " still running at the timeout: " +
+                            command + "; wchan " + read_file(proc + "wchan") + "; stat " + read_file(proc + "stat");
+  std::error_code ignored;
+  for (const auto& task : std::filesystem::directory_iterator(proc + "task", ignored)) {
+    description += "; thread " + task.path().filename().string() + " in " + read_file(task.path() / "wchan");
+  }
+  return description + "]\n";
+}
+
+} // namespace
+
 Process::Process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                  const std::string& cwd, const std::optional<std::string>& stdin_text, const Limits& limits) {
   std::vector<std::string> environment;
@@ -70,7 +90,21 @@ Process::Process(const std::vector<std::string>& argv, const std::map<std::strin
   }
   std::string out_path = m_io.file("stdout"), err_path = m_io.file("stderr");
   std::string in_path = stdin_text ? m_io.file("stdin") : "/dev/null";
+  // Everything the child needs is built before fork: the test process has threads (emulators, proxies),
+  // so between fork and exec the child may only make async-signal-safe calls, never allocate.
+  std::vector<char*> args, envp;
+  for (const auto& word : argv) {
+    args.push_back(const_cast<char*>(word.c_str()));
+  }
+  args.push_back(nullptr);
+  for (auto& variable : environment) {
+    envp.push_back(variable.data());
+  }
+  envp.push_back(nullptr);
   m_pid = ::fork();
+  if (m_pid < 0) {
+    throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
+  }
   if (m_pid == 0) {
     int in = ::open(in_path.c_str(), O_RDONLY);
     int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -78,7 +112,7 @@ Process::Process(const std::vector<std::string>& argv, const std::map<std::strin
     ::dup2(in, 0);
     ::dup2(out, 1);
     ::dup2(err, 2);
-    ::closefrom(3);
+    ::close_range(3, ~0U, 0);
     if (limits.umask) {
       ::umask(*limits.umask);
     }
@@ -92,15 +126,6 @@ Process::Process(const std::vector<std::string>& argv, const std::map<std::strin
     if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) {
       ::_exit(126);
     }
-    std::vector<char*> args, envp;
-    for (const auto& word : argv) {
-      args.push_back(const_cast<char*>(word.c_str()));
-    }
-    args.push_back(nullptr);
-    for (auto& variable : environment) {
-      envp.push_back(variable.data());
-    }
-    envp.push_back(nullptr);
     ::execve(args[0], args.data(), envp.data());
     ::_exit(127);
   }
@@ -147,9 +172,10 @@ ProcessResult Process::wait(std::chrono::milliseconds timeout) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   if (!m_result) {
+    auto state = describe_hung_process(m_pid);
     ::kill(m_pid, SIGKILL);
     ::waitpid(m_pid, nullptr, 0);
-    m_result = ProcessResult{-1, out(), err()};
+    m_result = ProcessResult{-1, out(), err() + state};
   }
   return *m_result;
 }
