@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the programs in every configuration a user or packager builds them in, with warnings as
 # errors: Debug, RelWithDebInfo, Release, and Debian's dpkg-buildflags (CMAKE_BUILD_TYPE=None, as
-# debhelper configures). Any warning fails the script.
+# debhelper configures, and what scripts/package.sh packages). Any warning fails the script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --tests > /dev/null
@@ -15,6 +15,6 @@ build() {
 for type in Debug RelWithDebInfo Release; do
   build "build-matrix/$type" "-DCMAKE_BUILD_TYPE=$type"
 done
-build build-matrix/dpkg-buildflags -DCMAKE_BUILD_TYPE=None \
+build build-matrix/dpkg-buildflags -DCMAKE_BUILD_TYPE=None -DCMAKE_INSTALL_PREFIX=/usr \
   "-DCMAKE_CXX_FLAGS=$(dpkg-buildflags --get CXXFLAGS) $(dpkg-buildflags --get CPPFLAGS)" \
   "-DCMAKE_EXE_LINKER_FLAGS=$(dpkg-buildflags --get LDFLAGS)"

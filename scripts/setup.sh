@@ -12,10 +12,11 @@ packages=(g++ cmake ninja-build pkg-config libcpp-httplib-dev libssl-dev nlohman
 # every Debian), dpkg-dev (the build matrix reads dpkg-buildflags), postgresql-15 (the PostgreSQL
 # store's tests start throwaway clusters of their own; Debian's 15/main is never used),
 # python3-requests, nodejs, php-cli and php-curl (the example services run against the emulator),
-# zsh, fish and groff-base (the generated completions and man page are checked by their own programs).
+# zsh, fish and groff-base (the generated completions and man page are checked by their own programs),
+# systemd (systemd-analyze verify checks the units; nothing is started).
 if [ "${1:-}" = "--tests" ]; then
   tests_option=(-DKEAP_AUTH_BUILD_TESTS=ON)
-  packages+=(catch2 chromium dpkg-dev postgresql-15 python3-requests nodejs php-cli php-curl zsh fish groff-base)
+  packages+=(catch2 chromium dpkg-dev postgresql-15 python3-requests nodejs php-cli php-curl zsh fish groff-base systemd)
 fi
 
 missing=()

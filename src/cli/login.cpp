@@ -13,6 +13,9 @@
 #include "util/posix_file.hpp"
 #include "util/signals.hpp"
 
+#include <algorithm>
+#include <chrono>
+
 #include <unistd.h>
 
 namespace keap::cli {
@@ -49,7 +52,11 @@ oauth::Callback wait_for_answer(oauth::Receiver& receiver, const std::string& st
   StdinLines input;
   // Ctrl-C while waiting ends the login cleanly: nothing has been sent anywhere yet.
   util::DeferInterrupts waiting;
+  ProgressLine progress;
   while (!util::interrupt_requested()) {
+    auto left = std::chrono::ceil<std::chrono::seconds>(deadline - std::chrono::steady_clock::now());
+    progress.show("waiting for the browser: " + util::format_duration(std::max(left, std::chrono::seconds(0))) +
+                  " left (Ctrl-C to stop)");
     auto slice = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(200));
     if (auto callback = receiver.wait_for_callback(slice, util::interrupt_requested)) {
       return *callback;

@@ -3,9 +3,13 @@
 #include "util/posix_file.hpp"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <string_view>
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace keap::cli {
@@ -15,11 +19,71 @@ namespace {
 /// Set once, before any thread starts, by guard_standard_streams().
 bool g_stdout_was_closed = false;
 
+/// The progress line on stderr, shared by every thread that prints: a line printed while it is shown
+/// must first erase it and then draw it again below, or the two would mix on one line.
+struct Progress {
+  std::mutex lock;
+  std::string shown; // empty: none on the screen
+};
+
+Progress& progress() {
+  static Progress instance;
+  return instance;
+}
+
+bool stderr_is_terminal() {
+  static const bool terminal = [] {
+    const char* term = std::getenv("TERM");
+    return ::isatty(STDERR_FILENO) == 1 && (term == nullptr || std::string_view(term) != "dumb");
+  }();
+  return terminal;
+}
+
+/// The text cut to the terminal's width: a line that wraps can no longer be rewritten with "\r".
+std::string fitted(const std::string& text) {
+  winsize size{};
+  if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 1 && text.size() >= size.ws_col) {
+    return text.substr(0, size.ws_col - 1);
+  }
+  return text;
+}
+
+constexpr std::string_view k_erase_line = "\r\033[K";
+
 } // namespace
 
 void write_stderr(const std::string& text) {
+  auto& state = progress();
+  std::lock_guard guard(state.lock);
   // Nothing more can be done when stderr itself fails.
-  (void)util::write_all(STDERR_FILENO, text);
+  if (state.shown.empty()) {
+    (void)util::write_all(STDERR_FILENO, text);
+    return;
+  }
+  (void)util::write_all(STDERR_FILENO, std::string(k_erase_line) + text + state.shown);
+}
+
+void ProgressLine::show(const std::string& text) {
+  if (!stderr_is_terminal()) {
+    return;
+  }
+  auto& state = progress();
+  std::lock_guard guard(state.lock);
+  auto line = fitted("keap-auth: " + text);
+  if (line == state.shown) {
+    return; // a terminal that is redrawn five times a second for nothing flickers
+  }
+  state.shown = line;
+  (void)util::write_all(STDERR_FILENO, std::string(k_erase_line) + state.shown);
+}
+
+ProgressLine::~ProgressLine() {
+  auto& state = progress();
+  std::lock_guard guard(state.lock);
+  if (!state.shown.empty()) {
+    (void)util::write_all(STDERR_FILENO, k_erase_line);
+    state.shown.clear();
+  }
 }
 
 void say(const std::string& message) { write_stderr("keap-auth: " + message + "\n"); }

@@ -13,6 +13,19 @@ void say(const std::string& message);
 void write_stderr(const std::string& text);
 void warn(const std::string& message);
 
+/// A status line for long work on a terminal ("waiting for the browser: 4m 10s left", "3/40 done"): it
+/// rewrites itself in place, and lines printed meanwhile appear above it. When stderr is not a
+/// terminal, or TERM is "dumb", it shows nothing at all, so a log, a pipe or cron's mail never gets a
+/// control character. keap-auth prints no colour anywhere, so NO_COLOR has nothing to turn off.
+class ProgressLine {
+public:
+  ProgressLine() = default;
+  ~ProgressLine();
+  ProgressLine(const ProgressLine&) = delete;
+  ProgressLine& operator=(const ProgressLine&) = delete;
+  void show(const std::string& text);
+};
+
 /// "keap-auth: error: …" and "keap-auth: hint: …". The Sensitive part, if any, is shown only when stderr
 /// is a terminal: a person can still save it; a log never sees it.
 void print_error(const Error& error);

@@ -234,12 +234,21 @@ std::string man_page() {
             (path.starts_with("/$") ? std::string(" (XDG_CONFIG_HOME defaults to ~/.config)") : "") + "\n";
   }
   page += ".TP\n.I $XDG_STATE_HOME/keap\\-auth/keap\\-credentials.json\nthe default credentials (0600)\n"
-          ".TP\n.I /etc/keap\\-auth/store.keys\nthe PostgreSQL store's keys (0600)\n";
+          ".TP\n.I /etc/keap\\-auth/store.keys\nthe PostgreSQL store's keys (0600)\n"
+          ".TP\n.I /usr/lib/systemd/system/keap\\-auth\\-refresh@.service\n"
+          "with its .timer, refreshes a service account's credentials daily: "
+          "\\fBsystemctl enable \\-\\-now keap\\-auth\\-refresh@ACCOUNT.timer\\fR "
+          "(/usr/local/lib/systemd after \\fBcmake \\-\\-install\\fR)\n"
+          ".TP\n.I /usr/lib/systemd/user/keap\\-auth\\-refresh.service\n"
+          "the same for the user who logged in: \\fBsystemctl \\-\\-user enable \\-\\-now "
+          "keap\\-auth\\-refresh.timer\\fR\n"
+          ".TP\n.I /usr/share/doc/keap\\-auth/\nREADME.md, SECURITY.md and the examples (cron, systemd, Ansible, "
+          "services in four languages)\n";
   page += ".SH EXIT STATUS\n";
   for (const auto& [code, meaning] : exit_codes()) {
     page += ".TP\n.B " + std::to_string(code) + "\n" + roff(meaning) + "\n";
   }
-  page += ".SH SEE ALSO\nREADME.md of keap\\-auth; \\fBcurl\\fR(1)\n";
+  page += ".SH SEE ALSO\nREADME.md of keap\\-auth; \\fBcurl\\fR(1), \\fBsystemd.exec\\fR(5)\n";
   return page;
 }
 

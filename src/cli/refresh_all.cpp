@@ -168,16 +168,34 @@ void wait_jitter(const Context& context, std::chrono::seconds jitter) {
   }
 }
 
+/// "refresh --all: 12/40 done, 1 failed", on a terminal only (and not with --quiet).
+std::string progress_text(size_t done, size_t total, int failed) {
+  return "refresh --all: " + std::to_string(done) + "/" + std::to_string(total) + " done" +
+         (failed > 0 ? ", " + std::to_string(failed) + " failed" : "");
+}
+
 std::vector<Result> run_jobs(const Job& job, const std::vector<std::string>& profiles, int jobs) {
   std::vector<Result> results(profiles.size());
   std::atomic<size_t> next{0};
   std::mutex printing;
+  size_t done = 0;
+  int failed = 0;
+  ProgressLine progress;
+  auto show = [&] {
+    if (!job.context.quiet && !profiles.empty()) {
+      progress.show(progress_text(done, profiles.size(), failed));
+    }
+  };
+  show();
   auto worker = [&] {
     net::HttpClient http(job.context.http->options()); // a client per thread: connections are not shared
     for (size_t index = next++; index < profiles.size() && !util::interrupt_requested(); index = next++) {
       results[index] = refresh_one(job, http, profiles[index]);
       std::lock_guard lock(printing);
       report_line(job.context, results[index]);
+      ++done;
+      failed += results[index].outcome == Outcome::failed ? 1 : 0;
+      show();
     }
   };
   std::vector<std::thread> threads;
