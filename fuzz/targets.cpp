@@ -7,9 +7,11 @@
 #include "core/config.hpp"
 #include "core/credential.hpp"
 #include "core/error.hpp"
+#include "emulator/multipart.hpp"
 #include "emulator/rest_api.hpp"
 #include "emulator/state.hpp"
 #include "net/http_client.hpp"
+#include "net/http_reader.hpp"
 #include "net/retry_policy.hpp"
 #include "oauth/callback.hpp"
 #include "oauth/pending_login.hpp"
@@ -24,7 +26,9 @@
 #include "util/timestamp.hpp"
 #include "util/url.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <optional>
 
 namespace keap::fuzz {
 
@@ -258,6 +262,95 @@ void emulator_rest(std::string_view input) {
   require(reply.reset || (reply.status >= 200 && reply.status < 600));
 }
 
+/// The first byte of an input says how it is cut into the pieces a socket might deliver.
+std::vector<std::string_view> pieces_of(std::string_view input) {
+  std::vector<std::string_view> pieces;
+  size_t size = input.empty() ? 1 : static_cast<unsigned char>(input.front()) % 61 + 1;
+  for (auto rest = input.empty() ? input : input.substr(1); !rest.empty(); rest.remove_prefix(std::min(size, rest.size()))) {
+    pieces.push_back(rest.substr(0, size));
+  }
+  return pieces;
+}
+
+/// Requests as a server reads them, in any pieces, pipelined: never a crash, never past a limit, and a
+/// refusal is always a status the server can send.
+void http_request(std::string_view input) {
+  net::ServerLimits limits;
+  limits.header_bytes = 1024;
+  limits.header_lines = 12;
+  limits.target_bytes = 256;
+  limits.body_bytes = 2048;
+  std::optional<net::RequestReader> reader(std::in_place, limits);
+  std::string buffered;
+  for (auto piece : pieces_of(input)) {
+    buffered.append(piece);
+    for (;;) {
+      auto progress = reader->feed(buffered);
+      if (progress == net::RequestReader::Progress::refused) {
+        require(reader->refusal().first >= 400 && reader->refusal().first <= 505);
+        return;
+      }
+      if (progress == net::RequestReader::Progress::more) {
+        break;
+      }
+      auto request = reader->take();
+      require(!request.method.empty() && request.target.size() <= limits.target_bytes);
+      require(request.headers.size() <= limits.header_lines && request.body.size() <= limits.body_bytes);
+      require(request.target == request.path + (request.target.find('?') == std::string::npos ? "" : "?" + request.query));
+      reader.emplace(limits); // the next request of a pipelining client
+    }
+  }
+}
+
+/// Responses as the client reads them, in any pieces, kept or streamed to a sink: never a crash, never
+/// past a limit.
+void http_response(std::string_view input) {
+  net::ResponseReader::Limits limits{1024, 12, 2048};
+  for (bool streamed : {false, true}) {
+    size_t streamed_bytes = 0;
+    net::ResponseReader::BodySink sink;
+    if (streamed) {
+      sink = [&streamed_bytes](std::string_view piece) {
+        streamed_bytes += piece.size();
+        return streamed_bytes < 4096;
+      };
+    }
+    net::ResponseReader reader(limits, !input.empty() && input.front() == 'H', sink);
+    std::string buffered;
+    auto progress = net::ResponseReader::Progress::more;
+    for (auto piece : pieces_of(input)) {
+      buffered.append(piece);
+      progress = reader.feed(buffered);
+      if (progress != net::ResponseReader::Progress::more) {
+        break;
+      }
+    }
+    if (progress == net::ResponseReader::Progress::more) {
+      progress = reader.end_of_input();
+    }
+    if (progress == net::ResponseReader::Progress::complete) {
+      require(reader.head_done() && reader.headers().size() <= limits.header_lines);
+      auto response = reader.take();
+      require(response.body.size() <= limits.body_bytes && (!streamed || response.body.empty()));
+    } else {
+      require(progress == net::ResponseReader::Progress::failed && !reader.failure().second.empty());
+    }
+  }
+}
+
+/// multipart/form-data bodies as the emulator reads uploads.
+void multipart(std::string_view input) {
+  auto newline = input.find('\n');
+  auto type = input.substr(0, newline);
+  auto body = newline == std::string_view::npos ? std::string_view{} : input.substr(newline + 1);
+  auto boundary = emulator::multipart_boundary(type).value_or("b");
+  if (auto parts = emulator::parse_multipart(body, boundary)) {
+    for (const auto& [name, part] : *parts) {
+      require(part.second.size() <= body.size() && name.size() <= body.size());
+    }
+  }
+}
+
 void key_file(std::string_view input) {
   try {
     auto keyring = pgstore::Keyring::parse(input, "fuzz");
@@ -327,6 +420,9 @@ const std::vector<Target>& targets() {
       {"sealed", sealed},
       {"journal", journal},
       {"token_cache", token_cache},
+      {"http_request", http_request},
+      {"http_response", http_response},
+      {"multipart", multipart},
   };
   return k_targets;
 }

@@ -1,8 +1,8 @@
 cmake_minimum_required(VERSION 3.21)
 # cmake -P script: fails when a source file under src/ includes something its folder may not use.
 # The rule (ARCHITECTURE.md): util <- core <- store; core, store <- net <- oauth <- cli; html beside net;
-# emulator uses util, core's error, html and net. Only net, oauth, emulator and cli may see httplib or
-# OpenSSL; nothing below cli may include CLI11 or print.
+# emulator uses util, core's error, html and net. Only net sees Boost.Asio and Beast; net, oauth,
+# emulator and pgstore may see OpenSSL; nothing below cli may include CLI11 or print.
 set(allowed_util "util")
 set(allowed_core "util;core")
 set(allowed_store "util;core;store")
@@ -17,10 +17,10 @@ set(third_party_util "nlohmann/")
 set(third_party_core "nlohmann/")
 set(third_party_store "nlohmann/")
 set(third_party_html "")
-set(third_party_net "nlohmann/;httplib.h;openssl/")
-set(third_party_oauth "nlohmann/;httplib.h;openssl/")
+set(third_party_net "nlohmann/;boost/;openssl/")
+set(third_party_oauth "nlohmann/;openssl/")
 set(third_party_api "nlohmann/")
-set(third_party_emulator "nlohmann/;httplib.h;openssl/")
+set(third_party_emulator "nlohmann/;openssl/")
 set(third_party_pgstore "nlohmann/;libpq-fe.h;openssl/")
 set(third_party_cli "nlohmann/;CLI/")
 set(light_sources "cli/fast_path.cpp;cli/launcher.cpp;cli/output.cpp;cli/parser.cpp;main.cpp")
@@ -45,7 +45,7 @@ foreach(source IN LISTS sources)
       if(source IN_LIST light_sources AND target MATCHES "^(net|oauth|html|api|pgstore)$")
         list(APPEND failures "${source}: the light executable may not include ${included}")
       endif()
-    elseif(included MATCHES "^(httplib\\.h|openssl/|CLI/|nlohmann/|libpq-fe\\.h|catch2/)")
+    elseif(included MATCHES "^(httplib\\.h|boost/|openssl/|CLI/|nlohmann/|libpq-fe\\.h|catch2/)")
       set(known FALSE)
       foreach(prefix IN LISTS third_party_${folder})
         string(FIND "${included}" "${prefix}" at)

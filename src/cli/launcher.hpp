@@ -3,9 +3,9 @@
 /// keap-auth is two executables. The light one (`keap-auth`: the command line, config and credentials
 /// files, linked only to libc, with libstdc++ inside) answers `token` when the stored token is valid, and
 /// --help, --version and usage errors; for everything else it execs the full program
-/// (`keap-auth-full`: OpenSSL, cpp-httplib, every command), which replaces it in the same process.
+/// (`keap-auth-full`: OpenSSL, Boost.Asio, libpq, every command), which replaces it in the same process.
 /// exec, not dlopen: a light program with its own C++ runtime must never load a module linked to the
-/// shared one, and loading OpenSSL, cpp-httplib, zlib and brotli costs several times a whole `cat`.
+/// shared one, and loading OpenSSL and libpq costs several times a whole `cat`.
 namespace keap::cli {
 
 /// Replaces this process with the full program, argv unchanged. Returns only when it cannot be

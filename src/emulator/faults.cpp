@@ -108,6 +108,7 @@ const std::vector<std::string>& api_switch_list() {
       "keys-on-userinfo",      // userinfo answers PATs and SAKs too
       "both-headers-rejected", // 400 when Authorization and X-Keap-API-Key both come
       "app-throttle-body",     // a 429 in the app's {"code":"429",...} shape instead of the gateway's fault
+      "keys-as-bearer",        // a PAT or SAK works as Authorization: Bearer (seen, not documented)
   };
   return k_names;
 }

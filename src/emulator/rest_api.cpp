@@ -121,6 +121,8 @@ bool apply_api_switch(RestSettings& settings, std::string_view name) {
     settings.both_headers_rejected = true;
   } else if (name == "app-throttle-body") {
     settings.app_throttle_body = true;
+  } else if (name == "keys-as-bearer") {
+    settings.keys_as_bearer = true;
   } else {
     return false;
   }
@@ -171,7 +173,7 @@ std::optional<RestApi::Subject> RestApi::authenticate(const ApiCall& call, TimeP
   if (authorization.starts_with("Bearer ")) {
     auto token = authorization.substr(7);
     if (auto subject = as_key(token)) {
-      return subject; // keys are observed to work as Bearer too
+      return m_settings.keys_as_bearer ? subject : std::nullopt; // a key in the wrong header: Keap's 401
     }
     if (m_oauth.access_token_valid(token, now)) {
       return Subject{"oauth", m_oauth.settings().client_id};

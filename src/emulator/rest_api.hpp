@@ -27,6 +27,9 @@ struct RestSettings {
   bool both_headers_rejected = false;       ///< 400 when Authorization and X-Keap-API-Key both come (UNK)
   std::string retry_after;                  ///< a Retry-After on 429s, when not empty (UNK: none seen)
   bool app_throttle_body = false;           ///< the app-level 429 body ({"code":"429",...}) instead of the gateway's
+  /// A PAT or SAK sent as `Authorization: Bearer` is accepted (OBS in SDKs and Keap's samples, not
+  /// documented); by default it gets the gateway's 401, as a key in the wrong header should.
+  bool keys_as_bearer = false;
 };
 
 /// One API request as the emulator saw it, for tests: never a credential's value.
@@ -73,7 +76,7 @@ struct ApiReply {
   std::chrono::milliseconds delay{0};
 };
 
-/// The parts of a request the API needs (the server fills it from httplib's request).
+/// The parts of a request the API needs (the server fills it from the request it read).
 struct ApiCall {
   std::string method;
   std::string path; ///< under /crm/rest, e.g. /v1/contacts
@@ -81,7 +84,7 @@ struct ApiCall {
   std::vector<std::pair<std::string, std::string>> headers; ///< names as sent
   std::string body;
   bool chunked = false;
-  /// multipart/form-data parts as httplib parsed them: name → (filename, content)
+  /// multipart/form-data parts: name → (filename, content)
   std::map<std::string, std::pair<std::string, std::string>> parts;
 };
 
@@ -94,6 +97,10 @@ public:
   /// The keys it issued: a Personal Access Token and a Service Account Key.
   const std::string& personal_access_token() const { return m_pat; }
   const std::string& service_account_key() const { return m_sak; }
+  /// True when an Authorization header carries one of those keys as a Bearer token.
+  bool is_key_authorization(const std::string& authorization) const {
+    return authorization == "Bearer " + m_pat || authorization == "Bearer " + m_sak;
+  }
 
   /// Makes the next `count` API calls fail with `fault`, after any faults already queued.
   void add_fault(ApiFault fault, int count);

@@ -1,201 +1,230 @@
 #include "emulator/server.hpp"
 
+#include "emulator/multipart.hpp"
 #include "emulator/routes.hpp"
 #include "html/html.hpp"
 #include "html/templates.hpp"
-#include "net/http_server.hpp"
-
-#include <httplib.h>
-
-#include <thread>
+#include "util/encoding.hpp"
 
 namespace keap::emulator {
 
 namespace {
 
-Parameters query_of(const httplib::Request& request) {
-  auto start = request.target.find('?');
-  return util::parse_form(start == std::string::npos ? "" : request.target.substr(start + 1)).value_or(Parameters{});
-}
+using namespace std::chrono_literals;
 
 std::string value_of(const Parameters& parameters, std::string_view name) {
   return util::find_parameter(parameters, name).value_or("");
 }
 
-void send_page(httplib::Response& response, int status, const std::string& html, bool form_redirects = false) {
-  response.status = status;
+net::ServerResponse page(int status, const std::string& html, bool form_redirects = false) {
+  net::ServerResponse response{status, {}, html, false};
   for (const auto& [name, value] : html::page_headers(form_redirects)) {
-    response.set_header(name, value);
+    response.headers.emplace_back(name, value);
   }
-  response.set_content(html, "text/html; charset=utf-8");
+  response.headers.emplace_back("Content-Type", "text/html; charset=utf-8");
+  return response;
 }
 
-void send_redirect(httplib::Response& response, const std::string& location) {
-  response.status = 302;
-  response.set_header("Location", location);
-  response.set_header("Cache-Control", "no-store");
+net::ServerResponse redirect(const std::string& location) {
+  return {302, {{"Location", location}, {"Cache-Control", "no-store"}}, "", false};
 }
 
 std::string problem_page(const std::string& message) {
   return html::error_page("Keap emulator: cannot authorize", message);
 }
 
+/// Keap's own limits are unknown; these are generous for tests (a 32 MiB upload is 43 MiB as base64)
+/// and still bounded, as every server keap-auth runs must be.
+net::ServerLimits emulator_limits() {
+  net::ServerLimits limits;
+  limits.header_bytes = 32 * 1024;
+  limits.body_bytes = 64 * 1024 * 1024;
+  limits.header_timeout = 10s;
+  limits.body_timeout = 120s;
+  return limits;
+}
+
+/// The head of a response written by hand, for the deliveries that play a broken server.
+std::string raw_head(int status, const std::string& content_type, size_t content_length) {
+  return "HTTP/1.1 " + std::to_string(status) + " " + net::reason_phrase_of(status) + "\r\nContent-Type: " +
+         content_type + "\r\nCache-Control: no-store\r\nContent-Length: " + std::to_string(content_length) +
+         "\r\nConnection: close\r\n\r\n";
+}
+
+/// After the body, a blank every 200 ms, for as long as the client keeps reading.
+void trickle(const std::shared_ptr<net::ResponseStream>& stream) {
+  stream->after(200ms, [stream] {
+    stream->write(" ", [stream](bool written) {
+      if (written) {
+        trickle(stream);
+      }
+    });
+  });
+}
+
 } // namespace
 
 Server::Server(Settings settings, int port, const net::TlsIdentity* tls, RestSettings rest)
-    : m_state(std::move(settings)), m_rest(m_state, std::move(rest)), m_server(net::make_http_server(tls)),
-      m_scheme(tls ? "https" : "http") {
-  install_routes();
-  m_server->set_keep_alive_max_count(1);
-  m_server->set_payload_max_length(32 * 1024 * 1024); // file uploads
-  m_port =
-      net::bind_server(*m_server, "127.0.0.1", port, "the emulator", "choose another --port, or 0 for any free one");
+    : m_state(std::move(settings)), m_rest(m_state, std::move(rest)), m_scheme(tls ? "https" : "http") {
+  m_server = std::make_unique<net::HttpServer>(
+      [this](net::ServerRequest request, net::Responder responder) { serve(std::move(request), responder); },
+      emulator_limits(),
+      [](int status, const std::string& reason) {
+        return page(status, html::error_page("Keap emulator: bad request", reason + "."));
+      },
+      tls);
+  m_port = m_server->listen_tcp("127.0.0.1", port, "the emulator", "choose another --port, or 0 for any free one");
 }
 
 Server::~Server() { stop(); }
 
-void Server::start() {
-  m_thread = std::thread([this] { m_server->listen_after_bind(); });
-}
+void Server::start() { m_server->start(2); }
 
-void Server::run() { m_server->listen_after_bind(); }
-
-void Server::pause(std::chrono::milliseconds delay) const {
-  auto until = std::chrono::steady_clock::now() + delay;
-  while (std::chrono::steady_clock::now() < until && !*m_stopping) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-}
-
-void Server::send_reply(httplib::Response& response, const Reply& reply) {
-  pause(reply.delay);
-  response.status = reply.status;
-  if (!reply.retry_after.empty()) {
-    response.set_header("Retry-After", reply.retry_after);
-  }
-  response.set_header("Cache-Control", "no-store");
-  switch (reply.delivery) {
-  case Delivery::whole:
-    response.set_content(reply.body, reply.content_type);
-    return;
-  case Delivery::truncated:
-    response.set_content_provider(reply.body.size() * 2, reply.content_type,
-                                  [body = reply.body](size_t offset, size_t, httplib::DataSink& sink) {
-                                    if (offset == 0) {
-                                      sink.write(body.data(), body.size());
-                                      return true;
-                                    }
-                                    return false; // closes the connection mid-body
-                                  });
-    return;
-  case Delivery::endless:
-    response.set_chunked_content_provider(
-        reply.content_type, [body = reply.body, stopping = m_stopping](size_t offset, httplib::DataSink& sink) {
-          if (offset == 0) {
-            sink.write(body.data(), body.size());
-          } else {
-            std::this_thread::sleep_for(std::chrono::milliseconds(200));
-            sink.write(" ", 1);
-          }
-          return !*stopping;
-        });
-    return;
-  }
+void Server::run() {
+  start();
+  std::unique_lock lock(m_mutex);
+  m_stopped_changed.wait(lock, [this] { return m_stopped; });
 }
 
 void Server::stop() {
-  *m_stopping = true;
-  m_server->stop();
-  if (m_thread.joinable()) {
-    m_thread.join();
+  m_server->stop(std::chrono::milliseconds(0));
+  {
+    std::lock_guard lock(m_mutex);
+    m_stopped = true;
+  }
+  m_stopped_changed.notify_all();
+}
+
+void Server::log_request(const net::ServerRequest& request, int status) const {
+  if (!m_request_log) {
+    return;
+  }
+  std::string line = request.method + " " + request.path + " -> " + std::to_string(status);
+  for (const char* name : {"Content-Type", "Content-Length", "Transfer-Encoding"}) {
+    if (request.count(name) > 0) {
+      line += " (" + std::string(name) + ": " + request.header(name) + ")";
+    }
+  }
+  for (const char* name : {"Authorization", "X-Keap-API-Key"}) {
+    if (request.count(name) > 0) {
+      auto value = request.header(name);
+      line += " (" + std::string(name) + ": " + value.substr(0, value.find(' ') == std::string::npos ? 0 : value.find(' ')) +
+              (value.find(' ') == std::string::npos ? "" : " ") + "[redacted])";
+    }
+  }
+  m_request_log(line + " body " + std::to_string(request.body.size()) + " bytes");
+}
+
+void Server::send_reply(const net::Responder& responder, const Reply& reply) {
+  switch (reply.delivery) {
+  case Delivery::whole: {
+    net::ServerResponse response{reply.status, {{"Cache-Control", "no-store"}}, reply.body, false};
+    if (!reply.content_type.empty()) {
+      response.headers.emplace_back("Content-Type", reply.content_type);
+    }
+    if (!reply.location.empty()) {
+      response.headers.emplace_back("Location", reply.location);
+    }
+    if (!reply.retry_after.empty()) {
+      response.headers.emplace_back("Retry-After", reply.retry_after);
+    }
+    responder.send(std::move(response), reply.delay);
+    return;
+  }
+  case Delivery::truncated: // the Content-Length says twice the body; the connection closes after it
+    responder.send_raw(raw_head(reply.status, reply.content_type, reply.body.size() * 2) + reply.body, reply.delay);
+    return;
+  case Delivery::endless: {
+    auto stream = responder.stream({reply.status, {{"Content-Type", reply.content_type}}, "", false});
+    if (stream) {
+      stream->write(reply.body, [stream](bool written) {
+        if (written) {
+          trickle(stream);
+        }
+      });
+    }
+    return;
+  }
   }
 }
 
-void Server::install_routes() {
-  m_server->Get(k_authorize_path, [this](const httplib::Request& request, httplib::Response& response) {
-    auto query = query_of(request);
+void Server::serve(net::ServerRequest request, const net::Responder& responder) {
+  const auto& path = request.path;
+  const auto& method = request.method;
+  int status = 0;
+  auto reply = [&](const Reply& answer) {
+    status = answer.status;
+    send_reply(responder, answer);
+  };
+  auto send = [&](net::ServerResponse response) {
+    status = response.status;
+    responder.send(std::move(response));
+  };
+  auto query = util::parse_form(request.query).value_or(Parameters{});
+  if (path == k_authorize_path && method == "GET") {
     if (auto problem = m_state.authorize_problem(query)) {
-      return send_page(response, 400, problem_page(*problem));
+      send(page(400, problem_page(*problem)));
+    } else if (m_state.settings().auto_approve) {
+      send(redirect(m_state.decide(query, true, util::now_seconds())));
+    } else {
+      html::TemplateValues values{{"action", k_authorize_path}, {"app", m_state.settings().app}};
+      for (const char* name :
+           {"client_id", "redirect_uri", "state", "scope", "code_challenge", "code_challenge_method"}) {
+        values.emplace_back(name, value_of(query, name));
+      }
+      send(page(200, html::render_template(html::templates::k_consent_html, values), true));
     }
-    if (m_state.settings().auto_approve) {
-      return send_redirect(response, m_state.decide(query, true, util::now_seconds()));
-    }
-    html::TemplateValues values{{"action", k_authorize_path}, {"app", m_state.settings().app}};
-    for (const char* name :
-         {"client_id", "redirect_uri", "state", "scope", "code_challenge", "code_challenge_method"}) {
-      values.emplace_back(name, value_of(query, name));
-    }
-    send_page(response, 200, html::render_template(html::templates::k_consent_html, values), true);
-  });
-  m_server->Post(k_authorize_path, [this](const httplib::Request& request, httplib::Response& response) {
+  } else if (path == k_authorize_path && method == "POST") {
     auto form = util::parse_form(request.body).value_or(Parameters{});
     form.emplace_back("response_type", "code");
     if (auto problem = m_state.authorize_problem(form)) {
-      return send_page(response, 400, problem_page(*problem));
+      send(page(400, problem_page(*problem)));
+    } else {
+      send(redirect(m_state.decide(form, value_of(form, "decision") == "allow", util::now_seconds())));
     }
-    send_redirect(response, m_state.decide(form, value_of(form, "decision") == "allow", util::now_seconds()));
-  });
-  m_server->Post(k_token_path, [this](const httplib::Request& request, httplib::Response& response) {
-    if (!request.has_header("Content-Length")) {
+  } else if (path == k_token_path && method == "POST") {
+    if (request.count("Content-Length") == 0) {
       // Keap is known to reject bodies without a Content-Length.
-      return send_reply(response, {400,
-                                   R"({"error":"invalid_request","error_description":"Content-Length required"})",
-                                   "",
-                                   "application/json",
-                                   "",
-                                   {}});
+      reply({400, R"({"error":"invalid_request","error_description":"Content-Length required"})", "",
+             "application/json", "", {}});
+    } else {
+      TokenRequest token_request{request.header("Content-Type"), request.header("Authorization"), request.body};
+      reply(m_state.token(token_request, util::now_seconds()));
     }
-    TokenRequest token_request{request.get_header_value("Content-Type"), request.get_header_value("Authorization"),
-                               request.body};
-    send_reply(response, m_state.token(token_request, util::now_seconds()));
-  });
-  m_server->Get(k_userinfo_path, [this](const httplib::Request& request, httplib::Response& response) {
-    auto authorization = request.get_header_value("Authorization");
-    bool key = request.has_header("X-Keap-API-Key") || authorization == "Bearer " + m_rest.personal_access_token() ||
-               authorization == "Bearer " + m_rest.service_account_key();
-    if (key) {
-      return serve_rest(request, response);
-    }
-    send_reply(response, m_state.userinfo(authorization, util::now_seconds()));
-  });
-  auto rest = [this](const httplib::Request& request, httplib::Response& response) { serve_rest(request, response); };
-  m_server->Get(k_rest_pattern, rest);
-  m_server->Post(k_rest_pattern, rest);
-  m_server->Put(k_rest_pattern, rest);
-  m_server->Patch(k_rest_pattern, rest);
-  m_server->Delete(k_rest_pattern, rest);
+  } else if (path == k_userinfo_path && method == "GET" && request.count("X-Keap-API-Key") == 0 &&
+             !m_rest.is_key_authorization(request.header("Authorization"))) {
+    reply(m_state.userinfo(request.header("Authorization"), util::now_seconds()));
+  } else if (path.starts_with(std::string(k_rest_prefix) + "/")) {
+    return serve_rest(request, responder);
+  } else {
+    send(page(404, html::error_page("Keap emulator: not found", "Nothing is served at this address.")));
+  }
+  log_request(request, status);
 }
 
-void Server::serve_rest(const httplib::Request& request, httplib::Response& response) {
+void Server::serve_rest(const net::ServerRequest& request, const net::Responder& responder) {
   ApiCall call;
   call.method = request.method;
   call.path = request.path.substr(std::string_view(k_rest_prefix).size());
-  auto question = request.target.find('?');
-  call.query = question == std::string::npos ? "" : request.target.substr(question + 1);
-  for (const auto& [name, value] : request.headers) {
-    if (name != "REMOTE_ADDR" && name != "REMOTE_PORT" && name != "LOCAL_ADDR" && name != "LOCAL_PORT") {
-      call.headers.emplace_back(name, value); // httplib adds those four itself
-    }
-  }
+  call.query = request.query;
+  call.headers = request.headers;
   call.body = request.body;
-  call.chunked = request.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos;
-  for (const auto& [name, part] : request.files) {
-    call.parts.emplace(name, std::make_pair(part.filename, part.content));
+  call.chunked = request.header("Transfer-Encoding").find("chunked") != std::string::npos;
+  if (auto boundary = multipart_boundary(request.header("Content-Type"))) {
+    call.parts = parse_multipart(request.body, *boundary).value_or(FormParts{});
   }
   auto reply = m_rest.handle(call, util::now_seconds());
-  pause(reply.delay);
+  log_request(request, reply.reset ? 0 : reply.status);
   if (reply.reset) {
     // The headers go out, then the connection ends before the body: no complete answer.
-    response.set_content_provider(64, "application/json", [](size_t, size_t, httplib::DataSink&) { return false; });
+    responder.send_raw(raw_head(200, "application/json", 64), reply.delay);
     return;
   }
-  response.status = reply.status;
-  for (const auto& [name, value] : reply.headers) {
-    response.set_header(name, value);
-  }
+  net::ServerResponse response{reply.status, reply.headers, reply.body, false};
   if (!reply.body.empty() || !reply.content_type.empty()) {
-    response.set_content(reply.body, reply.content_type);
+    response.headers.emplace_back("Content-Type", reply.content_type);
   }
+  responder.send(std::move(response), reply.delay);
 }
 
 } // namespace keap::emulator

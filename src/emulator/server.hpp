@@ -2,18 +2,14 @@
 
 #include "emulator/rest_api.hpp"
 #include "emulator/state.hpp"
+#include "net/http_server.hpp"
 #include "net/tls_identity.hpp"
 
-#include <atomic>
+#include <condition_variable>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
-#include <thread>
-
-namespace httplib {
-class Server;
-struct Request;
-struct Response;
-} // namespace httplib
 
 namespace keap::emulator {
 
@@ -32,24 +28,29 @@ public:
   State& state() { return m_state; }
   RestApi& rest() { return m_rest; }
 
-  void start(); ///< serves on a background thread until stop() or destruction
-  void run();   ///< serves on this thread until stop()
+  void start(); ///< serves on background threads until stop()
+  void run();   ///< serves until stop() is called from another thread
   void stop();
 
+  /// Each request as it is served (method, path, the framing and credential headers, body size): what
+  /// Keap would have seen, never a secret.
+  void set_request_log(std::function<void(const std::string&)> log) { m_request_log = std::move(log); }
+
 private:
-  void install_routes();
-  void send_reply(httplib::Response& response, const Reply& reply);
-  void serve_rest(const httplib::Request& request, httplib::Response& response);
-  /// Waits `delay`, cut short when the emulator stops, so stopping never waits for a slow answer.
-  void pause(std::chrono::milliseconds delay) const;
+  void serve(net::ServerRequest request, const net::Responder& responder);
+  void send_reply(const net::Responder& responder, const Reply& reply);
+  void serve_rest(const net::ServerRequest& request, const net::Responder& responder);
+  void log_request(const net::ServerRequest& request, int status) const;
 
   State m_state;
   RestApi m_rest;
-  std::unique_ptr<httplib::Server> m_server;
-  std::thread m_thread;
+  std::unique_ptr<net::HttpServer> m_server;
   int m_port = 0;
   std::string m_scheme = "http";
-  std::shared_ptr<std::atomic<bool>> m_stopping = std::make_shared<std::atomic<bool>>(false);
+  std::function<void(const std::string&)> m_request_log;
+  std::mutex m_mutex;
+  std::condition_variable m_stopped_changed;
+  bool m_stopped = false;
 };
 
 } // namespace keap::emulator

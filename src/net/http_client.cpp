@@ -2,83 +2,26 @@
 
 #include "core/redaction.hpp"
 #include "core/version.hpp"
+#include "net/asio.hpp"
+#include "net/http_reader.hpp"
+#include "net/wire.hpp"
 
-#include <httplib.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <map>
+
+#include <poll.h>
 
 namespace keap::net {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
-/// Why the content receiver stopped reading.
-enum class Cancel { none, too_large, too_slow };
-
-TransportError transport_error(const HttpRequest& request, httplib::Error error, long verify_result,
-                               const HttpOptions& options, Cancel cancel) {
-  std::string endpoint = request.url.without_query();
-  if (error == httplib::Error::Canceled && cancel == Cancel::too_slow) {
-    return TransportError(TransportFailure::too_slow,
-                          "the response from " + endpoint + " did not end within the time allowed; refused",
-                          "the server may be overloaded; try again later (read_timeout and refresh_deadline set "
-                          "the limits)");
-  }
-  switch (error) {
-  case httplib::Error::SSLServerVerification:
-    return TransportError(TransportFailure::tls_verification,
-                          "the TLS certificate of " + endpoint + " could not be verified (" +
-                              X509_verify_cert_error_string(verify_result) + ")",
-                          "this is a certificate problem: if the server uses a private CA, set \"ca_file\" in the "
-                          "config to a PEM file with that CA's certificate");
-  case httplib::Error::SSLConnection:
-    return TransportError(TransportFailure::tls_handshake, "the TLS handshake with " + endpoint + " failed",
-                          "check that the URL's scheme and port are right");
-  case httplib::Error::SSLLoadingCerts:
-    return TransportError(TransportFailure::tls_handshake,
-                          "cannot load the trusted certificates" +
-                              (options.ca_file.empty() ? "" : " from " + options.ca_file),
-                          "check that \"ca_file\" names a readable PEM file");
-  case httplib::Error::Connection:
-    return TransportError(TransportFailure::not_connected, "cannot connect to " + endpoint,
-                          "check the network and the URL; the server may be down");
-  case httplib::Error::ConnectionTimeout:
-    return TransportError(TransportFailure::not_connected, "connecting to " + endpoint + " timed out",
-                          "try again later");
-  case httplib::Error::Read:
-    return TransportError(TransportFailure::no_answer,
-                          "no complete response from " + endpoint + " (read failed or timed out)", "try again later");
-  case httplib::Error::Canceled:
-    return TransportError(TransportFailure::too_large, "the response from " + endpoint + " is larger than " +
-                                                           std::to_string(options.max_body) + " bytes; refused");
-  default:
-    return TransportError(TransportFailure::no_answer,
-                          "request to " + endpoint + " failed: " + httplib::to_string(error));
-  }
-}
-
-/// The system's CA store plus the user's extra CAs. httplib takes ownership.
-X509_STORE* trust_store(const std::string& ca_file) {
-  X509_STORE* store = X509_STORE_new();
-  if (store == nullptr || X509_STORE_set_default_paths(store) != 1 ||
-      X509_STORE_load_file(store, ca_file.c_str()) != 1) {
-    X509_STORE_free(store);
-    throw TransportError(TransportFailure::tls_handshake,
-                         "ca_file " + ca_file + " cannot be loaded as PEM certificates",
-                         "set \"ca_file\" to a readable PEM file");
-  }
-  return store;
-}
+using Tls = beast::ssl_stream<beast::tcp_stream>;
 
 std::string logged_body(const std::string& body, const std::string& content_type) {
   if (body.empty()) {
@@ -90,46 +33,294 @@ std::string logged_body(const std::string& body, const std::string& content_type
   return " body: " + redact_body(body);
 }
 
+/// The request's bytes: the line, Host, User-Agent, the caller's headers, and the body always framed by
+/// a Content-Length (Keap refuses bodies without one). Throws TransportError when a part is unfit for
+/// the wire: a value from a server or a file must never smuggle in a line break.
+std::string serialize(const HttpRequest& request, Headers& sent) {
+  auto target = request.url.path + (request.url.query.empty() ? "" : "?" + request.url.query);
+  auto refuse = [&](const std::string& what) {
+    return TransportError(TransportFailure::refused_to_send,
+                          "refusing to send the request to " + request.url.without_query() + ": " + what +
+                              "; nothing was sent",
+                          "the value came from a server, a file or the command line: check it");
+  };
+  if (!valid_token(request.method)) {
+    throw refuse("the method is not an HTTP token");
+  }
+  if (!valid_target(target)) {
+    throw refuse("the URL holds a blank or a control character");
+  }
+  sent = {{"Host", request.url.authority()}, {"User-Agent", user_agent()}};
+  for (const auto& header : request.headers) {
+    sent.push_back(header);
+  }
+  if (!request.content_type.empty()) {
+    sent.emplace_back("Content-Type", request.content_type);
+  }
+  bool has_body = !request.body.empty() || request.method == "POST" || request.method == "PUT" ||
+                  request.method == "PATCH";
+  if (has_body) {
+    sent.emplace_back("Content-Length", std::to_string(request.body.size()));
+  }
+  std::string text = request.method + " " + target + " HTTP/1.1\r\n";
+  for (const auto& [name, value] : sent) {
+    if (!valid_header(name, value)) {
+      throw refuse("the header " + (valid_token(name) ? name : std::string("name")) +
+                   " holds a line break or another control character");
+    }
+    text += name + ": " + value + "\r\n";
+  }
+  return text + "\r\n" + request.body;
+}
+
+/// One kept-alive connection to an origin.
+struct Connection {
+  std::unique_ptr<beast::tcp_stream> plain;
+  std::unique_ptr<Tls> secure;
+  std::string leftover; ///< bytes after the last response: a server that sends unasked is not reused
+
+  beast::tcp_stream& lowest() { return plain ? *plain : beast::get_lowest_layer(*secure); }
+  bool open() { return (plain || secure) && lowest().socket().is_open(); }
+  /// Still fit to send on: open, and nothing to read (a server that closed an idle connection has
+  /// left an end of file there, and one that sent something unasked cannot be trusted with the next).
+  bool reusable() {
+    if (!open() || !leftover.empty()) {
+      return false;
+    }
+    pollfd check{lowest().socket().native_handle(), POLLIN, 0};
+    return ::poll(&check, 1, 0) == 0;
+  }
+  void close() {
+    if (plain || secure) {
+      beast::error_code ignored;
+      lowest().socket().close(ignored);
+    }
+    plain.reset();
+    secure.reset();
+    leftover.clear();
+  }
+};
+
+} // namespace
+
+struct HttpClient::Impl {
+  asio::io_context io;
+  std::optional<ssl::context> tls;
+  std::map<std::string, Connection> connections;
+};
+
+namespace {
+
+/// One exchange on one connection, run to completion on the client's io_context.
+class Exchange {
+public:
+  Exchange(asio::io_context& io, ssl::context* tls, Connection& connection, const HttpRequest& request,
+           const HttpOptions& options, Clock::time_point end)
+      : m_io(io), m_tls(tls), m_connection(connection), m_request(request), m_options(options), m_end(end) {}
+
+  HttpResponse run(const std::string& bytes) {
+    m_bytes = &bytes;
+    m_reused = m_connection.reusable();
+    if (!m_reused) {
+      m_connection.close();
+    }
+    m_io.restart();
+    m_reused ? write() : resolve();
+    m_io.run();
+    if (m_failure) {
+      m_connection.close();
+      throw *m_failure;
+    }
+    return std::move(m_response);
+  }
+
+private:
+  Clock::time_point limit(std::chrono::milliseconds step) const { return std::min(m_end, Clock::now() + step); }
+
+  std::string endpoint() const { return m_request.url.without_query(); }
+
+  void fail(TransportFailure failure, const std::string& message, const std::string& hint = {}) {
+    m_failure.emplace(failure, message, hint);
+    m_connection.close();
+  }
+
+  /// A timer ran out: the deadline (the answer is too slow) or one step's own timeout.
+  bool past_deadline() const { return Clock::now() >= m_end - std::chrono::milliseconds(5); }
+
+  void resolve() {
+    auto resolver = std::make_shared<tcp::resolver>(m_io);
+    m_connection.plain = std::make_unique<beast::tcp_stream>(m_io);
+    resolver->async_resolve(m_request.url.host, std::to_string(m_request.url.port),
+                            [this, resolver](const beast::error_code& error, tcp::resolver::results_type results) {
+                              if (error) {
+                                return fail(TransportFailure::not_connected,
+                                            "cannot connect to " + endpoint() + " (the host name does not resolve)",
+                                            "check the network and the URL");
+                              }
+                              connect(results);
+                            });
+  }
+
+  void connect(const tcp::resolver::results_type& results) {
+    auto& stream = *m_connection.plain;
+    stream.expires_at(limit(m_options.connect_timeout));
+    stream.async_connect(results, [this](const beast::error_code& error, const tcp::endpoint&) {
+      if (error == beast::error::timeout) {
+        return fail(TransportFailure::not_connected, "connecting to " + endpoint() + " timed out", "try again later");
+      }
+      if (error) {
+        return fail(TransportFailure::not_connected, "cannot connect to " + endpoint(),
+                    "check the network and the URL; the server may be down");
+      }
+      beast::error_code ignored;
+      m_connection.plain->socket().set_option(tcp::no_delay(true), ignored);
+      if (m_request.url.scheme == "https") {
+        return handshake();
+      }
+      write();
+    });
+  }
+
+  void handshake() {
+    m_connection.secure = std::make_unique<Tls>(std::move(*m_connection.plain), *m_tls);
+    m_connection.plain.reset();
+    auto& stream = *m_connection.secure;
+    const auto& host = m_request.url.host;
+    beast::error_code not_an_address;
+    asio::ip::make_address(host, not_an_address);
+    if (not_an_address) { // SNI carries names only (SSL_set_tlsext_host_name, without its C cast)
+      SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+               const_cast<char*>(host.c_str()));
+    }
+    stream.set_verify_mode(ssl::verify_peer);
+    stream.set_verify_callback(ssl::host_name_verification(host));
+    m_connection.lowest().expires_at(limit(m_options.read_timeout));
+    stream.async_handshake(ssl::stream_base::client, [this](const beast::error_code& error) {
+      if (!error) {
+        return write();
+      }
+      long verified = SSL_get_verify_result(m_connection.secure->native_handle());
+      if (verified != X509_V_OK) {
+        return fail(TransportFailure::tls_verification,
+                    "the TLS certificate of " + endpoint() + " could not be verified (" +
+                        X509_verify_cert_error_string(verified) + ")",
+                    "this is a certificate problem: if the server uses a private CA, set \"ca_file\" in the "
+                    "config to a PEM file with that CA's certificate");
+      }
+      fail(TransportFailure::tls_handshake, "the TLS handshake with " + endpoint() + " failed",
+           "check that the URL's scheme and port are right");
+    });
+  }
+
+  void write() {
+    m_connection.lowest().expires_at(limit(m_options.read_timeout));
+    auto done = [this](const beast::error_code& error, size_t) {
+      if (error && m_reused && !m_retried) {
+        // The kept-alive connection broke before the whole request was handed over, so the server
+        // cannot have it all: send it once on a new connection.
+        m_retried = true;
+        m_reused = false;
+        m_connection.close();
+        return resolve();
+      }
+      if (error) {
+        return fail(TransportFailure::no_answer, "no complete response from " + endpoint() + " (sending failed)",
+                    "try again later");
+      }
+      read_header();
+    };
+    auto buffer = asio::buffer(*m_bytes);
+    m_connection.secure ? asio::async_write(*m_connection.secure, buffer, done)
+                        : asio::async_write(*m_connection.plain, buffer, done);
+  }
+
+  void read_header() {
+    ResponseReader::Limits limits{m_options.max_header_bytes, m_options.max_header_lines, m_options.max_body};
+    m_reader.emplace(limits, m_request.method == "HEAD");
+    m_header_deadline = limit(m_options.read_timeout);
+    read_more();
+  }
+
+  /// The head within one read_timeout however slowly its bytes come; then the body a piece at a time,
+  /// each piece within read_timeout; all of it within the deadline.
+  void read_more() {
+    m_connection.lowest().expires_at(m_reader->head_done() ? limit(m_options.read_timeout) : m_header_deadline);
+    auto done = [this](const beast::error_code& error, size_t count) {
+      if (error == asio::error::eof || error == ssl::error::stream_truncated) {
+        return progress(m_reader->end_of_input());
+      }
+      if (error) {
+        return read_failed(error);
+      }
+      m_input.append(m_chunk.data(), count);
+      progress(m_reader->feed(m_input));
+    };
+    m_connection.secure ? m_connection.secure->async_read_some(asio::buffer(m_chunk), done)
+                        : m_connection.plain->async_read_some(asio::buffer(m_chunk), done);
+  }
+
+  void progress(ResponseReader::Progress progress) {
+    switch (progress) {
+    case ResponseReader::Progress::more:
+      return read_more();
+    case ResponseReader::Progress::complete:
+      return finish();
+    case ResponseReader::Progress::failed:
+      break;
+    }
+    auto [kind, what] = m_reader->failure();
+    if (kind == TransportFailure::too_large) {
+      return fail(kind, "the response from " + endpoint() + " " + what + "; refused");
+    }
+    fail(kind, "no complete response from " + endpoint() + " (the response " + what + ")", "try again later");
+  }
+
+  void read_failed(const beast::error_code& error) {
+    if (error == beast::error::timeout && past_deadline()) {
+      return fail(TransportFailure::too_slow,
+                  "the response from " + endpoint() + " did not end within the time allowed; refused",
+                  "the server may be overloaded; try again later (read_timeout and refresh_deadline set the "
+                  "limits)");
+    }
+    fail(TransportFailure::no_answer, "no complete response from " + endpoint() + " (read failed or timed out)",
+         "try again later");
+  }
+
+  void finish() {
+    m_response = m_reader->take();
+    if (!m_reader->keep_alive()) {
+      m_connection.close();
+    } else {
+      m_connection.leftover = std::move(m_input);
+    }
+  }
+
+  asio::io_context& m_io;
+  ssl::context* m_tls;
+  Connection& m_connection;
+  const HttpRequest& m_request;
+  const HttpOptions& m_options;
+  Clock::time_point m_end;
+  const std::string* m_bytes = nullptr;
+  bool m_reused = false;
+  bool m_retried = false;
+  std::optional<ResponseReader> m_reader;
+  Clock::time_point m_header_deadline;
+  std::array<char, 16384> m_chunk{};
+  std::string m_input;
+  std::optional<TransportError> m_failure;
+  HttpResponse m_response;
+};
+
 } // namespace
 
 std::string user_agent() { return std::string("keap-auth/") + version(); }
 
-std::string HttpResponse::header(std::string_view name) const {
-  auto wanted = lower(std::string(name));
-  for (const auto& [key, value] : headers) {
-    if (key == wanted) {
-      return value;
-    }
-  }
-  return {};
-}
+std::string HttpResponse::header(std::string_view name) const { return header_value(headers, name); }
 
-HttpClient::HttpClient(HttpOptions options) : m_options(std::move(options)) {}
+HttpClient::HttpClient(HttpOptions options) : m_options(std::move(options)), m_impl(std::make_unique<Impl>()) {}
 
 HttpClient::~HttpClient() = default;
-
-httplib::Client& HttpClient::client_for(const util::Url& url) {
-  auto& client = m_clients[url.origin()];
-  if (!client) {
-    client = std::make_unique<httplib::Client>(url.origin());
-    client->set_follow_location(false);
-    client->set_keep_alive(true);
-    client->enable_server_certificate_verification(true);
-    if (url.scheme == "https" && !m_options.ca_file.empty()) {
-      client->set_ca_cert_store(trust_store(m_options.ca_file));
-    }
-  }
-  return *client;
-}
-
-void HttpClient::log_request(const HttpRequest& request) const {
-  std::string line = "> " + request.method + " " + request.url.without_query() +
-                     (request.url.query.empty() ? "" : "?" + redact_form(request.url.query));
-  for (const auto& [name, value] : request.headers) {
-    line += " (" + name + ": " + redact_header(name, value) + ")";
-  }
-  m_options.log(line + logged_body(request.body, request.content_type));
-}
 
 HttpResponse HttpClient::send(const HttpRequest& request, std::optional<Clock::time_point> deadline) {
   auto started = Clock::now();
@@ -138,61 +329,59 @@ HttpResponse HttpClient::send(const HttpRequest& request, std::optional<Clock::t
   if (deadline && *deadline < end) {
     end = *deadline;
   }
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - started);
-  if (left.count() <= 0) {
+  if (end <= started) {
     throw TransportError(TransportFailure::not_connected,
                          "no time is left to reach " + request.url.without_query() + " (the deadline passed)");
   }
-  auto& client = client_for(request.url);
-  client.set_connection_timeout(std::min<std::chrono::milliseconds>(m_options.connect_timeout, left));
-  client.set_read_timeout(std::min<std::chrono::milliseconds>(m_options.read_timeout, left));
-  client.set_write_timeout(std::min<std::chrono::milliseconds>(m_options.read_timeout, left));
-
-  httplib::Request http_request;
-  http_request.method = request.method;
-  http_request.path = request.url.path + (request.url.query.empty() ? "" : "?" + request.url.query);
-  http_request.headers = {{"User-Agent", user_agent()}};
-  for (const auto& [name, value] : request.headers) {
-    http_request.headers.emplace(name, value);
-  }
-  if (!request.content_type.empty()) {
-    http_request.headers.emplace("Content-Type", request.content_type);
-  }
-  http_request.body = request.body;
-
-  HttpResponse response;
-  Cancel cancel = Cancel::none;
-  http_request.content_receiver = [&](const char* data, size_t length, uint64_t, uint64_t) {
-    if (response.body.size() + length > m_options.max_body) {
-      cancel = Cancel::too_large;
-      return false;
-    }
-    if (Clock::now() > end) {
-      cancel = Cancel::too_slow;
-      return false;
-    }
-    response.body.append(data, length);
-    return true;
-  };
+  Headers sent;
+  auto bytes = serialize(request, sent);
   if (m_options.log) {
-    log_request(request);
+    std::string line = "> " + request.method + " " + request.url.without_query() +
+                       (request.url.query.empty() ? "" : "?" + redact_form(request.url.query));
+    for (const auto& [name, value] : sent) {
+      line += " (" + name + ": " + redact_header(name, value) + ")";
+    }
+    m_options.log(line + logged_body(request.body, request.content_type));
   }
-  auto result = client.send(http_request);
+  ssl::context* tls = nullptr;
+  if (request.url.scheme == "https") {
+    if (!m_impl->tls) {
+      try {
+        m_impl->tls.emplace(ssl::context::tls_client);
+        m_impl->tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                                 ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+        m_impl->tls->set_default_verify_paths();
+        if (!m_options.ca_file.empty()) {
+          m_impl->tls->load_verify_file(m_options.ca_file);
+        }
+      } catch (const boost::system::system_error&) {
+        m_impl->tls.reset();
+        throw TransportError(TransportFailure::tls_handshake,
+                             "ca_file " + m_options.ca_file + " cannot be loaded as PEM certificates",
+                             "set \"ca_file\" to a readable PEM file");
+      }
+    }
+    tls = &*m_impl->tls;
+  }
+  auto& connection = m_impl->connections[request.url.origin()];
+  Exchange exchange(m_impl->io, tls, connection, request, m_options, end);
+  std::optional<HttpResponse> response;
+  std::optional<TransportError> failure;
+  try {
+    response = exchange.run(bytes);
+  } catch (const TransportError& error) {
+    failure = error;
+  }
   if (m_options.log) {
     auto milliseconds = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
-    auto type = result ? result->get_header_value("Content-Type") : std::string{};
-    m_options.log(
-        "< " + (result ? std::to_string(result->status) : "no response (" + httplib::to_string(result.error()) + ")") +
-        " in " + std::to_string(milliseconds) + " ms" + (result ? logged_body(response.body, type) : ""));
+    m_options.log("< " + (response ? std::to_string(response->status) : "no response (" + std::string(failure->what()) + ")") +
+                  " in " + std::to_string(milliseconds) + " ms" +
+                  (response ? logged_body(response->body, response->header("content-type")) : ""));
   }
-  if (!result) {
-    throw transport_error(request, result.error(), client.get_openssl_verify_result(), m_options, cancel);
+  if (failure) {
+    throw *failure;
   }
-  response.status = result->status;
-  for (const auto& [name, value] : result->headers) {
-    response.headers.emplace_back(lower(name), value);
-  }
-  return response;
+  return std::move(*response);
 }
 
 } // namespace keap::net

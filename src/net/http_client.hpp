@@ -14,10 +14,6 @@
 #include <utility>
 #include <vector>
 
-namespace httplib {
-class Client;
-}
-
 /// The only folder that talks HTTP: one client, one table of what statuses mean, one retry policy.
 namespace keap::net {
 
@@ -45,6 +41,8 @@ struct HttpOptions {
   std::chrono::seconds connect_timeout{10};
   std::chrono::seconds read_timeout{40};
   size_t max_body = 1024 * 1024; ///< a response larger than this is refused while it streams, not buffered
+  size_t max_header_bytes = 64 * 1024; ///< a response's status line and headers together
+  size_t max_header_lines = 200;
   /// --verbose: told each exchange (method, URL, headers, bodies, status, time) with every secret redacted.
   std::function<void(const std::string&)> log;
 };
@@ -55,8 +53,9 @@ enum class TransportFailure {
   tls_verification, ///< the server's certificate could not be verified: final, never retried
   tls_handshake,    ///< the TLS handshake failed
   no_answer,        ///< sent, but no complete answer: the server may have processed it
-  too_large,        ///< the answer exceeded max_body
+  too_large,        ///< the answer exceeded max_body, or its headers their limits
   too_slow,         ///< the answer did not end by the deadline
+  refused_to_send,  ///< the request itself was unfit to send (a control character in a header): nothing was sent
 };
 
 /// No complete response arrived (exit 5).
@@ -75,7 +74,9 @@ private:
 
 /// Sends requests with certificate and host-name verification always on, keeping one connection per
 /// origin alive between requests. Answers come back whatever their status; TransportError (exit 5),
-/// naming the endpoint and the reason, when none arrives.
+/// naming the endpoint and the reason, when none arrives. Every part of an answer is bounded: its
+/// headers in bytes and lines, its body by max_body, and its whole arrival by the deadline, however
+/// slowly the bytes come.
 class HttpClient {
 public:
   explicit HttpClient(HttpOptions options);
@@ -91,11 +92,9 @@ public:
   const HttpOptions& options() const { return m_options; }
 
 private:
-  httplib::Client& client_for(const util::Url& url);
-  void log_request(const HttpRequest& request) const;
-
+  struct Impl;
   HttpOptions m_options;
-  std::map<std::string, std::unique_ptr<httplib::Client>> m_clients;
+  std::unique_ptr<Impl> m_impl;
 };
 
 /// The User-Agent every request carries: keap-auth/VERSION.

@@ -12,6 +12,8 @@ const char* reason_phrase(int status) {
     return "Created";
   case 202:
     return "Accepted";
+  case 100:
+    return "Continue";
   case 204:
     return "No Content";
   case 301:
@@ -20,6 +22,8 @@ const char* reason_phrase(int status) {
     return "Found";
   case 303:
     return "See Other";
+  case 304:
+    return "Not Modified";
   case 307:
     return "Temporary Redirect";
   case 308:
@@ -34,16 +38,22 @@ const char* reason_phrase(int status) {
     return "Not Found";
   case 405:
     return "Method Not Allowed";
+  case 408:
+    return "Request Timeout";
   case 409:
     return "Conflict";
   case 413:
-    return "Payload Too Large";
+    return "Content Too Large";
+  case 414:
+    return "URI Too Long";
   case 415:
     return "Unsupported Media Type";
   case 422:
     return "Unprocessable Entity";
   case 429:
     return "Too Many Requests";
+  case 431:
+    return "Request Header Fields Too Large";
   case 500:
     return "Internal Server Error";
   case 501:
@@ -54,6 +64,8 @@ const char* reason_phrase(int status) {
     return "Service Unavailable";
   case 504:
     return "Gateway Timeout";
+  case 505:
+    return "HTTP Version Not Supported";
   default:
     return nullptr;
   }

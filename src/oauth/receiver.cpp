@@ -4,12 +4,8 @@
 #include "core/redaction.hpp"
 #include "html/html.hpp"
 #include "html/templates.hpp"
-#include "net/connection_threads.hpp"
 #include "net/crypto.hpp"
-#include "net/http_server.hpp"
 #include "util/fd.hpp"
-
-#include <httplib.h>
 
 #include <algorithm>
 
@@ -19,9 +15,6 @@
 namespace keap::oauth {
 
 namespace {
-
-/// How long the browser's callback request is held open for keap-auth to finish the exchange.
-constexpr auto k_browser_wait = std::chrono::seconds(120);
 
 /// True when this machine can bind IPv6 loopback at all (containers often cannot).
 bool ipv6_loopback_available() {
@@ -41,6 +34,33 @@ std::string busy_port_hint(int port) {
          "'`), or set redirect_uri to another port and register that URI with the app";
 }
 
+/// A browser sends its whole request at once; nothing legitimate needs more than this.
+net::ServerLimits receiver_limits() {
+  net::ServerLimits limits;
+  limits.header_bytes = 16 * 1024;
+  limits.target_bytes = 8 * 1024;
+  limits.body_bytes = 64 * 1024;
+  limits.header_timeout = std::chrono::seconds(2);
+  limits.idle_timeout = std::chrono::seconds(2);
+  limits.body_timeout = std::chrono::seconds(2);
+  limits.write_timeout = std::chrono::seconds(10);
+  limits.max_connections = 256;
+  limits.keep_alive = false;
+  return limits;
+}
+
+net::ServerResponse html_response(int status, const std::string& html, const std::string& location = {}) {
+  net::ServerResponse response{status, {}, html, false};
+  for (const auto& [name, value] : html::page_headers()) {
+    response.headers.emplace_back(name, value);
+  }
+  if (!location.empty()) {
+    response.headers.emplace_back("Location", location);
+  }
+  response.headers.emplace_back("Content-Type", "text/html; charset=utf-8");
+  return response;
+}
+
 } // namespace
 
 Receiver::Receiver(const std::string& redirect_uri, std::string expected_state, const net::TlsIdentity* tls)
@@ -51,7 +71,14 @@ Receiver::Receiver(const std::string& redirect_uri, std::string expected_state, 
                                    "exactly when it is https");
   }
   m_callback_path = redirect->path;
-  bind(*redirect, tls);
+  m_server = std::make_unique<net::HttpServer>(
+      [this](net::ServerRequest request, net::Responder responder) { serve(request, responder); }, receiver_limits(),
+      [](int status, const std::string& reason) {
+        return html_response(status, html::error_page("Request refused", "keap-auth's receiver refused it: " +
+                                                                               reason + "."));
+      },
+      tls);
+  bind(*redirect);
   if (redirect->port == 0) {
     redirect->port = m_port;
     redirect->explicit_port = true;
@@ -59,49 +86,27 @@ Receiver::Receiver(const std::string& redirect_uri, std::string expected_state, 
   } else {
     m_redirect_uri = redirect_uri;
   }
-  for (auto& server : m_servers) {
-    m_threads.emplace_back([raw = server.get()] { raw->listen_after_bind(); });
-  }
+  m_server->start(1);
 }
 
 Receiver::~Receiver() {
+  std::optional<net::Responder> held;
   {
     std::lock_guard lock(m_mutex);
     if (!m_outcome) {
       m_outcome = LoginOutcome{false, "keap-auth stopped", "keap-auth stopped before the login finished.", "", ""};
     }
+    held = std::exchange(m_held, std::nullopt);
+    if (held) {
+      answer(*held, outcome_page());
+    }
   }
   m_changed.notify_all();
-  stop();
+  // A short grace lets an answer being written (the success page) reach the browser.
+  m_server->stop(std::chrono::milliseconds(300));
 }
 
-void Receiver::stop() {
-  for (auto& server : m_servers) {
-    server->stop(); // no new connections
-  }
-  // Connections already open may belong to clients that never finish a request; shutting their sockets
-  // down ends the threads serving them. A short grace first lets an answer being written (the success
-  // page) reach the browser; then the sweep repeats until every thread is joined, for a connection
-  // accepted in the instant before stop() took effect.
-  std::atomic<bool> joined{false};
-  std::thread sweeper([this, &joined] {
-    auto grace_ends = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
-    while (!joined && std::chrono::steady_clock::now() < grace_ends) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    while (!joined) {
-      net::shutdown_accepted_connections(m_port);
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  });
-  for (auto& thread : m_threads) {
-    thread.join();
-  }
-  joined = true;
-  sweeper.join();
-}
-
-void Receiver::bind(const util::Url& redirect, const net::TlsIdentity* tls) {
+void Receiver::bind(const util::Url& redirect) {
   // "localhost" may resolve to either family in the browser, so it gets both loopback addresses.
   std::vector<std::string> addresses{redirect.host};
   if (redirect.host == "localhost") {
@@ -112,33 +117,7 @@ void Receiver::bind(const util::Url& redirect, const net::TlsIdentity* tls) {
   }
   m_port = redirect.port;
   for (const auto& address : addresses) {
-    auto server = net::make_http_server(tls);
-    server->set_keep_alive_max_count(1);
-    server->set_read_timeout(std::chrono::seconds(2)); // a browser sends its request at once
-    server->set_keep_alive_timeout(2);                 // also the wait for a connection's first request
-    server->new_task_queue = [] { return new net::ConnectionThreads; };
-    server->set_payload_max_length(64 * 1024);
-    server->set_pre_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
-      std::string location;
-      auto query_start = request.target.find('?');
-      auto query = query_start == std::string::npos ? std::string{} : request.target.substr(query_start + 1);
-      auto page = handle(request.method, request.path, query, request.get_header_value("Host"), location);
-      response.status = page.status;
-      for (const auto& [name, value] : html::page_headers()) {
-        response.set_header(name, value);
-      }
-      if (!location.empty()) {
-        response.set_header("Location", location);
-      }
-      response.set_content(page.html, "text/html; charset=utf-8");
-      if (m_log) {
-        m_log("receiver: " + request.method + " " + request.path + (query.empty() ? "" : "?" + redact_form(query)) +
-              " -> " + std::to_string(page.status));
-      }
-      return httplib::Server::HandlerResponse::Handled;
-    });
-    m_port = net::bind_server(*server, address, m_port, "redirect_uri " + redirect.to_string(), busy_port_hint(m_port));
-    m_servers.push_back(std::move(server));
+    m_port = m_server->listen_tcp(address, m_port, "redirect_uri " + redirect.to_string(), busy_port_hint(m_port));
   }
   util::Url bound = redirect;
   bound.port = m_port;
@@ -153,65 +132,94 @@ void Receiver::bind(const util::Url& redirect, const net::TlsIdentity* tls) {
   }
 }
 
-Receiver::Page Receiver::handle(const std::string& method, const std::string& path, const std::string& query,
-                                const std::string& host, std::string& location) {
+void Receiver::serve(const net::ServerRequest& request, const net::Responder& responder) {
+  if (auto page = handle(request, responder)) {
+    answer(responder, *page, &request);
+  } else if (m_log) {
+    m_log("receiver: " + request.method + " " + request.path + "?" + redact_form(request.query) +
+          " -> held until the login ends");
+  }
+}
+
+void Receiver::answer(const net::Responder& responder, const Page& page, const net::ServerRequest* request) {
+  if (m_log && request != nullptr) {
+    m_log("receiver: " + request->method + " " + request->path +
+          (request->query.empty() ? "" : "?" + redact_form(request->query)) + " -> " + std::to_string(page.status));
+  }
+  responder.send(html_response(page.status, page.html, page.location));
+}
+
+std::optional<Receiver::Page> Receiver::handle(const net::ServerRequest& request, const net::Responder& responder) {
+  auto host = request.header("Host");
   if (std::find(m_allowed_hosts.begin(), m_allowed_hosts.end(), host) == m_allowed_hosts.end()) {
-    return {403, html::error_page("Wrong host",
-                                  "This server answers only requests addressed to " + m_allowed_hosts.front() + ".")};
+    return Page{403,
+                html::error_page("Wrong host",
+                                 "This server answers only requests addressed to " + m_allowed_hosts.front() + "."),
+                {}};
   }
-  if (path != m_callback_path && path != k_result_path) {
-    return {404, html::error_page("Not found", "keap-auth's receiver has nothing at this address.")};
+  if (request.path != m_callback_path && request.path != k_result_path) {
+    return Page{404, html::error_page("Not found", "keap-auth's receiver has nothing at this address."), {}};
   }
-  if (method != "GET") {
-    return {405, html::error_page("Method not allowed", "Only GET is answered here.")};
+  if (request.method != "GET") {
+    return Page{405, html::error_page("Method not allowed", "Only GET is answered here."), {}};
   }
-  if (path == k_result_path) {
+  if (request.path == k_result_path) {
     std::lock_guard lock(m_mutex);
     if (!m_outcome || !m_outcome->success) {
-      return {404, html::error_page("Not found", "No login has finished here.")};
+      return Page{404, html::error_page("Not found", "No login has finished here."), {}};
     }
     m_shown = true;
     m_changed.notify_all();
-    return {200, html::render_template(
-                     html::templates::k_success_html,
-                     {{"message", m_outcome->message}, {"credentials_file", m_outcome->credentials_file}})};
+    return Page{200,
+                html::render_template(html::templates::k_success_html,
+                                      {{"message", m_outcome->message}, {"credentials_file", m_outcome->credentials_file}}),
+                {}};
   }
-  return handle_callback(query, location);
+  return handle_callback(request.query, responder);
 }
 
-Receiver::Page Receiver::handle_callback(const std::string& query, std::string& location) {
+std::optional<Receiver::Page> Receiver::handle_callback(const std::string& query, const net::Responder& responder) {
   auto callback = parse_callback(query);
   if (!callback.state || !net::same_secret(*callback.state, m_expected_state)) {
-    return {400, html::error_page("This request does not belong to the login in progress",
-                                  callback.state ? "The state parameter does not match the request keap-auth made."
-                                                 : "The request carries no state parameter.",
-                                  "It was ignored. If you are signing in, finish in the browser window keap-auth "
-                                  "opened.")};
+    return Page{400,
+                html::error_page("This request does not belong to the login in progress",
+                                 callback.state ? "The state parameter does not match the request keap-auth made."
+                                                : "The request carries no state parameter.",
+                                 "It was ignored. If you are signing in, finish in the browser window keap-auth "
+                                 "opened."),
+                {}};
   }
   if (callback.problem || (!callback.code && !callback.error)) {
-    return {400, html::error_page("Unusable answer from the authorization server",
-                                  callback.problem ? "The redirect was not usable: " + *callback.problem + "."
-                                                   : "The redirect carries neither a code nor an error.",
-                                  "It was ignored; keap-auth keeps waiting.")};
+    return Page{400,
+                html::error_page("Unusable answer from the authorization server",
+                                 callback.problem ? "The redirect was not usable: " + *callback.problem + "."
+                                                  : "The redirect carries neither a code nor an error.",
+                                 "It was ignored; keap-auth keeps waiting."),
+                {}};
   }
-  std::unique_lock lock(m_mutex);
+  std::lock_guard lock(m_mutex);
   if (m_callback) {
-    return {409, html::error_page("Already answered", "This login has already received its answer.",
-                                  "See the terminal running keap-auth.")};
+    return Page{409,
+                html::error_page("Already answered", "This login has already received its answer.",
+                                 "See the terminal running keap-auth."),
+                {}};
   }
   m_callback = std::move(callback);
   m_changed.notify_all();
-  m_changed.wait_for(lock, k_browser_wait, [this] { return m_outcome.has_value(); });
-  if (!m_outcome) {
-    return {504, html::error_page("Still working", "keap-auth has not finished yet.", "See its terminal.")};
+  if (m_outcome) {
+    return outcome_page();
   }
+  m_held = responder;
+  return std::nullopt;
+}
+
+Receiver::Page Receiver::outcome_page() {
   if (m_outcome->success) {
-    location = k_result_path;
-    return {303, ""};
+    return Page{303, "", k_result_path}; // the code leaves the address bar and the history
   }
   m_shown = true;
   m_changed.notify_all();
-  return {400, html::error_page(m_outcome->title, m_outcome->message, m_outcome->hint)};
+  return Page{400, html::error_page(m_outcome->title, m_outcome->message, m_outcome->hint), {}};
 }
 
 std::optional<Callback> Receiver::wait_for_callback(std::chrono::steady_clock::time_point deadline,
@@ -227,6 +235,9 @@ void Receiver::finish(LoginOutcome outcome) {
   {
     std::lock_guard lock(m_mutex);
     m_outcome = std::move(outcome);
+    if (auto held = std::exchange(m_held, std::nullopt)) {
+      answer(*held, outcome_page());
+    }
   }
   m_changed.notify_all();
 }

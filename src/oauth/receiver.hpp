@@ -1,5 +1,6 @@
 #pragma once
 
+#include "net/http_server.hpp"
 #include "net/tls_identity.hpp"
 #include "oauth/callback.hpp"
 #include "util/url.hpp"
@@ -14,10 +15,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-namespace httplib {
-class Server;
-}
 
 namespace keap::oauth {
 
@@ -37,9 +34,10 @@ struct LoginOutcome {
 /// DNS-rebinding page cannot talk to it), and a callback whose state is missing or wrong gets an error
 /// page and is otherwise ignored: a stray or forged request can neither complete nor cancel the login.
 /// The first callback with the right state is handed to wait_for_callback(); its browser request is held
-/// until finish() says how the login ended, so the page tells the truth. Destruction stops accepting,
-/// shuts every open connection down and joins every thread: however clients behave, it takes well
-/// under a second.
+/// until finish() says how the login ended, so the page tells the truth. Requests are read whole within
+/// small limits (8 KiB of target, 16 KiB of headers, 2 s to arrive) by an event-driven server, so
+/// clients that stall cost no thread. Destruction answers a request still held, stops accepting, and
+/// ends every connection: however clients behave, it takes well under a second.
 class Receiver {
 public:
   /// `redirect_uri` as configured; an https one needs `tls`, the certificate to serve.
@@ -71,24 +69,28 @@ private:
   struct Page {
     int status;
     std::string html;
+    std::string location; ///< for a redirect
   };
-  void bind(const util::Url& redirect, const net::TlsIdentity* tls);
-  void stop();
-  Page handle(const std::string& method, const std::string& path, const std::string& query, const std::string& host,
-              std::string& location);
-  Page handle_callback(const std::string& query, std::string& location);
+  void bind(const util::Url& redirect);
+  void serve(const net::ServerRequest& request, const net::Responder& responder);
+  /// The page for a request, or nothing when it is the callback, held for finish().
+  std::optional<Page> handle(const net::ServerRequest& request, const net::Responder& responder);
+  std::optional<Page> handle_callback(const std::string& query, const net::Responder& responder);
+  /// The page that tells the browser how the login ended. Under m_mutex.
+  Page outcome_page();
+  void answer(const net::Responder& responder, const Page& page, const net::ServerRequest* request = nullptr);
 
   std::string m_redirect_uri;
   std::string m_callback_path;
   std::string m_expected_state;
   int m_port = 0;
   std::vector<std::string> m_allowed_hosts;
-  std::vector<std::unique_ptr<httplib::Server>> m_servers;
-  std::vector<std::thread> m_threads;
+  std::unique_ptr<net::HttpServer> m_server;
 
   std::mutex m_mutex;
   std::condition_variable m_changed;
   std::optional<Callback> m_callback;
+  std::optional<net::Responder> m_held; ///< the browser's callback request, until finish()
   std::optional<LoginOutcome> m_outcome;
   std::function<void(const std::string&)> m_log;
   bool m_shown = false;

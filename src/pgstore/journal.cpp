@@ -10,6 +10,7 @@
 #include "util/posix_file.hpp"
 
 #include <filesystem>
+#include <limits>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -79,8 +80,10 @@ std::optional<JournalEntry> parse_journal(std::string_view text) {
   for (const auto& param : json["params"]) {
     entry.params.push_back(param.is_string() ? Param(param.get<std::string>()) : std::nullopt);
   }
-  if (!is_profile_name(entry.profile) || entry.sealed.empty() || entry.params.size() != 21 ||
-      entry.to_generation != entry.from_generation + 1 || entry.from_generation < 0) {
+  // The range first: from_generation + 1 must not overflow (a journal is outside input).
+  bool in_range = entry.from_generation >= 0 && entry.from_generation < std::numeric_limits<long long>::max();
+  if (!is_profile_name(entry.profile) || entry.sealed.empty() || entry.params.size() != 21 || !in_range ||
+      entry.to_generation != entry.from_generation + 1) {
     return std::nullopt;
   }
   return entry;

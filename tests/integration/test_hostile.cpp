@@ -4,6 +4,7 @@
 #include "oauth/token_client.hpp"
 #include "store/file_store.hpp"
 #include "support/fixtures.hpp"
+#include "support/scripted_server.hpp"
 
 #include <catch2/catch.hpp>
 #include <httplib.h>
@@ -88,6 +89,108 @@ TEST_CASE("receiver: a 64 KiB URL and 64 KiB of headers are refused quickly", "[
   REQUIRE((long_header.empty() || long_header.find(" 4") != std::string::npos)); // closed, or a 4xx
   REQUIRE(std::chrono::steady_clock::now() - started < 10s);
   waiting.require_real_callback_completes();
+}
+
+namespace {
+
+/// Sends a request line and then header lines without end (up to `total` bytes, or until the server
+/// closes); returns the first line of whatever answer came back (empty when the connection was cut).
+std::string endless_headers(int port, const std::string& target, const std::string& host, size_t total) {
+  int fd = connect_to(port);
+  timeval timeout{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  std::string lines;
+  while (lines.size() < 64 * 1024) {
+    lines += "X-Junk-" + std::to_string(lines.size()) + ": " + std::string(60, 'j') + "\r\n";
+  }
+  size_t sent = 0;
+  if (send_all(fd, "GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\n")) {
+    while (sent < total && send_all(fd, lines)) {
+      sent += lines.size();
+    }
+  }
+  char buffer[256] = {};
+  auto count = ::recv(fd, buffer, sizeof buffer - 1, 0);
+  ::close(fd);
+  std::string answer(buffer, count > 0 ? static_cast<size_t>(count) : 0);
+  return answer.substr(0, answer.find("\r\n"));
+}
+
+} // namespace
+
+TEST_CASE("receiver: 200 MiB of header lines are cut at 16 KiB and cost the login no memory", "[hostile][peers]") {
+  Waiting waiting;
+  auto answer = endless_headers(waiting.redirect.port, waiting.redirect.path, waiting.redirect.authority(),
+                                200 * 1024 * 1024);
+  INFO(answer);
+  REQUIRE((answer.empty() || answer.find(" 431 ") != std::string::npos));
+  // The headers were never kept: the whole login stays as small as a login is.
+  REQUIRE(peak_resident_kilobytes(waiting.login.process->pid()) < 64 * 1024);
+  waiting.require_real_callback_completes();
+}
+
+TEST_CASE("emulator: 200 MiB of header lines are cut, and it goes on serving in bounded memory", "[hostile][peers]") {
+  Process emulator({keap_auth(), "emulator", "--port", "0"});
+  REQUIRE(emulator.wait_for_err("listening on", 10s));
+  auto err = emulator.err();
+  auto at = err.find("http://127.0.0.1:");
+  REQUIRE(at != std::string::npos);
+  int port = std::stoi(err.substr(at + 17));
+  auto answer = endless_headers(port, "/crm/rest/v1/contacts", "127.0.0.1:" + std::to_string(port), 200 * 1024 * 1024);
+  INFO(answer);
+  REQUIRE((answer.empty() || answer.find(" 431 ") != std::string::npos));
+  REQUIRE(peak_resident_kilobytes(emulator.pid()) < 64 * 1024);
+  httplib::Client client("http://127.0.0.1:" + std::to_string(port));
+  auto after = client.Get("/crm/rest/v1/contacts");
+  REQUIRE(after);
+  REQUIRE(after->status == 401); // still serving, and still Keap's gateway
+}
+
+TEST_CASE("client: a token endpoint whose headers never end is refused, and the tokens stay", "[hostile][peers]") {
+  ScriptedServer endless([](int fd, const std::atomic<bool>& stopping) {
+    read_request_head(fd);
+    if (!send_all(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")) {
+      return;
+    }
+    std::string lines;
+    for (int i = 0; i < 1000; ++i) {
+      lines += "X-Padding-" + std::to_string(i) + ": a\r\n";
+    }
+    while (!stopping && send_all(fd, lines)) {
+    }
+  });
+  Setup setup;
+  auto grant = seed_credentials(setup.emulator, setup.path(), -1h);
+  grant.token_url = endless.url() + "/token";
+  save_grant(setup.path(), grant);
+  auto before = tokens_of(setup.path());
+  auto result = setup.keap({"refresh"});
+  INFO(result.err);
+  REQUIRE(result.exit_code == 5);
+  REQUIRE(result.err.find("headers larger than 65536 bytes") != std::string::npos);
+  REQUIRE(tokens_of(setup.path()) == before);
+}
+
+TEST_CASE("client: a token endpoint that sends a header byte a second is cut at the read timeout", "[hostile][peers]") {
+  ScriptedServer dribbling([](int fd, const std::atomic<bool>& stopping) {
+    read_request_head(fd);
+    send_all(fd, "HTTP/1.1 200 OK\r\n");
+    // Each byte comes well inside the read timeout, so only a limit on the whole head can end it.
+    while (!stopping && send_all(fd, "x")) {
+      std::this_thread::sleep_for(500ms);
+    }
+  });
+  Setup setup({}, {{"read_timeout", "2s"}, {"refresh_deadline", "4s"}});
+  auto grant = seed_credentials(setup.emulator, setup.path(), -1h);
+  grant.token_url = dribbling.url() + "/token";
+  save_grant(setup.path(), grant);
+  auto started = std::chrono::steady_clock::now();
+  auto result = setup.keap({"refresh"});
+  INFO(result.err);
+  REQUIRE(result.exit_code == 5);
+  REQUIRE(result.err.find("no complete response") != std::string::npos);
+  // Time is the property here: the exchange may not outlive its own limits (2 s here, with room).
+  REQUIRE(std::chrono::steady_clock::now() - started < 20s);
 }
 
 TEST_CASE("receiver: 200 junk connections and 40 stalled clients do not block the real callback", "[hostile]") {

@@ -60,22 +60,35 @@ nlohmann::json body(const ApiReply& reply) { return nlohmann::json::parse(reply.
 
 } // namespace
 
-TEST_CASE("emulator::rest_api: keys in X-Keap-API-Key or as Bearer, anything else is Keap's 401", "[emulator][rest]") {
+TEST_CASE("emulator::rest_api: keys in X-Keap-API-Key, and a key as Bearer or anything else is Keap's 401",
+          "[emulator][rest]") {
   Api api;
   REQUIRE(api.call("GET", "/v1/contacts").status == 200);
-  REQUIRE(api.call("GET", "/v1/contacts", {}, {{"Authorization", "Bearer " + api.rest.service_account_key()}}).status ==
-          200);
   for (const auto& headers : std::vector<std::vector<std::pair<std::string, std::string>>>{
-           {{"X-Keap-API-Key", "KeapAK-wrong"}}, {{"Authorization", "Bearer nope"}}, {{"Accept", "*/*"}}}) {
+           {{"Authorization", "Bearer " + api.rest.service_account_key()}},
+           {{"Authorization", "Bearer " + api.rest.personal_access_token()}},
+           {{"X-Keap-API-Key", "KeapAK-wrong"}},
+           {{"Authorization", "Bearer nope"}},
+           {{"Accept", "*/*"}}}) {
     auto reply = api.call("GET", "/v1/contacts", {}, headers);
     REQUIRE(reply.status == 401);
     REQUIRE(body(reply)["fault"]["faultstring"] == "Invalid Access Token");
   }
   auto requests = api.rest.requests();
   REQUIRE(requests[0].credential == "pat");
-  REQUIRE(requests[1].credential == "sak");
+  REQUIRE(requests[1].credential.empty());
   REQUIRE(requests[1].credential_header == "Authorization");
-  REQUIRE(requests[2].credential.empty());
+  REQUIRE(requests[3].credential.empty());
+}
+
+TEST_CASE("emulator::rest_api: the keys-as-bearer switch plays the undocumented Bearer key that SDKs use",
+          "[emulator][rest]") {
+  RestSettings settings;
+  REQUIRE(apply_api_switch(settings, "keys-as-bearer"));
+  Api api(settings);
+  REQUIRE(api.call("GET", "/v1/contacts", {}, {{"Authorization", "Bearer " + api.rest.service_account_key()}}).status ==
+          200);
+  REQUIRE(api.rest.requests()[0].credential == "sak");
 }
 
 TEST_CASE("emulator::rest_api: v1 lists page by limit and offset with a next that drops filters", "[emulator][rest]") {
