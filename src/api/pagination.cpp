@@ -1,5 +1,6 @@
 #include "api/pagination.hpp"
 
+#include "core/error.hpp"
 #include "util/json.hpp"
 
 #include <algorithm>
@@ -63,6 +64,14 @@ PageShape page_shape(const nlohmann::ordered_json& body, const std::string& path
   return {};
 }
 
+PageShape later_page_shape(const nlohmann::ordered_json& body, const PageShape& first) {
+  if (first.style == PageStyle::none || !body.is_object()) {
+    return {};
+  }
+  auto items = body.find(first.items);
+  return items != body.end() && items->is_array() ? first : PageShape{};
+}
+
 util::Url with_page_size(util::Url url) {
   if (url.path.find("/v1/") != std::string::npos && !parameter(url.query, "limit")) {
     url.query = with_parameter(url.query, "limit", std::to_string(k_largest_page));
@@ -83,7 +92,8 @@ std::optional<std::string> next_page_token(const nlohmann::ordered_json& body) {
   return token;
 }
 
-Paginator::Paginator(util::Url first) : m_first(std::move(first)), m_current(m_first) {
+Paginator::Paginator(util::Url first, long long most_pages)
+    : m_first(std::move(first)), m_current(m_first), m_most_pages(most_pages) {
   m_offset = number_or(parameter(m_first.query, "offset"), 0);
 }
 
@@ -92,6 +102,21 @@ std::optional<util::Url> Paginator::next(const nlohmann::ordered_json& body, con
     return std::nullopt;
   }
   const auto& items = body[shape.items];
+  if (++m_pages >= m_most_pages) {
+    throw Error(ExitCode::failure,
+                "the listing " + m_first.without_query() + " goes on past " + std::to_string(m_most_pages) +
+                    " pages; keap-auth stopped there",
+                "narrow it with -q filters, or take part of it with --max-pages or --max-items");
+  }
+  auto page_items = shape.style == PageStyle::offset ? util::dump_json(items) : std::string();
+  if (!items.empty() && !page_items.empty() && page_items == m_last_items) {
+    throw Error(ExitCode::unavailable,
+                "page " + std::to_string(m_pages) + " of " + m_first.without_query() +
+                    " holds the same items as the page before: the server does not move on, so the listing would "
+                    "never end",
+                "check the query (v1 pages with limit and offset, v2 with page_size and page_token)");
+  }
+  m_last_items = std::move(page_items);
   if (shape.style == PageStyle::offset) {
     auto limit = std::min(number_or(parameter(m_current.query, "limit"), k_largest_page), k_largest_page);
     auto returned = static_cast<long long>(items.size());

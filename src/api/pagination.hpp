@@ -30,6 +30,10 @@ struct PageShape {
 /// the only array member. Pure.
 PageShape page_shape(const nlohmann::ordered_json& body, const std::string& path);
 
+/// A later page of a listing whose first page had `first`: the same shape when it holds the same item
+/// array, whatever paging members it leaves out (a last v2 page may omit next_page_token). Pure.
+PageShape later_page_shape(const nlohmann::ordered_json& body, const PageShape& first);
+
 /// The largest v1 page Keap is seen to serve, and what keap-auth asks for when the caller names no limit.
 inline constexpr long long k_largest_page = 1000;
 
@@ -37,8 +41,12 @@ inline constexpr long long k_largest_page = 1000;
 /// own query (every filter kept) rather than from Keap's `next`.
 class Paginator {
 public:
+  /// The most pages a listing is followed for: ten million items at a thousand a page. A server that
+  /// keeps answering full pages past that is not ending a listing.
+  static constexpr long long k_most_pages = 10000;
+
   /// `first`: the first request, whose query is kept for every page.
-  explicit Paginator(util::Url first);
+  explicit Paginator(util::Url first, long long most_pages = k_most_pages);
 
   /// The first request as sent (with limit=1000 added for v1 when no limit was given).
   const util::Url& current() const { return m_current; }
@@ -46,13 +54,17 @@ public:
   /// After the answer to current(): the next page's URL, or nothing when the listing is done (an empty
   /// v1 page, or one shorter than its limit capped at k_largest_page; a null, empty, absent or repeated
   /// v2 token). v1's offset advances by what the page held, so a server that serves less than the limit
-  /// loses nothing. Pure.
+  /// loses nothing. Error (exit 5) when the server sends the same full page twice (it ignores the
+  /// offset, and the listing would never end), and (exit 1) past `most_pages`. Pure.
   std::optional<util::Url> next(const nlohmann::ordered_json& body, const PageShape& shape);
 
 private:
   util::Url m_first;
   util::Url m_current;
   long long m_offset = 0;
+  long long m_pages = 0;
+  long long m_most_pages;
+  std::string m_last_items; ///< the previous page's items, to see a server repeat itself
   std::set<std::string> m_tokens;
 };
 

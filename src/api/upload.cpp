@@ -2,6 +2,8 @@
 
 #include "core/error.hpp"
 #include "util/encoding.hpp"
+#include "util/json.hpp"
+#include "util/text.hpp"
 
 namespace keap::api {
 
@@ -16,6 +18,11 @@ Error upload_error(const std::string& message, std::string hint = {}) {
 /// The fields every upload carries, completed with the defaults and checked.
 Json upload_fields(const std::string& file_name, Json fields) {
   if (!fields.contains("file_name")) {
+    if (auto offset = util::invalid_utf8_offset(file_name)) {
+      throw upload_error("the file's name is not UTF-8 (byte " + std::to_string(*offset + 1) +
+                             "), and Keap's file_name must be",
+                         "name it in the request: -f file_name=NAME.pdf");
+    }
     fields["file_name"] = file_name;
   }
   if (!fields.contains("is_public")) {
@@ -53,7 +60,7 @@ Json upload_fields(const std::string& file_name, Json fields) {
   return fields;
 }
 
-std::string text_of(const Json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
+std::string text_of(const Json& value) { return value.is_string() ? value.get<std::string>() : util::dump_json(value); }
 
 /// A value fit for a quoted multipart header: no quote and no line break can end it early.
 std::string header_safe(std::string text) {
@@ -78,7 +85,7 @@ Body upload_body(const std::string& path, const std::string& file_name, const st
   if (v1) {
     Json body = fields;
     body["file_data"] = util::base64(content);
-    return {body.dump(), "application/json"};
+    return {util::dump_json(body), "application/json"};
   }
   std::string body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" +
                      header_safe(text_of(fields["file_name"])) +

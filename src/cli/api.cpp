@@ -7,6 +7,7 @@
 #include "api/upload.hpp"
 #include "cli/api_output.hpp"
 #include "cli/commands.hpp"
+#include "cli/input.hpp"
 #include "cli/output.hpp"
 #include "net/crypto.hpp"
 #include "net/http_status.hpp"
@@ -17,8 +18,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <iostream>
-#include <iterator>
 
 namespace keap::cli {
 
@@ -30,12 +29,15 @@ std::string lower(std::string text) {
   return text;
 }
 
+/// The largest body `api` sends (a file to upload included), and the largest answer it reads.
+constexpr size_t k_largest_body = 64 * 1024 * 1024;
+
 std::string read_input(const std::string& path, const char* what) {
   if (path == "-") {
-    return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    return read_stdin(what, k_largest_body);
   }
   try {
-    if (auto text = util::read_regular_file(path, 64 * 1024 * 1024)) {
+    if (auto text = util::read_regular_file(path, k_largest_body)) {
       return *text;
     }
   } catch (const util::FileError& error) {
@@ -216,6 +218,7 @@ int call_paginated(Context& context, const CommandLine& line, api::ApiClient& cl
   api::Paginator pages(api::with_page_size(request.url));
   request.url = pages.current();
   nlohmann::ordered_json merged;
+  api::PageShape first_shape;
   long long page_count = 0, item_count = 0;
   for (;;) {
     auto answer = client.send(request);
@@ -225,7 +228,10 @@ int call_paginated(Context& context, const CommandLine& line, api::ApiClient& cl
       throw failure_of(line.api, request, answer, auth);
     }
     auto body = util::parse_ordered_json(answer.response.body);
-    auto shape = api::page_shape(body, request.url.path);
+    auto shape = page_count == 0 ? api::page_shape(body, request.url.path) : api::later_page_shape(body, first_shape);
+    if (page_count == 0) {
+      first_shape = shape;
+    }
     if (shape.style == api::PageStyle::none) {
       if (page_count == 0) { // not a list: print it as a plain call would
         print_answer(context, options, answer, true);
@@ -271,7 +277,7 @@ int run_api(const CommandLine& line) {
     return 0;
   }
   net::HttpOptions http = context.http->options();
-  http.max_body = 64 * 1024 * 1024; // a page of a thousand contacts, or a file
+  http.max_body = k_largest_body; // a page of a thousand contacts, or a file
   net::HttpClient api_http(http);
   api::ApiClient client(api_http, *auth, {options.retry, options.retry_unsafe, std::chrono::seconds(60)});
   return options.paginate ? call_paginated(context, line, client, *auth, request)

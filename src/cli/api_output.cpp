@@ -22,13 +22,30 @@ constexpr const char* k_rate_limit_suffix = ".rate-limits";
 
 bool stdout_is_terminal() { return ::isatty(STDOUT_FILENO) == 1; }
 
-/// JSON pretty for a person at a terminal; anything else exactly as Keap sent it.
+/// True when -o - asks for the body exactly as it came, terminal or not.
+bool raw_to_stdout(const ApiOptions& options) { return options.output && *options.output == "-"; }
+
+/// What may reach a terminal: text without a control sequence a server could slip in (it would move
+/// the cursor, retitle the window, or worse). A binary body is refused, as curl does: it would garble
+/// the terminal, and a person who wants it anyway says -o - (or -o FILE).
+std::string for_terminal(const std::string& text) {
+  if (text.find('\0') != std::string::npos || util::invalid_utf8_offset(text)) {
+    throw Error(ExitCode::failure,
+                "the answer is binary (" + std::to_string(text.size()) +
+                    " bytes) and would garble the terminal, so it was not printed",
+                "write it to a file with -o FILE, or print it anyway with -o -");
+  }
+  return util::terminal_safe(text, text.size());
+}
+
+/// JSON pretty for a person at a terminal, and nothing a server sent that could act on the terminal;
+/// anything else exactly as Keap sent it.
 std::string presentable(const std::string& body) {
   if (!stdout_is_terminal()) {
     return body;
   }
   auto json = util::parse_ordered_json(body);
-  return json.is_discarded() ? body : util::dump_json(json, 2);
+  return for_terminal(json.is_discarded() ? body : util::dump_json(json, 2));
 }
 
 void write_output_file(const std::string& path, const std::string& content) {
@@ -101,12 +118,19 @@ void print_answer(const Context& context, const ApiOptions& options, const api::
   if (!success || options.envelope || options.silent) {
     return;
   }
+  if (raw_to_stdout(options)) {
+    print_stdout((options.include ? status_and_headers(response) : "") + response.body);
+    return;
+  }
   if (options.output) {
     write_output_file(*options.output, response.body);
     context.say("wrote " + std::to_string(response.body.size()) + " bytes to " + *options.output);
     return;
   }
   std::string text = options.include ? status_and_headers(response) : "";
+  if (stdout_is_terminal()) {
+    text = util::terminal_safe(text, text.size());
+  }
   if (!response.body.empty()) {
     auto body = presentable(response.body);
     text += body;
@@ -134,6 +158,9 @@ std::optional<std::string> print_page(const ApiOptions& options, Json& page, con
     for (const auto& item : items) {
       lines += util::dump_json(item) + "\n";
     }
+    if (stdout_is_terminal() && !raw_to_stdout(options)) {
+      lines = for_terminal(lines);
+    }
     if (!lines.empty() && !options.silent) {
       print_stdout(lines);
     }
@@ -151,11 +178,11 @@ void print_document(const ApiOptions& options, const Json& merged) {
     return;
   }
   auto text = stdout_is_terminal() ? util::dump_json(merged, 2) : util::dump_json(merged) + "\n";
-  if (options.output) {
+  if (options.output && !raw_to_stdout(options)) {
     write_output_file(*options.output, text);
     return;
   }
-  print_stdout(text);
+  print_stdout(stdout_is_terminal() && !raw_to_stdout(options) ? for_terminal(text) : text);
 }
 
 std::optional<std::pair<api::RateLimits, util::TimePoint>> remembered_rate_limits(const Context& context) {

@@ -41,7 +41,7 @@ int show(const ConfigSource& source, const Config& config, bool json, const util
                                   {"searched", config_search_path(environment)},
                                   {"profile", config.profile},
                                   {"keys", keys}};
-    print_stdout(out.dump(2) + "\n");
+    print_stdout(util::dump_json(out, 2));
     return 0;
   }
   size_t width = 0;

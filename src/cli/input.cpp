@@ -49,6 +49,11 @@ StdinLines::Status StdinLines::next(std::chrono::steady_clock::time_point deadli
       continue;
     }
     m_buffer.append(buffer, static_cast<size_t>(count));
+    if (m_buffer.size() > k_longest_line && m_buffer.find('\n') == std::string::npos) {
+      m_ended = true;
+      throw Error(ExitCode::usage, "stdin gave a line longer than 64 KiB, which no pasted address or code is",
+                  "paste only the address the browser landed on");
+    }
   }
 }
 
@@ -80,9 +85,11 @@ private:
   bool m_active;
 };
 
-std::string read_all_stdin(const std::string& what) {
+} // namespace
+
+std::string read_stdin(const std::string& what, size_t limit) {
   std::string text;
-  char buffer[4096];
+  char buffer[65536];
   for (;;) {
     ssize_t count = ::read(STDIN_FILENO, buffer, sizeof buffer);
     if (count < 0 && errno == EINTR) {
@@ -92,14 +99,13 @@ std::string read_all_stdin(const std::string& what) {
       return text;
     }
     text.append(buffer, static_cast<size_t>(count));
-    if (text.size() > k_longest_secret) {
-      throw Error(ExitCode::usage, what + " on stdin is longer than 64 KiB, which no key or token is",
-                  "pipe in the file that holds only the secret");
+    if (text.size() > limit) {
+      throw Error(ExitCode::usage,
+                  what + ": stdin holds more than " + std::to_string(limit / 1024) + " KiB, more than it can take",
+                  "give only what belongs there");
     }
   }
 }
-
-} // namespace
 
 std::string read_secret(const std::string& what) {
   std::string text;
@@ -109,7 +115,7 @@ std::string read_secret(const std::string& what) {
     StdinLines lines;
     lines.next(std::chrono::steady_clock::now() + std::chrono::minutes(10), text);
   } else {
-    text = read_all_stdin(what);
+    text = read_stdin(what, k_longest_secret);
   }
   auto first = text.find_first_not_of(" \t\r\n");
   auto last = text.find_last_not_of(" \t\r\n");

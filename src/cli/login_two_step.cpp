@@ -13,8 +13,6 @@
 #include "util/posix_file.hpp"
 #include "util/text.hpp"
 
-#include <iostream>
-#include <iterator>
 
 #include <unistd.h>
 
@@ -46,9 +44,7 @@ void explain_next_step(const oauth::PendingLogin& pending, const Config& config,
       ")");
 }
 
-std::string read_stdin() {
-  return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-}
+
 
 /// The code in what the person pasted, checked against `pending`. Throws Error for each wrong answer.
 std::string code_from(const std::string& pasted, const oauth::PendingLogin& pending,
@@ -159,7 +155,7 @@ int run_login_finish(Context& context, const LoginOptions& options) {
                                      ", not " + config.client_id);
   }
   prepare(login_context(context, options));
-  auto pasted = *options.finish == "-" ? read_stdin() : *options.finish;
+  auto pasted = *options.finish == "-" ? read_stdin("--finish -", k_longest_line) : *options.finish;
   return finish_with(context, options, *pending, pasted, pending_file);
 }
 

@@ -257,7 +257,8 @@ void define_api(CLI::App& api, CommandLine& line) {
   api.add_flag("--envelope", options.envelope,
                "Print one JSON object: status, headers, body, rate limits, attempts, whether a refresh happened");
   api.add_flag("--dry-run", options.dry_run, "Print the equivalent curl command and send nothing");
-  add_text(api, "-o,--output", options.output, "Write the body to FILE (atomically, 0600)", "FILE");
+  add_text(api, "-o,--output", options.output,
+           "Write the body to FILE (atomically, 0600); - prints it exactly as it came, even to a terminal", "FILE");
   api.add_option("--retry", options.retry, "Attempts after a 429, a 502/503/504 or a failed connection (default 3)")
       ->check(CLI::Range(0, 10));
   api.add_flag("--retry-unsafe", options.retry_unsafe,

@@ -335,6 +335,10 @@ namespace {
 
 json parse_config_document(const std::string& text, const std::string& origin) {
   json document;
+  if (util::json_too_deep(text)) {
+    throw config_error(origin, "nests deeper than " + std::to_string(util::k_json_depth_limit) + " levels",
+                       "the file must be one JSON object, as in keap-auth.example.json");
+  }
   try {
     document = json::parse(text);
   } catch (const json::parse_error& error) {

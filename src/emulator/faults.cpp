@@ -105,6 +105,7 @@ const std::vector<std::string>& api_switch_list() {
       "tenant-headers-scalar", // x-keap-tenant-throttle-* as plain numbers
       "tenant-headers-pipe",   // x-keap-tenant-throttle-* as "minute|day" lists
       "next-token-url",        // v2's next_page_token as a whole URL
+      "last-token-absent",     // v2's last page leaves next_page_token out instead of sending ""
       "keys-on-userinfo",      // userinfo answers PATs and SAKs too
       "both-headers-rejected", // 400 when Authorization and X-Keap-API-Key both come
       "app-throttle-body",     // a 429 in the app's {"code":"429",...} shape instead of the gateway's fault

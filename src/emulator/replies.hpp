@@ -1,6 +1,7 @@
 #pragma once
 
 #include "emulator/rest_api.hpp"
+#include "util/json.hpp"
 #include "util/url.hpp"
 
 #include <nlohmann/json.hpp>
@@ -18,7 +19,7 @@ inline constexpr const char* k_public_base = "https://api.infusionsoft.com/crm/r
 inline constexpr long long k_largest_page = 1000;
 
 inline ApiReply json(int status, const Json& body) {
-  return {status, body.dump(), "application/json;charset=UTF-8", {}};
+  return {status, util::dump_json(body), "application/json;charset=UTF-8", {}};
 }
 
 /// v1's error body: {"message": ...}.

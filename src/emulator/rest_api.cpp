@@ -121,6 +121,8 @@ bool apply_api_switch(RestSettings& settings, std::string_view name) {
     settings.both_headers_rejected = true;
   } else if (name == "app-throttle-body") {
     settings.app_throttle_body = true;
+  } else if (name == "last-token-absent") {
+    settings.last_token_absent = true;
   } else if (name == "keys-as-bearer") {
     settings.keys_as_bearer = true;
   } else {

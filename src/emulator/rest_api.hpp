@@ -23,6 +23,7 @@ struct RestSettings {
   bool quota_expiry_in_milliseconds = true; ///< x-keap-product-quota-expiry-time's unit (UNK)
   std::string tenant_headers = "none";      ///< none | scalar | pipe (UNK, 2ND)
   bool next_page_token_as_url = false;      ///< v2 tokens as whole URLs (OBS in one fixture)
+  bool last_token_absent = false;           ///< v2's last page without next_page_token at all (UNK)
   bool keys_on_userinfo = false;            ///< whether userinfo answers a key (UNK)
   bool both_headers_rejected = false;       ///< 400 when Authorization and X-Keap-API-Key both come (UNK)
   std::string retry_after;                  ///< a Retry-After on 429s, when not empty (UNK: none seen)

@@ -112,7 +112,11 @@ ApiReply RestApi::list_contacts_v2(const ApiCall& call) const {
           std::string(k_public_base) + "/v2/contacts/?page_size=" + std::to_string(page_size) + "&page_token=" + next;
     }
   }
-  return json(200, {{"contacts", contacts}, {"next_page_token", next}});
+  Json page = {{"contacts", contacts}, {"next_page_token", next}};
+  if (next.empty() && m_settings.last_token_absent) {
+    page.erase("next_page_token");
+  }
+  return json(200, page);
 }
 
 ApiReply RestApi::create_contact(const ApiCall& call, bool v2) {

@@ -2,6 +2,7 @@
 
 #include "net/crypto.hpp"
 #include "util/encoding.hpp"
+#include "util/json.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -29,7 +30,7 @@ std::string random_alphanumeric(size_t length) {
 }
 
 Reply json_reply(int status, const json& body) {
-  return {status, body.dump(), "", "application/json", "", {}, Delivery::whole};
+  return {status, util::dump_json(body), "", "application/json", "", {}, Delivery::whole};
 }
 
 } // namespace

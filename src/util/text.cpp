@@ -19,10 +19,14 @@ std::string printable_excerpt(std::string_view text, size_t limit) {
 
 std::string terminal_safe(std::string_view text, size_t limit) {
   std::string result;
-  for (char c : text.substr(0, limit)) {
-    auto byte = static_cast<unsigned char>(c);
-    if ((byte >= 0x20 && byte != 0x7f) || c == '\n' || c == '\t') {
-      result += c;
+  auto cut = text.substr(0, limit);
+  for (size_t i = 0; i < cut.size(); ++i) {
+    auto byte = static_cast<unsigned char>(cut[i]);
+    auto next = i + 1 < cut.size() ? static_cast<unsigned char>(cut[i + 1]) : 0;
+    if (byte == 0xc2 && next >= 0x80 && next <= 0x9f) {
+      ++i; // a C1 control (U+0080 to U+009F): some terminals take U+009B as the start of a sequence
+    } else if ((byte >= 0x20 && byte != 0x7f) || cut[i] == '\n' || cut[i] == '\t') {
+      result += cut[i];
     }
   }
   return text.size() > limit ? result + "…" : result;

@@ -12,8 +12,8 @@ namespace keap::util {
 /// (new lines and tabs become spaces), at most `limit` bytes.
 std::string printable_excerpt(std::string_view text, size_t limit = 300);
 
-/// Up to `limit` bytes of `text` with its lines kept but every other control byte dropped (no escape
-/// sequence from a server reaches a terminal), and "…" when cut.
+/// Up to `limit` bytes of `text` with its lines kept but every other control character dropped, C1
+/// controls and DEL included (no escape sequence from a server reaches a terminal), and "…" when cut.
 std::string terminal_safe(std::string_view text, size_t limit);
 
 /// "a, b, c".

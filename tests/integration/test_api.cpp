@@ -1,6 +1,7 @@
 // `keap-auth api` and API keys against the emulator's REST API, with real processes: what reached the
 // server (the emulator's request log), what was printed where, and the exit codes scripts depend on.
 #include "support/fixtures.hpp"
+#include "support/scripted_server.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -228,6 +229,18 @@ TEST_CASE("api: v2 pagination resends the query with page_token and stops on an 
   REQUIRE(limited.err.find("stopped after 4 items (--max-items)") != std::string::npos);
 }
 
+TEST_CASE("api: a v2 last page that leaves next_page_token out ends the listing, complete", "[api][pagination]") {
+  auto rest = rest_with(7);
+  REQUIRE(emulator::apply_api_switch(rest, "last-token-absent"));
+  Setup setup(emulator_settings(), {}, rest);
+  seed_credentials(setup.emulator, setup.path(), 2h);
+  auto result = setup.keap({"api", "v2/contacts", "--paginate", "-q", "page_size=3"});
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  REQUIRE(json_of(result)["contacts"].size() == 7);
+  REQUIRE(api_requests(setup).size() == 3);
+}
+
 TEST_CASE("api: --items streams 100,000 contacts in constant memory", "[api][pagination][memory]") {
   Setup setup(emulator_settings(), {}, rest_with(100000));
   seed_credentials(setup.emulator, setup.path(), 2h);
@@ -291,6 +304,8 @@ TEST_CASE("api: bodies that are not UTF-8, bodies on GET and foreign hosts are r
   Emulator elsewhere; // a second server: the credential must never reach it
   write_file(setup.dir.file("latin1.json"), "{\"given_name\":\"Jos\xe9\"}");
   write_file(setup.dir.file("ada.json"), "{\"given_name\":\"Ada\"}");
+  auto latin1_name = setup.dir.file("Jos\xe9.pdf");
+  write_file(latin1_name, "%PDF-1.4\n");
   struct Case {
     std::vector<std::string> arguments;
     const char* says;
@@ -304,6 +319,8 @@ TEST_CASE("api: bodies that are not UTF-8, bodies on GET and foreign hosts are r
       {{"api", "v1/contacts", "-H", "Authorization: Bearer mine"}, "keap-auth sends the credential itself"},
       {{"api", "v1/contacts", "-H", "X-Keap-API-Key: mine"}, "keap-auth sends the credential itself"},
       {{"api", "v1/files", "--upload", setup.dir.file("latin1.json"), "-F", "contact_id=Ada"}, "contact_id must be"},
+      {{"api", "v1/files", "--upload", latin1_name}, "the file's name is not UTF-8 (byte 4)"},
+      {{"api", "v2/files", "--upload", latin1_name}, "-f file_name=NAME.pdf"},
   };
   for (const auto& refused : cases) {
     auto result = setup.keap(refused.arguments);
@@ -314,6 +331,72 @@ TEST_CASE("api: bodies that are not UTF-8, bodies on GET and foreign hosts are r
   REQUIRE(api_requests(setup).empty());
   REQUIRE(elsewhere.server.rest().requests().empty());
   REQUIRE(refresh_grants(setup.emulator, 0) == 0);
+}
+
+TEST_CASE("api: a file whose name is not UTF-8 uploads to v1 and v2 once it is named", "[api][files]") {
+  Setup setup;
+  store_key(setup, setup.emulator.server.rest().personal_access_token());
+  auto latin1_name = setup.dir.file("Jos\xe9.pdf");
+  write_file(latin1_name, "%PDF-1.4\n");
+  for (const char* endpoint : {"v1/files", "v2/files"}) {
+    auto result = setup.keap({"api", endpoint, "--upload", latin1_name, "-f", "file_name=Jose.pdf"});
+    INFO(endpoint << ": " << result.err);
+    REQUIRE(result.exit_code == 0);
+    REQUIRE(result.out.find("Jose.pdf") != std::string::npos);
+  }
+  auto requests = api_requests(setup);
+  REQUIRE(requests.size() == 2);
+  REQUIRE(requests[0].status == 201);
+  REQUIRE(requests[1].status == 201);
+}
+
+TEST_CASE("api: a 600 KB [[[...]]] answer is printed, enveloped and paginated without a crash", "[api][hostile]") {
+  std::string nested = std::string(300 * 1024, '[') + std::string(300 * 1024, ']');
+  ScriptedServer api([&nested](int fd, const std::atomic<bool>&) {
+    read_request_head(fd);
+    send_all(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                     std::to_string(nested.size()) + "\r\nConnection: close\r\n\r\n" + nested);
+  });
+  Setup setup({}, {{"api_base_url", api.url() + "/crm/rest"}});
+  std::map<std::string, std::string> key{{"KEAP_API_KEY", "KeapAK-0123456789abcdef"}};
+  for (const auto& arguments : std::vector<std::vector<std::string>>{{"--verbose", "api", "v1/contacts"},
+                                                                     {"api", "v1/contacts", "--envelope"},
+                                                                     {"api", "v1/contacts", "--paginate"}}) {
+    auto result = setup.keap(arguments, key);
+    INFO(arguments.front() << " " << arguments.back() << ": " << result.err.substr(0, 2000));
+    REQUIRE(result.exit_code == 0);
+    REQUIRE(result.out.size() >= nested.size());
+  }
+  auto terminal = run_on_terminal({keap_auth(), "--config", setup.config, "api", "v1/contacts", "-o", "-"}, key);
+  REQUIRE(terminal.exit_code == 0);
+}
+
+TEST_CASE("api: a terminal never gets a server's escape sequences, nor a binary body unasked", "[api][hostile]") {
+  std::string body;
+  ScriptedServer api([&body](int fd, const std::atomic<bool>&) {
+    read_request_head(fd);
+    send_all(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: " + std::to_string(body.size()) +
+                     "\r\nConnection: close\r\n\r\n" + body);
+  });
+  Setup setup({}, {{"api_base_url", api.url() + "/crm/rest"}});
+  std::map<std::string, std::string> key{{"KEAP_API_KEY", "KeapAK-0123456789abcdef"}};
+  std::vector<std::string> call{keap_auth(), "--config", setup.config, "api", "v1/files/1"};
+  body = "<title>\x1b]0;owned\x07" "Error</title>\x1b[2J\xc2\x9b" "31mplain text";
+  auto text = run_on_terminal(call, key);
+  INFO(text.out);
+  REQUIRE(text.exit_code == 0);
+  REQUIRE(text.out.find("plain text") != std::string::npos);
+  REQUIRE(text.out.find("owned") != std::string::npos);
+  REQUIRE(text.out.find('\x1b') == std::string::npos);
+  REQUIRE(text.out.find("\xc2\x9b") == std::string::npos);
+  body = std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
+  auto binary = run_on_terminal(call, key);
+  REQUIRE(binary.exit_code == 1);
+  REQUIRE(binary.out.find("is binary (16 bytes)") != std::string::npos);
+  REQUIRE(binary.out.find("IHDR") == std::string::npos);
+  auto raw = setup.keap({"api", "v1/files/1", "-o", "-"}, key); // not a terminal: exactly as it came
+  REQUIRE(raw.exit_code == 0);
+  REQUIRE(raw.out == body);
 }
 
 TEST_CASE("api: --dry-run prints a curl command that runs as it is, with no secret in it", "[api][dry-run]") {

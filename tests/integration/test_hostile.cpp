@@ -470,3 +470,21 @@ TEST_CASE("files: 0600 and 0700 whatever the umask, and a symlinked credentials 
   REQUIRE(load_grant(dir.file("deep/er/keap-credentials.json")).refresh_token != before);
   REQUIRE(file_mode(dir.file("deep/er/keap-credentials.json")) == 0600);
 }
+
+TEST_CASE("stdin: every read of it is capped, with a message naming the flag", "[hostile][stdin]") {
+  Setup setup({}, {{"redirect_uri", "http://localhost:8765/callback"}}); // --begin needs a fixed port
+  seed_credentials(setup.emulator, setup.path(), 2h);
+  auto huge = setup.keap_with_input({"api", "-X", "POST", "v1/contacts", "--input", "-"},
+                                    std::string(65 * 1024 * 1024, 'x'));
+  REQUIRE(huge.exit_code == 2);
+  REQUIRE(huge.err.find("--input: stdin holds more than 65536 KiB") != std::string::npos);
+  REQUIRE(setup.emulator.server.rest().requests().empty());
+  auto begun = setup.keap({"login", "--begin"});
+  REQUIRE(begun.exit_code == 0);
+  auto pasted = setup.keap_with_input({"login", "--finish", "-"}, std::string(100 * 1024, 'c'));
+  REQUIRE(pasted.exit_code == 2);
+  REQUIRE(pasted.err.find("--finish -: stdin holds more than 64 KiB") != std::string::npos);
+  auto manual = setup.keap_with_input({"login", "--manual"}, std::string(100 * 1024, 'c') + "\n");
+  REQUIRE(manual.exit_code == 2);
+  REQUIRE(manual.err.find("a line longer than 64 KiB") != std::string::npos);
+}

@@ -14,19 +14,6 @@ namespace {
 
 constexpr auto k_day = std::chrono::hours(24);
 
-/// ARGUMENTS run with a terminal as stdin, stdout and stderr; `out` is what the terminal showed.
-ProcessResult run_on_terminal(const std::vector<std::string>& arguments,
-                              const std::map<std::string, std::string>& env = {}) {
-  std::string command;
-  for (const auto& argument : arguments) {
-    REQUIRE(argument.find('\'') == std::string::npos);
-    command += (command.empty() ? "'" : " '") + argument + "'";
-  }
-  auto environment = env;
-  environment.emplace("TERM", "xterm");
-  return run({"/usr/bin/script", "--quiet", "--flush", "--return", "--command", command, "/dev/null"}, environment);
-}
-
 bool has_control_characters(const std::string& text) {
   return text.find('\r') != std::string::npos || text.find('\033') != std::string::npos;
 }

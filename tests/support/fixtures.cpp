@@ -5,6 +5,7 @@
 #include "util/atomic_file.hpp"
 #include "util/encoding.hpp"
 
+#include <catch2/catch.hpp>
 #include <httplib.h>
 
 #include <stdexcept>
@@ -221,6 +222,19 @@ std::unique_ptr<Process> Setup::start(std::vector<std::string> arguments,
   arguments.insert(arguments.begin(), keap_auth());
   arguments.insert(arguments.end(), {"--config", config});
   return std::make_unique<Process>(arguments, env);
+}
+
+ProcessResult run_on_terminal(const std::vector<std::string>& arguments, const std::map<std::string, std::string>& env,
+                              const std::optional<std::string>& input) {
+  std::string command;
+  for (const auto& argument : arguments) {
+    REQUIRE(argument.find('\'') == std::string::npos);
+    command += (command.empty() ? "'" : " '") + argument + "'";
+  }
+  auto environment = env;
+  environment.emplace("TERM", "xterm");
+  return run({"/usr/bin/script", "--quiet", "--flush", "--return", "--command", command, "/dev/null"}, environment, {},
+             input);
 }
 
 int free_port() {

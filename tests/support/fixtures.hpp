@@ -111,6 +111,12 @@ struct Setup {
 /// The JSON a command printed on stdout (the test fails, showing stdout and stderr, when it is not JSON).
 nlohmann::json json_of(const ProcessResult& result);
 
+/// ARGUMENTS run with a terminal as stdin, stdout and stderr (util-linux's script); `out` is what the
+/// terminal showed, `input` what was typed.
+ProcessResult run_on_terminal(const std::vector<std::string>& arguments,
+                              const std::map<std::string, std::string>& env = {},
+                              const std::optional<std::string>& input = std::nullopt);
+
 /// A loopback port that was free a moment ago (for tests that need a fixed port but run in parallel).
 int free_port();
 

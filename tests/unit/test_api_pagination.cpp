@@ -1,4 +1,5 @@
 #include "api/pagination.hpp"
+#include "core/error.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -10,10 +11,11 @@ namespace {
 
 util::Url url(const std::string& text) { return *util::parse_url(text); }
 
-Json v1_page(int items, const std::string& next = "https://api.infusionsoft.com/crm/rest/v1/contacts/?limit=2") {
+Json v1_page(int items, int first_id = 0,
+             const std::string& next = "https://api.infusionsoft.com/crm/rest/v1/contacts/?limit=2") {
   Json page = {{"contacts", Json::array()}, {"count", 9999}, {"next", next}, {"previous", next}};
   for (int i = 0; i < items; ++i) {
-    page["contacts"].push_back({{"id", i}});
+    page["contacts"].push_back({{"id", first_id + i}});
   }
   return page;
 }
@@ -47,8 +49,8 @@ TEST_CASE("api::pagination: v1 keeps every filter, computes offsets, stops on a 
   auto second = pages.next(v1_page(2), shape);
   REQUIRE(second);
   REQUIRE(second->query == "family_name=Hopper&limit=2&offset=2");
-  REQUIRE(pages.next(v1_page(2), shape)->query == "family_name=Hopper&limit=2&offset=4");
-  REQUIRE_FALSE(pages.next(v1_page(1), shape)); // short: the end, though `next` is there
+  REQUIRE(pages.next(v1_page(2, 2), shape)->query == "family_name=Hopper&limit=2&offset=4");
+  REQUIRE_FALSE(pages.next(v1_page(1, 4), shape)); // short: the end, though `next` is there
   Paginator empty(small);
   REQUIRE_FALSE(empty.next(v1_page(0), shape));
 }
@@ -87,4 +89,37 @@ TEST_CASE("api::pagination: pages merge into one document without paging members
   merge_page(merged, v1_page(2), shape, true);
   merge_page(merged, v1_page(1), shape, false);
   REQUIRE(merged.dump() == R"({"contacts":[{"id":0},{"id":1},{"id":0}]})");
+}
+
+TEST_CASE("api::pagination: a server that repeats a full page, or never ends, is stopped with an error",
+          "[api][pagination]") {
+  auto first = url("https://h/crm/rest/v1/contacts?limit=2");
+  auto shape = page_shape(v1_page(2), first.path);
+  Paginator ignoring_offset(first);
+  REQUIRE(ignoring_offset.next(v1_page(2), shape));
+  try {
+    ignoring_offset.next(v1_page(2), shape);
+    FAIL("a repeated page was followed");
+  } catch (const Error& error) {
+    REQUIRE(error.code() == ExitCode::unavailable);
+    REQUIRE(std::string(error.what()).find("same items as the page before") != std::string::npos);
+  }
+  Paginator endless(first, 5);
+  for (int page = 0; page < 4; ++page) {
+    REQUIRE(endless.next(v1_page(2, page * 2), shape));
+  }
+  REQUIRE_THROWS_WITH(endless.next(v1_page(2, 8), shape), Catch::Contains("goes on past 5 pages"));
+}
+
+TEST_CASE("api::pagination: a later page keeps the first page's shape without its paging members",
+          "[api][pagination]") {
+  auto first = Json{{"contacts", Json::array({Json{{"id", "1"}}})}, {"next_page_token", "t1"}};
+  auto shape = page_shape(first, "/crm/rest/v2/contacts");
+  auto last = Json{{"contacts", Json::array({Json{{"id", "2"}}})}}; // next_page_token left out
+  REQUIRE(page_shape(last, "/crm/rest/v2/contacts").style == PageStyle::none);
+  REQUIRE(later_page_shape(last, shape).style == PageStyle::token);
+  REQUIRE(later_page_shape(Json{{"other", 1}}, shape).style == PageStyle::none);
+  Paginator pages(url("https://h/crm/rest/v2/contacts"));
+  REQUIRE(pages.next(first, shape));
+  REQUIRE_FALSE(pages.next(last, later_page_shape(last, shape))); // absent token: the listing is complete
 }
