@@ -2,6 +2,7 @@
 #include "cli/launcher.hpp"
 #include "cli/output.hpp"
 #include "cli/parser.hpp"
+#include "util/private_memory.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 /// The light executable: the token hot path, the command line (help, version and usage errors), and
 /// then the full program.
 int main(int argc, char** argv) {
+  keap::util::keep_memory_private();
   bool stdout_closed = ::fcntl(STDOUT_FILENO, F_GETFD) == -1;
   keap::cli::guard_standard_streams();
   if (auto code = keap::cli::try_fast_path(argc, argv)) {

@@ -6,6 +6,7 @@
 #include "cli/parser.hpp"
 #include "util/file_error.hpp"
 #include "util/json.hpp"
+#include "util/private_memory.hpp"
 #include "util/signals.hpp"
 
 #include <csignal>
@@ -83,6 +84,7 @@ int report(const Error& raised, const CommandLine& line) {
 } // namespace
 
 int run(int argc, char** argv) {
+  util::keep_memory_private();
   guard_standard_streams();
   // A write past RLIMIT_FSIZE must fail with EFBIG (and be rescued), not kill us with SIGXFSZ.
   std::signal(SIGXFSZ, SIG_IGN);

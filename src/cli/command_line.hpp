@@ -26,7 +26,7 @@ struct LoginOptions {
   bool force = false;
   bool json = false;
   bool begin = false;                ///< two-step login, first half
-  std::optional<std::string> finish; ///< two-step login, second half: address, code, or "-" for stdin
+  std::optional<std::string> finish; ///< two-step login, second half: "-", the address (or code) on stdin
   bool manual = false;               ///< both halves in one command, the address pasted on stdin
   bool if_needed = false;            ///< nothing at all when the credentials are usable (playbooks)
 };
@@ -45,7 +45,7 @@ struct RefreshOptions {
 struct TokenOptions {
   std::string min_valid = "5m";
   bool header = false;
-  std::optional<std::string> rejected; ///< --rejected TOKEN, or - to read it from stdin
+  std::optional<std::string> rejected; ///< --rejected -: the token that got a 401, on stdin
 };
 
 struct StatusOptions {

@@ -7,7 +7,6 @@
 #include "oauth/authorize_url.hpp"
 #include "oauth/browser.hpp"
 #include "oauth/receiver.hpp"
-#include "oauth/start_page.hpp"
 #include "util/duration.hpp"
 #include "util/json.hpp"
 #include "util/posix_file.hpp"
@@ -53,12 +52,13 @@ oauth::Callback wait_for_answer(oauth::Receiver& receiver, const std::string& st
   // Ctrl-C while waiting ends the login cleanly: nothing has been sent anywhere yet.
   util::DeferInterrupts waiting;
   ProgressLine progress;
-  while (!util::interrupt_requested()) {
+  auto stop = [&receiver] { return util::interrupt_requested() || receiver.start_reused(); };
+  while (!stop()) {
     auto left = std::chrono::ceil<std::chrono::seconds>(deadline - std::chrono::steady_clock::now());
     progress.show("waiting for the browser: " + util::format_duration(std::max(left, std::chrono::seconds(0))) +
                   " left (Ctrl-C to stop)");
     auto slice = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(200));
-    if (auto callback = receiver.wait_for_callback(slice, util::interrupt_requested)) {
+    if (auto callback = receiver.wait_for_callback(slice, stop)) {
       return *callback;
     }
     if (std::chrono::steady_clock::now() >= deadline) {
@@ -72,6 +72,12 @@ oauth::Callback wait_for_answer(oauth::Receiver& receiver, const std::string& st
         return *callback;
       }
     }
+  }
+  if (receiver.start_reused()) {
+    throw Error(ExitCode::denied,
+                "the browser's start address was opened a second time: another program on this machine may have read "
+                "it from the browser's command line, so the login was stopped; nothing was written",
+                "run `keap-auth login` again; with --no-browser, the URL is only printed here, for you to open");
   }
   throw Error(ExitCode::interrupted, "login interrupted; nothing was written");
 }
@@ -105,17 +111,18 @@ void hint_for_ssh(const Context& context, const util::Url& redirect) {
   }
 }
 
-/// Starts the browser on the private start page; says what went wrong when no browser command works.
-void open_browser(const Context& context, const std::string& url, std::optional<oauth::StartPage>& page) {
+/// Starts the browser on the receiver's one-time start address (the authorize URL's state stays off
+/// every command line); says what went wrong when no browser command works.
+void open_browser(const Context& context, const std::string& url, oauth::Receiver& receiver) {
   auto setting = context.environment("BROWSER");
   if (!setting && context.environment("SSH_CONNECTION")) {
     context.say("this is an SSH session, so no browser is started on this machine: open the URL above on your "
                 "own computer");
     return;
   }
-  page.emplace(url, context.environment);
+  auto start = receiver.start_address(url);
   std::string problems;
-  for (const auto& command : oauth::browser_commands(setting.value_or(""), page->url())) {
+  for (const auto& command : oauth::browser_commands(setting.value_or(""), start)) {
     auto problem = oauth::start_browser(command, std::chrono::seconds(1));
     if (!problem) {
       return;
@@ -147,9 +154,8 @@ int run_interactive_login(Context& context, const LoginOptions& options) {
   say(std::string("open this URL to sign in to Keap") +
       (options.no_browser ? "" : " (it is also being opened for you)") + ":\n\n  " + url + "\n");
   hint_for_ssh(context, *util::parse_url(receiver.redirect_uri()));
-  std::optional<oauth::StartPage> page;
   if (!options.no_browser) {
-    open_browser(context, url, page);
+    open_browser(context, url, receiver);
   }
 
   auto callback = wait_for_answer(receiver, request.state, timeout);
@@ -162,8 +168,8 @@ int run_interactive_login(Context& context, const LoginOptions& options) {
   }
   try {
     auto result = oauth::complete_login(flow, *callback.code, receiver.redirect_uri(), request.code_verifier);
-    receiver.finish({true, "Signed in", "Signed in to Keap app " + display_app(result.grant.app) + ".", "",
-                     util::absolute_path(config.credentials_file)});
+    receiver.finish(
+        {true, "Signed in", "Signed in to Keap app " + display_app(result.grant.app) + ".", "", result.saved_to});
     receiver.wait_until_shown(std::chrono::seconds(1));
     return report_login(result, options);
   } catch (const Error& error) {

@@ -44,15 +44,13 @@ void explain_next_step(const oauth::PendingLogin& pending, const Config& config,
       ")");
 }
 
-
-
 /// The code in what the person pasted, checked against `pending`. Throws Error for each wrong answer.
 std::string code_from(const std::string& pasted, const oauth::PendingLogin& pending,
                       const std::optional<std::string>& pending_file) {
   auto answer = oauth::parse_pasted_answer(pasted);
   if (answer.problem) {
     throw Error(ExitCode::usage, "--finish: " + *answer.problem,
-                "give the whole address the browser landed on (quoted), or the code, or - to read it from stdin");
+                "paste the whole address the browser landed on, or the code, on stdin of `keap-auth login --finish -`");
   }
   if (!answer.callback) {
     return *answer.code;
@@ -128,7 +126,7 @@ int run_login_begin(Context& context, const LoginOptions& options) {
   } else {
     print_stdout(url + "\n");
   }
-  explain_next_step(pending, config, "then run `keap-auth login --finish 'ADDRESS'` (or `--finish -` and paste it)");
+  explain_next_step(pending, config, "then run `keap-auth login --finish -` and paste that address (it ends with Enter and Ctrl-D)");
   return 0;
 }
 
@@ -155,7 +153,7 @@ int run_login_finish(Context& context, const LoginOptions& options) {
                                      ", not " + config.client_id);
   }
   prepare(login_context(context, options));
-  auto pasted = *options.finish == "-" ? read_stdin("--finish -", k_longest_line) : *options.finish;
+  auto pasted = read_stdin("--finish -", k_longest_line);
   return finish_with(context, options, *pending, pasted, pending_file);
 }
 

@@ -44,6 +44,19 @@ CLI::Validator duration_check(bool positive) {
       "DUR");
 }
 
+/// A flag whose value is a secret: it takes only -, and the secret comes on stdin. Anything else is
+/// refused without being echoed (it is most likely the secret itself, now in /proc and shell history).
+CLI::Validator stdin_only(const std::string& what) {
+  return CLI::Validator(
+      [what](const std::string& value) {
+        return value == "-" ? std::string()
+                            : "takes only -, and reads " + what +
+                                  " from stdin (a secret on a command line is seen by every process and kept in "
+                                  "shell history)";
+      },
+      "-");
+}
+
 void add_text(CLI::App& app, const std::string& name, std::optional<std::string>& target, const std::string& help,
               const std::string& type) {
   app.add_option_function<std::string>(
@@ -85,14 +98,7 @@ void define_login(CLI::App& login, CommandLine& line) {
       .add_option("--api-key", options.api_key,
                   "The same, read from stdin: give - (a key never goes on a command line)")
       ->type_name("-")
-      ->check(CLI::Validator(
-          [](const std::string& value) {
-            // Never echo the value: it is most likely the key itself.
-            return value == "-" ? std::string()
-                                : "takes only -, and reads the key from stdin (a key on a command line "
-                                  "is seen by every process and kept in shell history)";
-          },
-          "-"));
+      ->check(stdin_only("the key"));
   login.add_option("--key-kind", options.key_kind, "The key's kind: pat or sak (Keap's keys look alike)")
       ->type_name("KIND")
       ->check(CLI::IsMember({"pat", "sak"}));
@@ -106,9 +112,10 @@ void define_login(CLI::App& login, CommandLine& line) {
       login.add_flag("--begin", options.begin, "Two-step login: save a pending request, print the URL on stdout, exit");
   auto* finish = login
                      .add_option("--finish", options.finish,
-                                 "Two-step login: complete it with the address the browser landed on, the code, "
-                                 "or - to read either from stdin")
-                     ->type_name("URL_OR_CODE");
+                                 "Two-step login: complete it with the address the browser landed on (or the code), "
+                                 "read from stdin: give -")
+                     ->type_name("-")
+                     ->check(stdin_only("the address (it holds the authorization code)"));
   auto* manual = login.add_flag("--manual", options.manual,
                                 "Print the URL, then read the address the browser landed on from stdin");
   begin->excludes(finish)->excludes(manual);
@@ -150,10 +157,10 @@ void define_token(CLI::App& token, CommandLine& line) {
   token.add_flag("--header", options.header,
                  "Print the header line instead: 'Authorization: Bearer TOKEN' (or 'X-Keap-API-Key: KEY')");
   token
-      .add_option(
-          "--rejected", options.rejected,
-          "TOKEN just got a 401: print the stored token if it differs, else refresh once (- reads it from stdin)")
-      ->type_name("TOKEN");
+      .add_option("--rejected", options.rejected,
+                  "The token on stdin (give -) just got a 401: print the stored token if it differs, else refresh once")
+      ->type_name("-")
+      ->check(stdin_only("the token"));
   add_lock_timeout(token, line);
 }
 

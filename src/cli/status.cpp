@@ -127,7 +127,7 @@ void print_human(const Context& context, const Status& status, util::TimePoint n
   }
   if (status.pending) {
     line("a two-step login is pending since " + local_time(status.pending->created_at) + " (until " +
-         local_time(status.pending_expires_at) + "): finish it with `keap-auth login --finish ADDRESS`");
+         local_time(status.pending_expires_at) + "): finish it with `keap-auth login --finish -` and paste the address");
   }
   if (status.rate_limits) {
     line(rate_limits_text(status, now));

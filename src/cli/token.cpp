@@ -78,7 +78,7 @@ int run_token(const CommandLine& line) {
   auto context = open_context(line.global);
   std::optional<std::string> rejected;
   if (options.rejected) {
-    rejected = *options.rejected == "-" ? read_secret("the rejected token") : *options.rejected;
+    rejected = read_secret("the rejected token");
   }
   Credential credential = context.credential();
   std::string secret;

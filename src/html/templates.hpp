@@ -7,5 +7,4 @@ namespace keap::html::templates {
 extern const std::string_view k_success_html;
 extern const std::string_view k_error_html;
 extern const std::string_view k_consent_html;
-extern const std::string_view k_start_html;
 } // namespace keap::html::templates

@@ -2,6 +2,7 @@
 
 #include "util/text.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -18,11 +19,27 @@ namespace keap::oauth {
 
 namespace {
 
-/// Our environment without the variables that carry secrets.
+/// What a browser needs from our environment to find the desktop, the user and the locale: an allow
+/// list, because anything else may be a secret (KEAP_CLIENT_SECRET, PGPASSWORD, a cloud key, ...).
+bool browser_may_see(std::string_view name) {
+  static constexpr std::string_view k_names[] = {
+      "PATH",          "HOME",          "USER",           "LOGNAME",           "SHELL",
+      "LANG",          "LANGUAGE",      "TZ",             "TERM",              "TMPDIR",
+      "DISPLAY",       "WAYLAND_DISPLAY", "XAUTHORITY",   "DBUS_SESSION_BUS_ADDRESS", "BROWSER",
+      "DESKTOP_SESSION", "KDE_FULL_SESSION", "KDE_SESSION_VERSION", "GNOME_DESKTOP_SESSION_ID",
+      "WSL_DISTRO_NAME", "WSL_INTEROP"};
+  static constexpr std::string_view k_prefixes[] = {"LC_", "XDG_"};
+  return std::find(std::begin(k_names), std::end(k_names), name) != std::end(k_names) ||
+         std::any_of(std::begin(k_prefixes), std::end(k_prefixes),
+                     [&](std::string_view prefix) { return name.starts_with(prefix); });
+}
+
+/// The allowed part of our environment.
 std::vector<char*> child_environment() {
   std::vector<char*> result;
   for (char** entry = environ; *entry != nullptr; ++entry) {
-    if (std::strncmp(*entry, "KEAP_CLIENT_SECRET=", 19) != 0 && std::strncmp(*entry, "KEAP_API_KEY=", 13) != 0) {
+    std::string_view variable(*entry);
+    if (browser_may_see(variable.substr(0, variable.find('=')))) {
       result.push_back(*entry);
     }
   }

@@ -21,7 +21,8 @@ std::vector<std::vector<std::string>> browser_commands(std::string_view browser_
 /// is done), then watches it for `grace`: one that cannot be started, or exits non-zero within it, is a
 /// failure, returned as a text for the person; one that exits 0 or is still running is a success. It
 /// gets no stdin, writes to our stderr (never our stdout, which may carry --json), inherits none of our
-/// descriptors, and its environment has no KEAP_CLIENT_SECRET or KEAP_API_KEY.
+/// descriptors, and its environment holds only what a browser needs to find the desktop, the user and
+/// the locale (an allow list: PATH, HOME, DISPLAY, XDG_*, LC_*, ...), never a secret.
 std::optional<std::string> start_browser(const std::vector<std::string>& command, std::chrono::milliseconds grace);
 
 } // namespace keap::oauth

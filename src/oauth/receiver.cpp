@@ -121,6 +121,7 @@ void Receiver::bind(const util::Url& redirect) {
   }
   util::Url bound = redirect;
   bound.port = m_port;
+  m_bound = bound;
   m_allowed_hosts = {bound.authority()};
   if (util::is_loopback_host(bound.host)) {
     for (const char* host : {"localhost", "127.0.0.1", "[::1]"}) {
@@ -157,6 +158,9 @@ std::optional<Receiver::Page> Receiver::handle(const net::ServerRequest& request
                                  "This server answers only requests addressed to " + m_allowed_hosts.front() + "."),
                 {}};
   }
+  if (!m_start_path.empty() && request.path.starts_with(k_start_prefix)) {
+    return start_page(request);
+  }
   if (request.path != m_callback_path && request.path != k_result_path) {
     return Page{404, html::error_page("Not found", "keap-auth's receiver has nothing at this address."), {}};
   }
@@ -172,10 +176,35 @@ std::optional<Receiver::Page> Receiver::handle(const net::ServerRequest& request
     m_changed.notify_all();
     return Page{200,
                 html::render_template(html::templates::k_success_html,
-                                      {{"message", m_outcome->message}, {"credentials_file", m_outcome->credentials_file}}),
+                                      {{"message", m_outcome->message}, {"saved_to", m_outcome->saved_to}}),
                 {}};
   }
   return handle_callback(request.query, responder);
+}
+
+std::string Receiver::start_address(const std::string& authorize_url) {
+  m_authorize_url = authorize_url;
+  m_start_path = std::string(k_start_prefix) + net::random_url_safe(32);
+  util::Url start = m_bound;
+  start.path = m_start_path;
+  start.query.clear();
+  return start.to_string();
+}
+
+std::optional<Receiver::Page> Receiver::start_page(const net::ServerRequest& request) {
+  if (request.method != "GET" || !net::same_secret(request.path, m_start_path)) {
+    return Page{404, html::error_page("Not found", "keap-auth's receiver has nothing at this address."), {}};
+  }
+  if (++m_start_uses == 1) {
+    return Page{303, "", m_authorize_url};
+  }
+  m_changed.notify_all();
+  return Page{409,
+              html::error_page("This sign-in was stopped",
+                               "Its start address was opened a second time. Another program on this computer may "
+                               "have read it, so keap-auth stopped the login; nothing was saved.",
+                               "Run keap-auth login again (or keap-auth login --no-browser and open its URL yourself)."),
+              {}};
 }
 
 std::optional<Receiver::Page> Receiver::handle_callback(const std::string& query, const net::Responder& responder) {

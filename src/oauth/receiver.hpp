@@ -24,7 +24,7 @@ struct LoginOutcome {
   std::string title;
   std::string message;
   std::string hint;
-  std::string credentials_file; ///< shown on the success page
+  std::string saved_to; ///< where the grant went, shown on the success page
 };
 
 /// The loopback HTTP(S) server behind redirect_uri. It binds in the constructor, so a busy port fails
@@ -49,6 +49,16 @@ public:
   /// The redirect_uri to send: the configured string exactly (servers compare it as a string), with the
   /// bound port written in only when the configured port is 0.
   const std::string& redirect_uri() const { return m_redirect_uri; }
+
+  /// A one-time address on this receiver that forwards the browser to `authorize_url`: what a browser
+  /// is started with, so the state never appears on a command line. The address itself does, where
+  /// every local user can read it, so its second use stops the login (start_reused()): whoever opened it
+  /// first, a login that someone else may be racing is not one to finish. A confined browser (a snap or
+  /// flatpak, with its own /tmp) reaches it as it reaches the redirect.
+  std::string start_address(const std::string& authorize_url);
+
+  /// True once the start address has been opened a second time.
+  bool start_reused() const { return m_start_uses.load() > 1; }
 
   /// Blocks until a callback with the right state arrives (returned), or until `deadline` passes or
   /// `cancelled()` turns true (nothing returned).
@@ -76,11 +86,16 @@ private:
   /// The page for a request, or nothing when it is the callback, held for finish().
   std::optional<Page> handle(const net::ServerRequest& request, const net::Responder& responder);
   std::optional<Page> handle_callback(const std::string& query, const net::Responder& responder);
+  std::optional<Page> start_page(const net::ServerRequest& request);
   /// The page that tells the browser how the login ended. Under m_mutex.
   Page outcome_page();
   void answer(const net::Responder& responder, const Page& page, const net::ServerRequest* request = nullptr);
 
   std::string m_redirect_uri;
+  util::Url m_bound;         ///< the redirect URI with the port bound
+  std::string m_start_path;  ///< /keap-auth/start/NONCE, once start_address() made it
+  std::string m_authorize_url;
+  std::atomic<int> m_start_uses{0};
   std::string m_callback_path;
   std::string m_expected_state;
   int m_port = 0;
@@ -98,5 +113,7 @@ private:
 
 /// The path of the page a successful login redirects to.
 inline constexpr const char* k_result_path = "/keap-auth/done";
+/// Where start addresses live on the receiver.
+inline constexpr const char* k_start_prefix = "/keap-auth/start/";
 
 } // namespace keap::oauth

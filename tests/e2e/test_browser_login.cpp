@@ -9,6 +9,8 @@
 
 #include <functional>
 
+#include <unistd.h>
+
 using namespace keap;
 using namespace keap::util;
 using namespace keap::test;
@@ -33,12 +35,30 @@ struct BrowserLogin {
   }
 
   explicit BrowserLogin(const nlohmann::json& config = {}, std::vector<std::string> arguments = {},
-                        const std::function<std::vector<std::string>(const TempDir&)>& chromium_arguments = {}) {
-    arguments.insert(arguments.begin(), {"--no-browser", "--config", write_config(dir, emulator, config)});
-    login = start_login(arguments, {{"XDG_CONFIG_HOME", dir.file("xdg")}});
+                        const std::function<std::vector<std::string>(const TempDir&)>& chromium_arguments = {},
+                        bool through_start_address = false) {
+    arguments.insert(arguments.begin(), {"--config", write_config(dir, emulator, config)});
+    std::map<std::string, std::string> env{{"XDG_CONFIG_HOME", dir.file("xdg")}};
+    if (through_start_address) {
+      // keap-auth starts "a browser" that only hands its address to the test, which opens it in Chromium:
+      // what a confined browser (snap, flatpak) is given, with no file of keap-auth's to read.
+      write_file(dir.file("browser.sh"), "#!/bin/sh\nprintf '%s' \"$1\" > \"$0.tmp\" && mv \"$0.tmp\" \"$0.url\"\n", 0755);
+      env["BROWSER"] = dir.file("browser.sh");
+    } else {
+      arguments.insert(arguments.begin(), "--no-browser");
+    }
+    login = start_login(arguments, env);
     REQUIRE_FALSE(login.authorize_url.empty());
     chromium = std::make_unique<Chromium>(chromium_arguments ? chromium_arguments(dir) : std::vector<std::string>{});
-    session = chromium->open(login.authorize_url);
+    auto url = login.authorize_url;
+    if (through_start_address) {
+      for (int i = 0; i < 500 && !file_exists(dir.file("browser.sh.url")); ++i) {
+        usleep(20000);
+      }
+      url = read_file(dir.file("browser.sh.url"));
+      REQUIRE(url.find("/keap-auth/start/") != std::string::npos);
+    }
+    session = chromium->open(url);
   }
 
   void click(const std::string& id) {
@@ -62,6 +82,7 @@ struct BrowserLogin {
     REQUIRE(result.exit_code == 0);
     REQUIRE(page.starts_with("/keap-auth/done|keap-auth: signed in|"));
     REQUIRE(page.find("Signed in to Keap") != std::string::npos);
+    REQUIRE(page.find("saved them to the credentials file " + dir.file("keap-credentials.json")) != std::string::npos);
     REQUIRE(page.find("You can close this tab.") != std::string::npos);
     auto url = chromium->evaluate(session, "location.href");
     REQUIRE(url.starts_with(scheme + "://localhost:"));
@@ -87,6 +108,12 @@ std::vector<std::string> trust(const std::string& certificate, const std::string
 TEST_CASE("browser: Allow in Chromium ends on the success page with a saved file", "[e2e]") {
   REQUIRE(Chromium::available());
   BrowserLogin run;
+  run.require_signed_in("http");
+}
+
+TEST_CASE("browser: Chromium given only the one-time start address signs in", "[e2e]") {
+  REQUIRE(Chromium::available());
+  BrowserLogin run({}, {}, {}, true);
   run.require_signed_in("http");
 }
 

@@ -564,6 +564,27 @@ TEST_CASE("token --rejected: the store's newer token, else one refresh under the
   auto again = setup.keap_with_input({"token", "--rejected", "-"}, seeded.access_token + "\n");
   REQUIRE(again.out == fresh + "\n");
   REQUIRE(refresh_grants(setup.emulator, 0) == 1);
-  REQUIRE(setup.keap({"token", "--rejected", fresh, "--header"}).out.starts_with("Authorization: Bearer "));
+  REQUIRE(setup.keap_with_input({"token", "--rejected", "-", "--header"}, fresh)
+              .out.starts_with("Authorization: Bearer "));
   REQUIRE(refresh_grants(setup.emulator, 0) == 2);
+}
+
+TEST_CASE("secrets on argv: --rejected TOKEN and --finish ADDRESS are refused unseen; - reads them", "[secrets]") {
+  Setup setup({}, {{"redirect_uri", "http://localhost:8765/callback"}});
+  auto seeded = seed_credentials(setup.emulator, setup.path(), 2h);
+  for (const auto& arguments : std::vector<std::vector<std::string>>{
+           {"token", "--rejected", seeded.access_token},
+           {"login", "--finish", "http://localhost:8765/callback?code=secret-code-1&state=x"},
+           {"login", "--api-key", "KeapAK-secret-key-1"}}) {
+    auto refused = setup.keap(arguments);
+    INFO(refused.err);
+    REQUIRE(refused.exit_code == 2);
+    REQUIRE(refused.err.find("takes only -") != std::string::npos);
+    REQUIRE(refused.err.find(arguments.back()) == std::string::npos); // never echoed
+    REQUIRE(refused.err.find("secret-") == std::string::npos);
+  }
+  auto begun = setup.keap({"login", "--begin"});
+  REQUIRE(begun.err.find("keap-auth login --finish -") != std::string::npos); // the hint gives the stdin form
+  REQUIRE(setup.keap({"status"}).out.find("--finish -") != std::string::npos);
+  REQUIRE(refresh_grants(setup.emulator, 0) == 0);
 }

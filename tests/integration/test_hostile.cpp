@@ -488,3 +488,32 @@ TEST_CASE("stdin: every read of it is capped, with a message naming the flag", "
   REQUIRE(manual.exit_code == 2);
   REQUIRE(manual.err.find("a line longer than 64 KiB") != std::string::npos);
 }
+
+TEST_CASE("secrets: a running keap-auth keeps its memory from core dumps and from its own user", "[secrets]") {
+  UserHome user;
+  if (!user.other) {
+    WARN("skipped: only root can run keap-auth as another user, whose /proc the kernel then hides");
+    return;
+  }
+  Emulator emulator;
+  TempDir dir;
+  auto config = user.home.file("keap-auth.json");
+  write_file(config, read_file(write_config(dir, emulator)), 0600);
+  user.give(config);
+  Process login({user.program(), "login", "--no-browser", "--config", config}, user.env(), {}, std::nullopt,
+                user.limits());
+  REQUIRE(login.wait_for_err("\n\n", 10s));
+  auto proc = "/proc/" + std::to_string(login.pid());
+  struct stat info {};
+  REQUIRE(::stat((proc + "/status").c_str(), &info) == 0);
+  // The kernel gives a process that is not dumpable to root: its own user cannot ptrace it or read its
+  // memory, and no core is written.
+  REQUIRE(info.st_uid == 0);
+  auto limits = read_file(proc + "/limits");
+  auto core = limits.substr(limits.find("Max core file size"));
+  core = core.substr(0, core.find('\n'));
+  INFO(core);
+  REQUIRE(core.find(" 0 ") != std::string::npos);
+  login.send_signal(SIGTERM);
+  login.wait();
+}

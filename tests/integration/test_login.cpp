@@ -305,65 +305,92 @@ TEST_CASE("login: replacing another app's credentials needs --force", "[login]")
   REQUIRE(load_grant(path).app == "ab123");
 }
 
-TEST_CASE("login: $BROWSER gets a private start page, never the state, and is not waited for", "[login][browser]") {
+namespace {
+
+/// A fake browser that records what every local user could see of it (argv, /proc/PID/cmdline) and its
+/// environment, then lingers like a real browser.
+std::string recording_browser(const TempDir& dir) {
+  auto script = dir.file("fake-browser.sh");
+  write_file(script,
+             "#!/bin/sh\n"
+             "printf '%s\\n' \"$@\" > \"" + dir.file("argv") + "\"\n"
+             "tr '\\0' '\\n' < /proc/$$/cmdline > \"" + dir.file("cmdline") + "\"\n"
+             "env > \"" + dir.file("env.tmp") + "\" && mv \"" + dir.file("env.tmp") + "\" \"" + dir.file("env") + "\"\n"
+             "sleep 30\n",
+             0755);
+  return script;
+}
+
+bool wait_for_file(const std::string& path) {
+  for (int i = 0; i < 500 && !file_exists(path); ++i) {
+    usleep(20000);
+  }
+  return file_exists(path);
+}
+
+} // namespace
+
+TEST_CASE("login: $BROWSER gets a one-time start address, never the state, and only harmless variables",
+          "[login][browser]") {
   Emulator emulator;
   TempDir dir;
   auto config = write_config(dir, emulator);
-  auto script = dir.file("fake-browser.sh");
-  // The fake browser records what every local user could see of it (argv, /proc/PID/cmdline) and what
-  // only its own user can read (the page, its mode), then lingers like a real browser.
-  write_file(script,
-             "#!/bin/sh\n"
-             "printf '%s\\n' \"$@\" > \"" +
-                 dir.file("argv") +
-                 "\"\n"
-                 "tr '\\0' '\\n' < /proc/$$/cmdline > \"" +
-                 dir.file("cmdline") +
-                 "\"\n"
-                 "page=${2#file://}\n"
-                 "stat -c '%a' \"$page\" \"$(dirname \"$page\")\" > \"" +
-                 dir.file("modes") +
-                 "\"\n"
-                 "cp \"$page\" \"" +
-                 dir.file("page") +
-                 "\"\n"
-                 "env > \"" +
-                 dir.file("env") +
-                 "\"\n"
-                 "sleep 30\n",
-             0755);
+  auto script = recording_browser(dir);
   Process login({keap_auth(), "login", "--config", config}, {{"BROWSER", script + " --new-window"},
                                                              {"KEAP_CLIENT_SECRET", k_client_secret},
+                                                             {"PGPASSWORD", "pg-secret-7"},
+                                                             {"AWS_SECRET_ACCESS_KEY", "aws-secret-7"},
+                                                             {"LC_TIME", "C"},
                                                              {"XDG_RUNTIME_DIR", dir.path()}});
   REQUIRE(login.wait_for_err("\n\n", std::chrono::seconds(10)));
-  for (int i = 0; i < 250 && !file_exists(dir.file("env")); ++i) {
-    usleep(20000);
-  }
+  REQUIRE(wait_for_file(dir.file("env")));
   auto argv = read_file(dir.file("argv"));
-  REQUIRE(argv.starts_with("--new-window\nfile://" + dir.path() + "/keap-auth-login-"));
-  REQUIRE(read_file(dir.file("modes")) == "600\n700\n");
-  // The authorize URL, state and all, is only in the page; the page forwards the browser to it.
-  auto err = login.err();
-  auto start = err.find("  http");
-  auto url = err.substr(start + 2, err.find('\n', start) - start - 2);
+  auto redirect = *parse_url(query_parameter(printed_authorize_url(login.err()), "redirect_uri"));
+  auto start_prefix = "--new-window\nhttp://localhost:" + std::to_string(redirect.port) + "/keap-auth/start/";
+  REQUIRE(argv.starts_with(start_prefix));
+  auto start = argv.substr(13, argv.find('\n', 13) - 13);
+  // The authorize URL, state and all, is only behind the start address.
+  auto url = printed_authorize_url(login.err());
   auto state = query_parameter(url, "state");
   REQUIRE(state.size() == 43);
   for (const char* visible : {"argv", "cmdline"}) {
     INFO(visible);
     REQUIRE(read_file(dir.file(visible)).find(state) == std::string::npos);
   }
-  auto page = read_file(dir.file("page"));
-  REQUIRE(page.find("http-equiv=\"refresh\"") != std::string::npos);
-  REQUIRE(page.find("state=" + state) != std::string::npos);
+  auto env = read_file(dir.file("env"));
+  for (const char* secret : {k_client_secret.c_str(), "pg-secret-7", "aws-secret-7"}) {
+    REQUIRE(env.find(secret) == std::string::npos);
+  }
+  REQUIRE(env.find("LC_TIME=C") != std::string::npos);
+  REQUIRE(env.find("PATH=") != std::string::npos);
+  auto forwarded = browser_get(start);
+  REQUIRE(forwarded.status == 303);
+  // (cpp-httplib hands back the Location header percent-decoded.)
+  REQUIRE(forwarded.location.starts_with(emulator.server.base_url() + "/app/oauth/authorize?"));
+  REQUIRE(query_parameter(forwarded.location, "state") == state);
+  REQUIRE(forwarded.headers.find("Cache-Control")->second == "no-store");
   browse(url);
   auto result = login.wait(std::chrono::seconds(20)); // the script still sleeps: we did not wait for it
   REQUIRE(result.exit_code == 0);
-  REQUIRE(read_file(dir.file("env")).find(k_client_secret) == std::string::npos);
-  REQUIRE(argv.find(k_client_secret) == std::string::npos);
-  // The page is gone with the login.
-  auto page_path =
-      argv.substr(argv.find("file://") + 7, argv.find("\n", argv.find("file://")) - argv.find("file://") - 7);
-  REQUIRE_FALSE(file_exists(page_path));
+}
+
+TEST_CASE("login: a start address opened twice stops the login, and the browser says why", "[login][browser]") {
+  Emulator emulator;
+  TempDir dir;
+  auto config = write_config(dir, emulator);
+  Process login({keap_auth(), "login", "--config", config}, {{"BROWSER", recording_browser(dir)}});
+  REQUIRE(wait_for_file(dir.file("env")));
+  auto argv = read_file(dir.file("argv"));
+  auto start = argv.substr(0, argv.find('\n'));
+  REQUIRE(browser_get(start).status == 303); // someone who read it from /proc
+  auto second = browser_get(start);          // and then the browser
+  REQUIRE(second.status == 409);
+  REQUIRE(second.body.find("opened a second time") != std::string::npos);
+  auto result = login.wait(std::chrono::seconds(20));
+  REQUIRE(result.exit_code == 3);
+  REQUIRE(result.err.find("start address was opened a second time") != std::string::npos);
+  REQUIRE_FALSE(file_exists(dir.file("keap-credentials.json")));
+  REQUIRE(emulator.server.state().token_requests().empty());
 }
 
 TEST_CASE("login: an unstartable $BROWSER only warns and the URL is printed", "[login][browser]") {

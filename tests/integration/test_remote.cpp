@@ -62,7 +62,7 @@ TEST_CASE("two-step: --begin then --finish with the whole address", "[two-step]"
   REQUIRE(begin.err.find(pending.code_verifier) == std::string::npos);
 
   auto address = remote.landing_address(url);
-  auto finish = remote.login({"--finish", address});
+  auto finish = remote.login({"--finish", "-"}, address);
   INFO(finish.err);
   REQUIRE(finish.exit_code == 0);
   REQUIRE(load_grant(remote.credentials()).app == "ab123");
@@ -75,7 +75,7 @@ TEST_CASE("two-step: --finish takes a bare code, or the address on stdin", "[two
   Remote remote(k_fixed_redirect);
   auto begin = remote.login({"--begin", "--json"});
   auto code = query_parameter(remote.landing_address(nlohmann::json::parse(begin.out)["authorize_url"]), "code");
-  auto finish = remote.login({"--finish", code});
+  auto finish = remote.login({"--finish", "-"}, code);
   REQUIRE(finish.exit_code == 0);
 
   auto again = remote.login({"--begin"});
@@ -89,24 +89,24 @@ TEST_CASE("two-step: --finish takes a bare code, or the address on stdin", "[two
 
 TEST_CASE("two-step: each wrong answer has its own message and writes nothing", "[two-step]") {
   Remote remote(k_fixed_redirect);
-  auto none = remote.login({"--finish", "http://localhost:8765/callback?code=abc&state=xyz"});
+  auto none = remote.login({"--finish", "-"}, "http://localhost:8765/callback?code=abc&state=xyz");
   REQUIRE(none.exit_code == 2);
   REQUIRE(none.err.find("there is no pending login") != std::string::npos);
 
   auto begin = remote.login({"--begin"});
   auto url = begin.out.substr(0, begin.out.find('\n'));
-  auto forged = remote.login({"--finish", "http://localhost:8765/callback?code=abc&state=not-it"});
+  auto forged = remote.login({"--finish", "-"}, "http://localhost:8765/callback?code=abc&state=not-it");
   REQUIRE(forged.exit_code == 2);
   REQUIRE(forged.err.find("does not belong to the pending login") != std::string::npos);
   REQUIRE(file_exists(remote.credentials() + ".pending")); // a wrong paste does not end the attempt
 
-  auto garbage = remote.login({"--finish", "not a url or a code!"});
+  auto garbage = remote.login({"--finish", "-"}, "not a url or a code!");
   REQUIRE(garbage.exit_code == 2);
   REQUIRE(garbage.err.find("neither the address the browser landed on nor an authorization code") != std::string::npos);
 
   auto state = query_parameter(url, "state");
-  auto denied = remote.login({"--finish", "http://localhost:8765/callback?state=" + state +
-                                              "&error=access_denied&error_description=User+denied+access+to+resource"});
+  auto denied = remote.login({"--finish", "-"}, "http://localhost:8765/callback?state=" + state +
+                                              "&error=access_denied&error_description=User+denied+access+to+resource");
   REQUIRE(denied.exit_code == 3);
   REQUIRE(denied.err.find("error=access_denied (User denied access to resource)") != std::string::npos);
   REQUIRE_FALSE(file_exists(remote.credentials() + ".pending"));
@@ -125,7 +125,7 @@ TEST_CASE("two-step: a pending login expires", "[two-step]") {
   auto pending = nlohmann::json::parse(read_file(pending_file));
   pending["created_at"] = format_rfc3339(now_seconds() - 2s);
   write_file(pending_file, pending.dump(), 0600);
-  auto late = remote.login({"--finish", address});
+  auto late = remote.login({"--finish", "-"}, address);
   REQUIRE(late.exit_code == 3);
   REQUIRE(late.err.find("has expired (it lasts 1s)") != std::string::npos);
   REQUIRE_FALSE(file_exists(remote.credentials()));

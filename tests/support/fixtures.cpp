@@ -8,11 +8,14 @@
 #include <catch2/catch.hpp>
 #include <httplib.h>
 
+#include <filesystem>
+
 #include <stdexcept>
 #include <thread>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace keap::test {
@@ -123,13 +126,17 @@ LoginRun start_login(const std::vector<std::string>& arguments, const std::map<s
   if (!run.process->wait_for_err("\n\n", std::chrono::seconds(10))) {
     return run; // the caller asserts on the exit code and message
   }
-  auto err = run.process->err();
-  auto start = err.find("  http");
-  if (start != std::string::npos) {
-    auto end = err.find('\n', start);
-    run.authorize_url = err.substr(start + 2, end - start - 2);
-  }
+  run.authorize_url = printed_authorize_url(run.process->err());
   return run;
+}
+
+std::string printed_authorize_url(const std::string& err) {
+  auto start = err.find("  http");
+  if (start == std::string::npos) {
+    return {};
+  }
+  auto end = err.find('\n', start);
+  return err.substr(start + 2, end - start - 2);
 }
 
 namespace {
@@ -235,6 +242,33 @@ ProcessResult run_on_terminal(const std::vector<std::string>& arguments, const s
   environment.emplace("TERM", "xterm");
   return run({"/usr/bin/script", "--quiet", "--flush", "--return", "--command", command, "/dev/null"}, environment, {},
              input);
+}
+
+UserHome::UserHome() : other(::geteuid() == 0), uid(other ? 65534 : ::geteuid()) {
+  std::filesystem::copy_file(keap_auth(), home.file("keap-auth"));
+  std::filesystem::copy_file(KEAP_AUTH_FULL_BINARY, home.file("keap-auth-full"));
+  ::chmod(home.path().c_str(), 0755);
+  give(home.path());
+}
+
+void UserHome::give(const std::string& path) const {
+  if (::chown(path.c_str(), uid, uid) != 0) {
+    throw std::runtime_error("cannot give " + path + " to the test user");
+  }
+  if (std::filesystem::is_directory(path)) {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(path)) {
+      if (::chown(entry.path().c_str(), uid, uid) != 0) {
+        throw std::runtime_error("cannot give " + entry.path().string() + " to the test user");
+      }
+    }
+  }
+}
+
+Limits UserHome::limits() const { return Limits{other ? std::optional<uid_t>(uid) : std::nullopt, std::nullopt, std::nullopt}; }
+
+std::map<std::string, std::string> UserHome::env() const {
+  return {{"HOME", home.path()}, {"XDG_STATE_HOME", home.file("state")}, {"XDG_CONFIG_HOME", home.file("config")},
+          {"XDG_CACHE_HOME", home.file("cache")}, {"TMPDIR", home.file("tmp")}};
 }
 
 int free_port() {

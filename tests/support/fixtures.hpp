@@ -60,6 +60,9 @@ struct LoginRun {
   std::unique_ptr<Process> process;
   std::string authorize_url;
 };
+/// The authorize URL a login printed on stderr for the person to open, or empty.
+std::string printed_authorize_url(const std::string& err);
+
 /// `umask`: the login process's umask, when it matters.
 LoginRun start_login(const std::vector<std::string>& arguments, const std::map<std::string, std::string>& env = {},
                      std::optional<unsigned> umask = std::nullopt);
@@ -106,6 +109,21 @@ struct Setup {
   Emulator emulator;
   TempDir dir;
   std::string config;
+};
+
+/// Another user's world, for tests where permissions or process ownership are the property: a home
+/// folder owned by nobody (when the tests run as root; else by the tests' own user, and `other` is
+/// false) holding copies of both programs, which that user may run.
+struct UserHome {
+  UserHome();
+  bool other = false;
+  uid_t uid = 0;
+  TempDir home;
+  std::string program() const { return home.file("keap-auth"); }
+  /// Gives `path` (and everything under it) to the user.
+  void give(const std::string& path) const;
+  Limits limits() const;
+  std::map<std::string, std::string> env() const;
 };
 
 /// The JSON a command printed on stdout (the test fails, showing stdout and stderr, when it is not JSON).

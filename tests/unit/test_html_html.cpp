@@ -22,8 +22,6 @@ TEST_CASE("html::html: templates render escaped values and never raw placeholder
   REQUIRE(templates::k_success_html.find("You can close this tab") != std::string_view::npos);
   REQUIRE(templates::k_consent_html.find("id=\"allow\"") != std::string_view::npos);
   REQUIRE(error_page("T", "M").find("{{") == std::string::npos);
-  auto start = render_template(templates::k_start_html, {{"url", "https://k/a?x=1&state=S\"<"}});
-  REQUIRE(start.find("content=\"0; url=https://k/a?x=1&amp;state=S&quot;&lt;\"") != std::string::npos);
 }
 
 TEST_CASE("html::html: pages are not cached, leak no referrer and run no scripts", "[html]") {
