@@ -216,8 +216,9 @@ void remember_rate_limits(const Context& context, const api::RateLimits& limits)
   Json state = {
       {"schema", 1}, {"at", util::format_rfc3339(util::now_seconds())}, {"windows", api::rate_limits_json(limits)}};
   try {
-    util::write_file_atomically(context.store->local_file(context.profile, k_rate_limit_suffix),
-                                util::dump_json(state, 2));
+    auto path = context.store->local_file(context.profile, k_rate_limit_suffix);
+    util::create_private_folders(util::folder_of(path));
+    util::write_file_atomically(path, util::dump_json(state, 2));
   } catch (const util::FileError&) {
     // Only a convenience for `status`; the call itself went through.
   }

@@ -51,18 +51,24 @@ Error for_profile(const Error& error, const CommandLine& line) {
 
 int report(const Error& raised, const CommandLine& line) {
   auto error = for_profile(raised, line);
-  print_error(error);
   std::vector<std::string> rescue;
   if (error.code() == ExitCode::relogin) {
     try {
       auto global = line.global;
       global.quiet = true;
-      rescue = open_context(global).rescue_advice();
+      auto context = open_context(global);
+      auto rescued = context.pending_rescues();
+      rescue = context.rescue_advice();
+      if (!rescued.empty()) {
+        // A login would throw away what the rescue file holds: putting it in place is the fix.
+        error = error.with_hint("put the newer credentials in place first: `" + rescued.front().restore + "`");
+      }
     } catch (const std::exception&) {
     }
-    for (const auto& advice : rescue) {
-      say(advice);
-    }
+  }
+  print_error(error);
+  for (const auto& advice : rescue) {
+    say(advice);
   }
   if (wants_json(line) && !error.answered_on_stdout()) {
     nlohmann::ordered_json out = {

@@ -45,6 +45,7 @@ struct RefreshOptions {
 struct TokenOptions {
   std::string min_valid = "5m";
   bool header = false;
+  bool no_cache = false; ///< ask the store, not the PostgreSQL store's access-token cache
   std::optional<std::string> rejected; ///< --rejected -: the token that got a 401, on stdin
 };
 

@@ -4,6 +4,7 @@
 #include "net/http_client.hpp"
 #include "oauth/refresh.hpp"
 #include "store/credential_store.hpp"
+#include "store/rescue.hpp"
 
 #include <memory>
 #include <string>
@@ -56,9 +57,9 @@ struct Context {
 
   /// The credentials file's absolute path, for --json and messages.
   std::string credentials_path() const;
-  /// Rescue files that may hold a newer pair for this profile, newest first.
-  std::vector<std::string> rescue_files() const;
-  /// "a rescue file may hold a newer pair than the credentials: X (to use it: mv X Y)", one per file.
+  /// Rescue files that hold a newer credential for this profile than the store, newest first.
+  std::vector<store::PendingRescue> pending_rescues() const;
+  /// "a rescue file holds a newer pair than the store: X; put it in place: mv X Y", one per file.
   std::vector<std::string> rescue_advice() const;
 };
 

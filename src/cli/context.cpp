@@ -105,16 +105,15 @@ std::optional<ApiKey> Context::key() const {
 
 std::string Context::credentials_path() const { return store->location(profile); }
 
-std::vector<std::string> Context::rescue_files() const {
-  auto [folder, stem] = store->rescue_place(profile);
-  return store::find_rescue_files(store::rescue_folders(folder, environment), stem);
+std::vector<store::PendingRescue> Context::pending_rescues() const {
+  return store::pending_rescues(*store, profile, environment);
 }
 
 std::vector<std::string> Context::rescue_advice() const {
   std::vector<std::string> advice;
-  for (const auto& file : rescue_files()) {
-    advice.push_back("a rescue file may hold a newer pair than the credentials: " + file +
-                     " (to use it: " + store->restore_command(file, profile) + ")");
+  for (const auto& rescued : pending_rescues()) {
+    advice.push_back("a rescue file holds a newer credential than the store: " + rescued.path +
+                     "; put it in place with `" + rescued.restore + "`");
   }
   return advice;
 }

@@ -32,7 +32,7 @@ const ValueFlag k_value_flags[] = {
     {"--lock-timeout", nullptr, &ConfigFlags::lock_timeout, nullptr},
     {"--min-valid", nullptr, nullptr, &TokenOptions::min_valid},
 };
-const char* const k_switches[] = {"--header", "-v", "--verbose", "-q", "--quiet"};
+const char* const k_switches[] = {"--header", "--no-cache", "-v", "--verbose", "-q", "--quiet"};
 
 /// argv as `token` with known flags, or nothing.
 std::optional<CommandLine> parse_token_line(int argc, char** argv) {
@@ -46,6 +46,10 @@ std::optional<CommandLine> parse_token_line(int argc, char** argv) {
     }
     if (argument == "--header") {
       line.token.header = true;
+      continue;
+    }
+    if (argument == "--no-cache") {
+      line.token.no_cache = true;
       continue;
     }
     if (argument == "-v" || argument == "--verbose") {
@@ -94,7 +98,9 @@ std::optional<int> cached_token(const Config& config, const CommandLine& line, s
     return std::nullopt;
   }
   auto cached = store::read_token_cache(store::token_cache_path(config.store_cache_dir, config.store_url, config.profile));
-  if (!cached || cached->expires_at - util::now_seconds() <= min_valid + k_expiry_margin) {
+  auto now = util::now_seconds();
+  if (line.token.no_cache || !cached || cached->expires_at - now <= min_valid + k_expiry_margin ||
+      !store::fresh_enough(*cached, config.store_cache_ttl, now)) {
     return std::nullopt;
   }
   print_stdout((line.token.header ? "Authorization: Bearer " : "") + cached->access_token + "\n");

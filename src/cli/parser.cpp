@@ -156,6 +156,8 @@ void define_token(CLI::App& token, CommandLine& line) {
       ->check(duration_check(false));
   token.add_flag("--header", options.header,
                  "Print the header line instead: 'Authorization: Bearer TOKEN' (or 'X-Keap-API-Key: KEY')");
+  token.add_flag("--no-cache", options.no_cache,
+                 "Ask the PostgreSQL store itself, not this host's access-token cache (store_cache_ttl)");
   token
       .add_option("--rejected", options.rejected,
                   "The token on stdin (give -) just got a 401: print the stored token if it differs, else refresh once")

@@ -4,6 +4,8 @@
 #include "util/duration.hpp"
 #include "util/json.hpp"
 
+#include <utility>
+
 namespace keap::cli {
 
 namespace {
@@ -74,10 +76,11 @@ int run_refresh(const CommandLine& line) {
   if (options.use_config_client) {
     settings.replacement_client = config_client(context.config);
   }
+  bool explained = false; // the decision is made twice: lock-free, then under the lock
   auto result = oauth::refresh_grant(*context.store, context.profile, *context.http, settings,
                                      [&](const OAuthGrant& grant, util::TimePoint now) {
                                        auto reason = refresh_reason(grant, conditions, now);
-                                       if (reason != RefreshReason::none) {
+                                       if (reason != RefreshReason::none && !std::exchange(explained, true)) {
                                          explain_client_differences(context, grant, options.use_config_client);
                                        }
                                        return reason;

@@ -26,7 +26,7 @@ struct Status {
   std::vector<std::string> warnings;          ///< a clock that is off, say
   std::optional<oauth::PendingLogin> pending; ///< an unfinished two-step login
   util::TimePoint pending_expires_at;
-  std::vector<std::string> rescue_files;
+  std::vector<store::PendingRescue> rescues; ///< newer credentials than the store holds, waiting for a `mv`
 };
 
 std::string local_time(util::TimePoint time) {
@@ -54,7 +54,7 @@ Status assess(const Context& context, const std::optional<Credential>& credentia
   status.grant = grant;
   status.key_from_environment = context.key_from_environment();
   status.rate_limits = remembered_rate_limits(context);
-  status.rescue_files = context.rescue_files();
+  status.rescues = context.pending_rescues();
   auto pending_file = context.store->local_file(context.profile, oauth::k_pending_suffix);
   try {
     status.pending = oauth::load_pending(pending_file);
@@ -66,6 +66,13 @@ Status assess(const Context& context, const std::optional<Credential>& credentia
       status.pending.reset();
     }
   }
+  if (!status.rescues.empty()) {
+    // What the store holds was replaced by what the rescue file holds (a refresh rotated it, or a login
+    // spent its code): until it is in place, the store's copy is not the one to use.
+    status.next_step = "put the newer credentials in place: `" + status.rescues.front().restore + "`";
+    status.access_valid = grant && grant->expires_at > now;
+    return status;
+  }
   if (status.key) {
     status.usable = true;
     status.next_step = "nothing: a key does not expire; `keap-auth api v1/account/profile` checks that Keap still "
@@ -73,16 +80,18 @@ Status assess(const Context& context, const std::optional<Credential>& credentia
     return status;
   }
   if (!grant) {
-    status.next_step = status.rescue_files.empty()
-                           ? "run `keap-auth login`"
-                           : "put the newest rescue file in place (see below), or run `keap-auth login`";
+    status.next_step = "run `keap-auth login`";
     return status;
   }
-  status.access_valid = !access_token_expires_within(*grant, std::chrono::seconds(0), now);
+  status.access_valid = grant->expires_at > now;
   status.usable = grant_usable(*grant, config.refresh_token_lifetime, now);
-  if (grant->refresh_token_obtained_at > now || grant->obtained_at > now) {
-    status.warnings.push_back("the credentials were obtained in the future by this machine's clock (" +
-                              util::format_rfc3339(grant->refresh_token_obtained_at) + "): check the clock");
+  auto ahead = std::max(grant->refresh_token_obtained_at, grant->obtained_at) - now;
+  if (ahead > k_clock_skew_tolerance) {
+    status.warnings.push_back("the credentials were obtained " + util::format_duration(ahead) +
+                              " in the future by this machine's clock (" +
+                              util::format_rfc3339(grant->refresh_token_obtained_at) +
+                              "), more than the " + util::format_duration(k_clock_skew_tolerance) +
+                              " of skew keap-auth tolerates: check the clock");
   }
   status.next_step = next_step_for(*grant, context.profile, config.refresh_token_lifetime, now);
   return status;
@@ -92,7 +101,21 @@ void line(const std::string& text) { print_stdout(text + "\n"); }
 
 std::string age_text(const OAuthGrant& grant, util::TimePoint now) {
   auto age = refresh_token_age(grant, now);
-  return age.count() < 0 ? "in the future: check the clock" : util::format_duration(age) + " old";
+  if (age < -k_clock_skew_tolerance) {
+    return "in the future: check the clock";
+  }
+  return util::format_duration(std::max(age, std::chrono::seconds(0))) + " old";
+}
+
+/// "expires 2026-12-08 10:00:00 UTC (in 23h 59m)", with what keap-auth will do about a token inside
+/// its refresh margin or past its end.
+std::string access_text(const OAuthGrant& grant, util::TimePoint now) {
+  auto left = grant.expires_at - now;
+  std::string when = local_time(grant.expires_at) + " (" + relative(grant.expires_at, now);
+  if (left.count() > 0 && left <= k_expiry_margin) {
+    when += ", inside the " + util::format_duration(k_expiry_margin) + " refresh margin: `keap-auth token` refreshes it";
+  }
+  return std::string(left.count() > 0 ? "expires " : "expired ") + when + ")";
 }
 
 std::string rate_limits_text(const Status& status, util::TimePoint now) {
@@ -116,8 +139,7 @@ void print_human(const Context& context, const Status& status, util::TimePoint n
     auto dies = refresh_token_expected_expiry(grant, config.refresh_token_lifetime);
     line("credentials: " + context.credentials_path());
     line("Keap app:    " + display_app(grant.app) + " (client " + grant.client_id + ")");
-    line(std::string("access token ") + (status.access_valid ? "expires " : "expired ") + local_time(grant.expires_at) +
-         " (" + relative(grant.expires_at, now) + ")");
+    line("access token " + access_text(grant, now));
     line("refresh token obtained " + local_time(grant.refresh_token_obtained_at) + " (" + age_text(grant, now) +
          "), expected to " + (now < dies ? "expire " : "have expired ") + local_time(dies) + " (" +
          relative(dies, now) + ")");
@@ -139,6 +161,14 @@ void print_human(const Context& context, const Status& status, util::TimePoint n
     line("warning: " + warning);
   }
   line("next: " + status.next_step);
+}
+
+std::vector<std::string> rescue_paths(const Status& status) {
+  std::vector<std::string> paths;
+  for (const auto& rescued : status.rescues) {
+    paths.push_back(rescued.path);
+  }
+  return paths;
 }
 
 Json failure_json(const std::optional<RefreshFailure>& failure) {
@@ -166,6 +196,9 @@ void print_json(const Context& context, const Status& status, util::TimePoint no
       {"scope", grant ? Json(grant->scope) : nullptr},
       {"client_id", grant ? Json(grant->client_id) : nullptr},
       {"access_token_valid", status.key ? Json(nullptr) : Json(status.access_valid)},
+      {"access_token_inside_refresh_margin",
+       grant ? Json(status.access_valid && access_token_expires_within(*grant, std::chrono::seconds(0), now))
+             : Json(nullptr)},
       {"access_token_expires_at", time_or_null([](const OAuthGrant& g) { return g.expires_at; })},
       {"access_token_expires_in_seconds", grant ? Json((grant->expires_at - now).count()) : nullptr},
       {"refresh_token_obtained_at", time_or_null([](const OAuthGrant& g) { return g.refresh_token_obtained_at; })},
@@ -181,7 +214,7 @@ void print_json(const Context& context, const Status& status, util::TimePoint no
       {"rate_limits", status.rate_limits ? Json{{"seen_at", util::format_rfc3339(status.rate_limits->second)},
                                                 {"windows", api::rate_limits_json(status.rate_limits->first)}}
                                          : Json(nullptr)},
-      {"rescue_files", status.rescue_files},
+      {"rescue_files", rescue_paths(status)},
       {"usable", status.usable},
       {"login_needed", !status.usable},
       {"next_step", status.next_step},

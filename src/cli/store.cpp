@@ -142,8 +142,8 @@ int doctor(Context& context) {
 int reconcile(Context& context) {
   auto& store = postgres_of(context);
   auto connection = store.connect();
-  auto notices = pgstore::replay_journals(connection, store.journal_folder(), store.settings().journal_retention,
-                                          store.settings().actor, store.deadline());
+  auto notices = pgstore::replay_journals(connection, store.store_id(), store.journal_folder(),
+                                          store.settings().journal_retention, store.settings().actor, store.deadline());
   bool conflict = false;
   for (const auto& notice : notices) {
     context.say(notice);

@@ -72,6 +72,7 @@ const Key k_keys[] = {
     {"store_journal_retention", &Config::store_journal_retention},
     {"store_cache", &Config::store_cache},
     {"store_cache_dir", PathField{&Config::store_cache_dir}},
+    {"store_cache_ttl", &Config::store_cache_ttl},
     {"failure_cooldown", &Config::failure_cooldown},
 };
 

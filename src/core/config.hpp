@@ -70,6 +70,9 @@ struct Config {
   std::chrono::seconds store_journal_retention{86400};
   bool store_cache = true;     ///< the access-token-only cache for `token`
   std::string store_cache_dir; ///< $XDG_CACHE_HOME/keap-auth/tokens
+  /// How long a cached token is served without asking the store again: a login, an export or a refresh
+  /// on another host is seen within this.
+  std::chrono::seconds store_cache_ttl{60};
   std::chrono::seconds failure_cooldown{600}; ///< `refresh --all` skips a credential that failed this recently
 
   std::string config_file; ///< the file that was read, or empty when none was

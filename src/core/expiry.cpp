@@ -27,10 +27,11 @@ RefreshReason refresh_reason(const OAuthGrant& grant, const RefreshConditions& c
   if (conditions.force || (!conditions.if_older_than && !conditions.if_expires_within)) {
     return RefreshReason::unconditional;
   }
-  if (conditions.if_older_than && refresh_token_age(grant, now).count() < 0) {
+  auto age = refresh_token_age(grant, now);
+  if (conditions.if_older_than && age < -k_clock_skew_tolerance) {
     return RefreshReason::refresh_token_age_unknown;
   }
-  if (conditions.if_older_than && refresh_token_age(grant, now) >= *conditions.if_older_than) {
+  if (conditions.if_older_than && std::max(age, std::chrono::seconds(0)) >= *conditions.if_older_than) {
     return RefreshReason::refresh_token_old;
   }
   if (conditions.if_expires_within && grant.expires_at - now <= *conditions.if_expires_within) {

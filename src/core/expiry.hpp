@@ -15,6 +15,10 @@ inline constexpr std::chrono::seconds k_default_refresh_token_lifetime{45 * 8640
 /// a request takes to reach the API.
 inline constexpr std::chrono::seconds k_expiry_margin{60};
 
+/// How far in the future a credential may say it was obtained before keap-auth calls the clock wrong:
+/// two machines' clocks (a database's and this one's, after `store import`) rarely agree to the second.
+inline constexpr std::chrono::seconds k_clock_skew_tolerance{120};
+
 /// True when the access token expires within `window` (plus the safety margin) of `now`.
 bool access_token_expires_within(const OAuthGrant& grant, std::chrono::seconds window, TimePoint now);
 

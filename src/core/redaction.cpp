@@ -37,10 +37,19 @@ void redact(nlohmann::json& value) {
 } // namespace
 
 bool is_secret_name(std::string_view name) {
-  static constexpr std::string_view k_secret_names[] = {"access_token", "refresh_token", "id_token", "client_secret",
-                                                        "code",         "code_verifier", "state",    "password",
-                                                        "assertion",    "api_key",       "secret",   "token"};
-  return std::find(std::begin(k_secret_names), std::end(k_secret_names), name) != std::end(k_secret_names);
+  // Compared without case or separators, so accessToken, Access-Token and ACCESS_TOKEN are one name.
+  std::string folded;
+  for (char c : name) {
+    if (c != '_' && c != '-' && c != '.' && c != ' ') {
+      folded += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  static constexpr std::string_view k_names[] = {"code", "codeverifier", "state", "assertion", "apikey", "xkeapapikey",
+                                                 "authorization", "cookie", "credentials", "privatekey"};
+  static constexpr std::string_view k_endings[] = {"token", "secret", "password", "apikey"};
+  return std::find(std::begin(k_names), std::end(k_names), folded) != std::end(k_names) ||
+         std::any_of(std::begin(k_endings), std::end(k_endings),
+                     [&](std::string_view ending) { return folded.ends_with(ending); });
 }
 
 std::string redact_form(std::string_view form) {

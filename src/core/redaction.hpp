@@ -7,7 +7,9 @@
 /// secret, codes, tokens, keys, PKCE verifier, state). Pure.
 namespace keap {
 
-/// True for the parameter and member names that carry secrets.
+/// True for the parameter and member names that carry secrets, whatever their case and separators:
+/// code, state, code_verifier, assertion, api keys, and every name ending in token, secret or password
+/// (accessToken, refresh-token, CLIENT_SECRET, sessionToken).
 bool is_secret_name(std::string_view name);
 
 /// A query string or form body; parameters with secret names keep their name, lose their value.

@@ -59,6 +59,7 @@ PendingLogin parse_pending(std::string_view text, const std::string& origin) {
 
 void save_pending(const std::string& path, const PendingLogin& pending) {
   try {
+    util::create_private_folders(util::folder_of(path));
     util::write_file_atomically(path, serialize_pending(pending));
   } catch (const util::FileError& error) {
     throw Error(ExitCode::failure, std::string("cannot save the pending login: ") + error.what());

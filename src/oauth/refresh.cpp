@@ -10,6 +10,21 @@ namespace keap::oauth {
 
 namespace {
 
+/// A rescue file that holds a newer pair than the store means the stored refresh token is dead (a
+/// refresh rotated it, and the new pair could not be stored): sending it would only fail. Until the
+/// file is in place, every refresh says how to put it there.
+void refuse_if_rescued(store::CredentialStore& store, const std::string& profile,
+                       const util::EnvironmentLookup& environment) {
+  auto rescued = store::pending_rescues(store, profile, environment);
+  if (!rescued.empty()) {
+    throw Error(ExitCode::relogin,
+                "the " + store.describe(profile) + " holds an older pair than the rescue file " +
+                    rescued.front().path + " (saved when the new pair could not be stored), so its refresh token is "
+                                           "dead; nothing was sent",
+                "put the newer pair in place: `" + rescued.front().restore + "`");
+  }
+}
+
 store::Loaded read_or_relogin(const std::optional<store::Loaded>& loaded, const store::CredentialStore& store,
                               const std::string& profile) {
   if (!loaded) {
@@ -126,7 +141,13 @@ OAuthGrant exchange_and_commit(store::CredentialStore& store, store::Transaction
 RefreshResult refresh_grant(store::CredentialStore& store, const std::string& profile, net::HttpClient& http,
                             const RefreshSettings& settings, const RefreshDecision& decide) {
   // "run login" before waiting for any lock.
-  auto before = as_grant(read_or_relogin(store.load(profile), store, profile).credential, "refresh");
+  auto unlocked = read_or_relogin(store.load(profile), store, profile);
+  auto before = as_grant(unlocked.credential, "refresh");
+  refuse_if_rescued(store, profile, settings.environment);
+  // Decided on the lock-free read first: a token that is still good waits for nobody's refresh.
+  if (decide(before, util::now_seconds()) == RefreshReason::none) {
+    return {before, RefreshReason::none, false, unlocked.warnings};
+  }
   auto transaction = store.lock(profile, settings.lock_timeout);
   util::crash_point("after-lock");
   // Another process may have refreshed (or logged in) while we waited: decide on what is there now.

@@ -39,10 +39,11 @@ struct RefreshResult {
 /// Decides, on the grant as re-read under the lock, whether a refresh is (still) due.
 using RefreshDecision = std::function<RefreshReason(const OAuthGrant& grant, util::TimePoint now)>;
 
-/// Single-flight refresh across processes: takes the profile's lock, re-reads the credential, asks
-/// `decide`, and if a refresh is due, refreshes and makes the new pair durable before releasing the
-/// lock or returning. So N processes that find the same expired token cause one refresh, and all see
-/// its result.
+/// Single-flight refresh across processes: asks `decide` on a lock-free read (nothing due: no lock at
+/// all), then takes the profile's lock, re-reads the credential, asks `decide` again, and if a refresh
+/// is still due, refreshes and makes the new pair durable before releasing the lock or returning. So N
+/// processes that find the same expired token cause one refresh, and all see its result. A rescue file
+/// with a newer pair (store::pending_rescues) is Error (exit 4) naming the command that puts it in place.
 ///
 /// From the moment the request may be sent until the new pair is committed (or rescued), SIGINT and
 /// SIGTERM wait; if one came, the Error after the save is exit 130. A failure leaves the tokens as they

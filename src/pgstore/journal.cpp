@@ -46,6 +46,39 @@ std::optional<std::pair<long long, std::string>> row_now(Connection& connection,
   return std::make_pair(std::stoll(rows.text(0, 0)), util::hex_decode(rows.text(0, 1)).value_or(""));
 }
 
+/// The replay's work under the profile's lock, in the open transaction: nothing to do, the pair put in,
+/// or a conflict (a compare that loses is checked once more: someone may have put the same pair in).
+Replay apply_locked(Connection& connection, const JournalEntry& entry, const std::string& path,
+                    const std::string& actor, Clock::time_point deadline) {
+  auto holds_pair = [&] {
+    auto now = row_now(connection, entry.profile, deadline);
+    return now && now->first == entry.to_generation && now->second == entry.sealed;
+  };
+  auto now = row_now(connection, entry.profile, deadline);
+  if (now && now->first == entry.to_generation && now->second == entry.sealed) {
+    return Replay::already_committed;
+  }
+  bool fell_back = now ? now->first == entry.from_generation : entry.from_generation == 0;
+  if (!fell_back) {
+    return Replay::conflict;
+  }
+  auto params = entry.params;
+  if (entry.from_generation == 0) {
+    connection.exec(k_insert_sql, params, deadline);
+  } else {
+    params.push_back(std::to_string(entry.from_generation));
+    if (connection.exec(std::string(k_update_sql) + " RETURNING generation", params, deadline).empty()) {
+      return holds_pair() ? Replay::already_committed : Replay::conflict;
+    }
+  }
+  connection.exec("INSERT INTO keap_auth.events (profile, actor, kind, from_generation, to_generation, detail) "
+                  "VALUES ($1, $2, 'reconcile_applied', $3::bigint, $4::bigint, $5)",
+                  {entry.profile, actor, std::to_string(entry.from_generation), std::to_string(entry.to_generation),
+                   std::filesystem::path(path).filename().string()},
+                  deadline);
+  return Replay::applied;
+}
+
 } // namespace
 
 std::string write_journal(const std::string& folder, const JournalEntry& entry) {
@@ -98,51 +131,40 @@ std::optional<JournalEntry> read_journal(const std::string& path) {
   }
 }
 
-Replay replay_journal(Connection& connection, const std::string& path, const std::string& actor,
-                      Clock::time_point deadline) {
+std::string lock_key(const std::string& store_id, const std::string& profile) {
+  return "keap-auth:" + store_id + ":" + profile;
+}
+
+Replay replay_journal(Connection& connection, const std::string& store_id, const std::string& path,
+                      const std::string& actor, Clock::time_point deadline) {
   auto entry = read_journal(path);
   if (!entry) {
     return Replay::conflict;
   }
-  auto now = row_now(connection, entry->profile, deadline);
-  if (now && now->first == entry->to_generation && now->second == entry->sealed) {
-    retire(path);
-    return Replay::already_committed;
-  }
-  bool fell_back = now ? now->first == entry->from_generation : entry->from_generation == 0;
-  if (!fell_back) {
-    return Replay::conflict;
-  }
   connection.exec("BEGIN", deadline);
   try {
-    auto params = entry->params;
-    if (entry->from_generation == 0) {
-      connection.exec(k_insert_sql, params, deadline);
-    } else {
-      params.push_back(std::to_string(entry->from_generation));
-      auto updated = connection.exec(std::string(k_update_sql) + " RETURNING generation", params, deadline);
-      if (updated.empty()) {
-        connection.exec("ROLLBACK", deadline);
-        return Replay::conflict;
-      }
+    auto locked = connection.exec("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))",
+                                  {lock_key(store_id, entry->profile)}, deadline);
+    if (locked.text(0, 0) != "t") {
+      connection.exec("ROLLBACK", deadline);
+      return Replay::busy;
     }
-    connection.exec("INSERT INTO keap_auth.events (profile, actor, kind, from_generation, to_generation, detail) "
-                    "VALUES ($1, $2, 'reconcile_applied', $3::bigint, $4::bigint, $5)",
-                    {entry->profile, actor, std::to_string(entry->from_generation),
-                     std::to_string(entry->to_generation), std::filesystem::path(path).filename().string()},
-                    deadline);
-    connection.exec("COMMIT", deadline);
+    auto outcome = apply_locked(connection, *entry, path, actor, deadline);
+    connection.exec(outcome == Replay::applied ? "COMMIT" : "ROLLBACK", deadline);
+    if (outcome != Replay::conflict) {
+      retire(path);
+    }
+    return outcome;
   } catch (const PgError&) {
     connection.close();
     throw;
   }
-  retire(path);
-  return Replay::applied;
 }
 
-std::vector<std::string> replay_journals(Connection& connection, const std::string& folder,
-                                         std::chrono::seconds retention, const std::string& actor,
-                                         Clock::time_point deadline, const std::string& only_profile) {
+std::vector<std::string> replay_journals(Connection& connection, const std::string& store_id,
+                                         const std::string& folder, std::chrono::seconds retention,
+                                         const std::string& actor, Clock::time_point deadline,
+                                         const std::string& only_profile) {
   std::vector<std::string> notices;
   std::error_code missing;
   std::vector<std::filesystem::path> paths;
@@ -166,7 +188,7 @@ std::vector<std::string> replay_journals(Connection& connection, const std::stri
         continue;
       }
     }
-    auto outcome = replay_journal(connection, file.string(), actor, deadline);
+    auto outcome = replay_journal(connection, store_id, file.string(), actor, deadline);
     if (outcome == Replay::applied) {
       notices.push_back("the journal " + file.string() + " held a pair the store lacked; it was put in");
     } else if (outcome == Replay::conflict && !committed) {

@@ -34,19 +34,26 @@ enum class Replay {
   already_committed, ///< the row holds its pair: retired
   applied,           ///< the row was still at the generation before: the pair was put in, retired
   conflict,          ///< the row moved on another way: the journal is kept, for a person
+  busy,              ///< another session holds the profile's lock (its writer may be committing it): left alone
 };
 
-/// Puts one journal's pair into the store if it is not there yet (a compare on the generation, in its
-/// own transaction), and retires the journal (renamed .committed) unless there is a conflict. A
-/// .committed journal is applied again only when its row fell back to the generation before (a
-/// failover lost the commit). Throws PgError when the database cannot be reached.
-Replay replay_journal(Connection& connection, const std::string& path, const std::string& actor,
-                      Clock::time_point deadline);
+/// The advisory lock key of a profile: the one every refresh, login and replay of it takes.
+std::string lock_key(const std::string& store_id, const std::string& profile);
+
+/// Puts one journal's pair into the store if it is not there yet, under the profile's lock (taken
+/// without waiting: a lock held elsewhere means its writer may still be committing it, so the journal is
+/// left for later), in its own transaction, with a compare on the generation that is checked again when
+/// it loses. Retires the journal (renamed .committed) unless there is a conflict. A .committed journal
+/// is applied again only when its row fell back to the generation before (a failover lost the commit).
+/// Throws PgError when the database cannot be reached.
+Replay replay_journal(Connection& connection, const std::string& store_id, const std::string& path,
+                      const std::string& actor, Clock::time_point deadline);
 
 /// Every leftover journal of the folder, replayed (committed ones past `retention` are deleted).
 /// Returns a line per journal that was applied or is in conflict, for the person.
-std::vector<std::string> replay_journals(Connection& connection, const std::string& folder,
-                                         std::chrono::seconds retention, const std::string& actor,
-                                         Clock::time_point deadline, const std::string& only_profile = {});
+std::vector<std::string> replay_journals(Connection& connection, const std::string& store_id,
+                                         const std::string& folder, std::chrono::seconds retention,
+                                         const std::string& actor, Clock::time_point deadline,
+                                         const std::string& only_profile = {});
 
 } // namespace keap::pgstore

@@ -47,8 +47,12 @@ PgSettings settings_of(const Config& config, const util::EnvironmentLookup& envi
   settings.journal_retention = config.store_journal_retention;
   settings.journal_dir = config.store_journal_dir;
   settings.cache_dir = config.store_cache ? config.store_cache_dir : "";
+  settings.cache_ttl = config.store_cache_ttl;
+  // Without a home, this user's own folder in the temporary one, never a shared name (it is only made,
+  // and checked, when something is written).
   auto state = util::app_state_folder(environment);
-  settings.state_dir = (state ? *state : std::string("/tmp/keap-auth")) + "/stores/" + store::store_digest(config.store_url);
+  auto base = state ? *state : util::private_folder_name(environment("TMPDIR").value_or("/tmp"));
+  settings.state_dir = base + "/stores/" + store::store_digest(config.store_url);
   settings.store_url = config.store_url;
   settings.actor = host_name() + "/" + std::to_string(::getpid());
   return settings;
@@ -92,7 +96,7 @@ void PgStore::first_session(Connection& connection) {
   }
   m_store_id = rows.text(0, 0);
   m_replayed = true;
-  auto notices = replay_journals(connection, m_settings.journal_dir + "/" + m_store_id, m_settings.journal_retention,
+  auto notices = replay_journals(connection, m_store_id, m_settings.journal_dir + "/" + m_store_id, m_settings.journal_retention,
                                  m_settings.actor, deadline());
   for (const auto& notice : notices) {
     if (m_settings.notice) {
@@ -190,12 +194,10 @@ std::optional<std::string> PgStore::check_writable(const std::string& profile) {
 }
 
 std::pair<std::string, std::string> PgStore::rescue_place(const std::string& profile) const {
-  util::create_private_folders(m_settings.state_dir);
   return {m_settings.state_dir, profile + ".json"};
 }
 
 std::string PgStore::local_file(const std::string& profile, const std::string& suffix) const {
-  util::create_private_folders(m_settings.state_dir);
   return m_settings.state_dir + "/" + profile + ".json" + suffix;
 }
 

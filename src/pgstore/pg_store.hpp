@@ -23,6 +23,7 @@ struct PgSettings {
   std::chrono::seconds journal_retention{86400};
   std::string journal_dir; ///< the store's journals go in JOURNAL_DIR/STORE_ID
   std::string cache_dir;   ///< the token cache; empty: none
+  std::chrono::seconds cache_ttl{60}; ///< how long the light program serves a cached token unconfirmed
   std::string state_dir;   ///< local files (a pending login, rate limits) and rescue files
   std::string store_url;   ///< as configured, for the cache's name
   std::string actor;       ///< HOST/PID, in events and last_attempt_by

@@ -25,8 +25,12 @@ void cache_token(const PgStore& store, const std::string& profile, const Credent
   }
   auto path = store.cache_file(profile);
   auto cached = store::read_token_cache(path);
-  if (!cached || cached->access_token != grant->access_token || cached->generation != generation) {
-    store::write_token_cache(path, {grant->access_token, grant->expires_at, generation});
+  auto now = util::now_seconds();
+  // Rewritten when it changed, and when its confirmation is getting old: that date is what lets the
+  // light program serve it without asking the store.
+  if (!cached || cached->access_token != grant->access_token || cached->generation != generation ||
+      !store::fresh_enough(*cached, store.settings().cache_ttl / 4, now)) {
+    store::write_token_cache(path, {grant->access_token, grant->expires_at, generation, now});
   }
 }
 
@@ -76,7 +80,7 @@ void PgTransaction::begin(std::chrono::milliseconds timeout) {
                      milliseconds(settings.statement_timeout),
                      milliseconds(settings.refresh_deadline + std::chrono::seconds(30))},
                     deadline);
-  auto key = "keap-auth:" + m_store.store_id() + ":" + m_profile;
+  auto key = lock_key(m_store.store_id(), m_profile);
   if (timeout.count() == 0) {
     auto got = m_connection.exec("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))", {key}, deadline);
     if (got.text(0, 0) != "t") {
@@ -208,7 +212,13 @@ void PgTransaction::settle_from_journal(const std::string& journal, const PgErro
   for (int attempt = 0; attempt < 4; ++attempt) {
     try {
       auto connection = m_store.connect();
-      if (replay_journal(connection, journal, m_store.settings().actor, m_store.deadline()) != Replay::conflict) {
+      auto outcome = replay_journal(connection, m_store.store_id(), journal, m_store.settings().actor, m_store.deadline());
+      if (outcome == Replay::busy) {
+        // This transaction's own session may still hold the lock (its COMMIT in flight): ask again.
+        std::this_thread::sleep_for(std::chrono::milliseconds(500 << attempt));
+        continue;
+      }
+      if (outcome != Replay::conflict) {
         return;
       }
       throw Error(ExitCode::failure,

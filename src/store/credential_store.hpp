@@ -83,11 +83,13 @@ public:
   /// at most the last folder level; returns a notice to show when it did. Throws Error (exit 2).
   virtual std::optional<std::string> check_writable(const std::string& profile) = 0;
 
-  /// The folder a rescue file for `profile` should go to first, and the stem of its name.
+  /// The folder a rescue file for `profile` should go to first, and the stem of its name. Says where;
+  /// creates nothing (the rescue makes the folder, or moves on to the next).
   virtual std::pair<std::string, std::string> rescue_place(const std::string& profile) const = 0;
 
-  /// A local file for state that belongs with the profile's credential but is not one (the pending
-  /// two-step login, say): beside the credentials file for the file store.
+  /// Where state that belongs with the profile's credential but is not one lives (the pending two-step
+  /// login, the last rate limits): beside the credentials file for the file store. Says where; whoever
+  /// writes there makes the folder (util::create_private_folders).
   virtual std::string local_file(const std::string& profile, const std::string& suffix) const = 0;
 
   /// What a person types to put a rescued credential back.

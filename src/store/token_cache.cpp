@@ -43,12 +43,18 @@ std::optional<CachedToken> parse_token_cache(std::string_view text) {
   auto generation = json.is_object() && json.contains("generation") && json["generation"].is_number_integer()
                         ? json["generation"].get<long long>()
                         : -1;
+  auto checked = util::parse_rfc3339(util::string_member(json, "checked_at").value_or(""));
   // It is printed as it is: a token with a control character in it is not one Keap issued.
   auto printable = token && std::all_of(token->begin(), token->end(), [](char c) { return c > ' ' && c != 0x7f; });
-  if (!token || token->empty() || !printable || !expires || generation < 0) {
+  if (!token || token->empty() || !printable || !expires || generation < 0 || !checked) {
     return std::nullopt;
   }
-  return CachedToken{*token, *expires, generation};
+  return CachedToken{*token, *expires, generation, *checked};
+}
+
+bool fresh_enough(const CachedToken& token, std::chrono::seconds ttl, util::TimePoint now) {
+  auto age = now - token.checked_at;
+  return age.count() >= 0 && age < ttl;
 }
 
 std::optional<CachedToken> read_token_cache(const std::string& path) {
@@ -67,7 +73,8 @@ std::optional<CachedToken> read_token_cache(const std::string& path) {
 void write_token_cache(const std::string& path, const CachedToken& token) {
   nlohmann::json json = {{"access_token", token.access_token},
                          {"expires_at", util::format_rfc3339(token.expires_at)},
-                         {"generation", token.generation}};
+                         {"generation", token.generation},
+                         {"checked_at", util::format_rfc3339(token.checked_at)}};
   try {
     util::create_private_folders(util::folder_of(path));
     util::write_file_atomically(path, util::dump_json(json) + "\n");

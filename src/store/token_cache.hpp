@@ -15,7 +15,12 @@ struct CachedToken {
   std::string access_token;
   util::TimePoint expires_at;
   long long generation = 0;
+  util::TimePoint checked_at; ///< when the store last said this is its token (this machine's clock)
 };
+
+/// True when `token` may still be served without asking the store: it was confirmed less than `ttl`
+/// ago (and not "in the future", which only a wrong clock says).
+bool fresh_enough(const CachedToken& token, std::chrono::seconds ttl, util::TimePoint now);
 
 /// A stable short name for a store (a digest of its URL, which is not itself written down).
 std::string store_digest(const std::string& store_url);

@@ -5,10 +5,12 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <optional>
 #include <system_error>
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace keap::util {
 
@@ -119,15 +121,55 @@ bool create_private_folder(const std::string& folder) {
   throw FileError(folder, "create the folder", error);
 }
 
+namespace {
+
+/// True for a folder every user may write to (/tmp), where anyone can make a name first.
+bool shared(const std::string& folder) {
+  struct stat info {};
+  return ::stat(folder.c_str(), &info) == 0 && (info.st_mode & S_IWOTH) != 0;
+}
+
+/// Why a folder found in a shared one cannot be trusted: another user made it (or the link to it), so
+/// it is theirs to swap under us, as a /tmp/keap-auth made by someone else would be.
+std::optional<std::string> untrusted(const std::string& folder) {
+  struct stat link {}, target {};
+  if (::lstat(folder.c_str(), &link) != 0 || ::stat(folder.c_str(), &target) != 0) {
+    return "it cannot be examined";
+  }
+  auto ours = [](const struct stat& info) { return info.st_uid == 0 || info.st_uid == ::geteuid(); };
+  if (!ours(link) || !ours(target)) {
+    return "another user owns it";
+  }
+  if (!S_ISDIR(target.st_mode)) {
+    return "it is not a folder";
+  }
+  if ((target.st_mode & S_IWOTH) != 0 && !((target.st_mode & S_ISVTX) != 0 && target.st_uid == 0)) {
+    return "every user may write to it";
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
 void create_private_folders(const std::string& folder) {
   std::filesystem::path current;
   for (const auto& part : std::filesystem::path(folder)) {
+    bool in_shared = !current.empty() && shared(current.string());
     current /= part;
     if (::mkdir(current.c_str(), 0700) != 0 && errno != EEXIST) {
       throw FileError(current.string(), "create the folder", errno);
     }
+    if (auto problem = in_shared ? untrusted(current.string()) : std::nullopt) {
+      throw FileError(current.string(), "use the folder", 0, *problem + ", so keap-auth will not keep anything there");
+    }
+  }
+  struct stat info {};
+  if (::stat(folder.c_str(), &info) == 0 && (info.st_mode & S_IWOTH) != 0) {
+    throw FileError(folder, "use the folder", 0, "others may write to it, so keap-auth will not keep anything there");
   }
 }
+
+std::string private_folder_name(const std::string& base) { return base + "/keap-auth-" + std::to_string(::geteuid()); }
 
 bool write_new_private_file(const std::string& path, std::string_view content) {
   Fd file(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));

@@ -31,8 +31,14 @@ bool fsync_folder(const std::string& folder);
 bool create_private_folder(const std::string& folder);
 
 /// Creates `folder` and any missing parents with mode 0700, for the XDG base folders (which the XDG
-/// specification says to create). FileError naming the first folder that cannot be made.
+/// specification says to create) and keap-auth's own state. A folder found inside one that every user
+/// may write to (/tmp) must be this user's or root's (and so must a link there, and where it leads),
+/// and `folder` itself must not be writable by every user. FileError naming the first folder that cannot
+/// be made or trusted: a /tmp/keap-auth-UID that another user made first is refused, not used.
 void create_private_folders(const std::string& folder);
+
+/// `base`/keap-auth-UID: this user's own folder in a shared one such as /tmp (not created here).
+std::string private_folder_name(const std::string& base);
 
 /// Creates a new file, never replacing or following anything (O_CREAT|O_EXCL|O_NOFOLLOW), mode 0600
 /// from the first instant, with `content`, fsynced. False, leaving nothing behind, when any step fails.

@@ -346,8 +346,8 @@ TEST_CASE("api: a file whose name is not UTF-8 uploads to v1 and v2 once it is n
   }
   auto requests = api_requests(setup);
   REQUIRE(requests.size() == 2);
-  REQUIRE(requests[0].status == 201);
-  REQUIRE(requests[1].status == 201);
+  REQUIRE(requests[0].status / 100 == 2);
+  REQUIRE(requests[1].status / 100 == 2);
 }
 
 TEST_CASE("api: a 600 KB [[[...]]] answer is printed, enveloped and paginated without a crash", "[api][hostile]") {
@@ -569,7 +569,7 @@ TEST_CASE("token --rejected: the store's newer token, else one refresh under the
   REQUIRE(refresh_grants(setup.emulator, 0) == 2);
 }
 
-TEST_CASE("secrets on argv: --rejected TOKEN and --finish ADDRESS are refused unseen; - reads them", "[secrets]") {
+TEST_CASE("secrets on argv: --rejected TOKEN and --finish ADDRESS are refused unseen, and - reads them", "[secrets]") {
   Setup setup({}, {{"redirect_uri", "http://localhost:8765/callback"}});
   auto seeded = seed_credentials(setup.emulator, setup.path(), 2h);
   for (const auto& arguments : std::vector<std::vector<std::string>>{

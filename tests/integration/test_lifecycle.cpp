@@ -424,6 +424,30 @@ TEST_CASE("refresh: a pair that cannot be written is rescued, never dropped", "[
   auto rescued = std::get<OAuthGrant>(parse_credential(read_file(rescue), rescue));
   REQUIRE(setup.emulator.server.state().refresh_token_valid(rescued.refresh_token, now_seconds()));
   REQUIRE(result.err.find("mv '" + rescue + "'") != std::string::npos);
+
+  // Until the file is in place the stored refresh token is dead: status says so, and the daily job
+  // fails loudly with the `mv`, not with "log in".
+  auto as_user = [&](std::vector<std::string> arguments) {
+    arguments.insert(arguments.begin(), home.file("keap-auth"));
+    arguments.insert(arguments.end(), {"--config", home.file("keap-auth.json"), "--credentials", path});
+    return run(arguments, {{"HOME", home.path()}, {"XDG_STATE_HOME", home.file("state")}}, {}, std::nullopt,
+               Limits{as_root ? std::optional<uid_t>(user) : std::nullopt, std::nullopt, std::nullopt});
+  };
+  auto status = as_user({"status"});
+  INFO(status.out << status.err);
+  REQUIRE(status.exit_code == 4);
+  REQUIRE(status.out.find("next: put the newer credentials in place: `mv '" + rescue + "' '" + path + "'`") !=
+          std::string::npos);
+  auto daily = as_user({"refresh", "--if-older-than", "30d"});
+  INFO(daily.err);
+  REQUIRE(daily.exit_code == 4);
+  REQUIRE(daily.err.find("holds an older pair than the rescue file " + rescue) != std::string::npos);
+  REQUIRE(daily.err.find("hint: put the newer credentials in place first: `mv '" + rescue + "'") != std::string::npos);
+  REQUIRE(daily.err.find("keap-auth login") == std::string::npos);
+  REQUIRE(run({"/bin/mv", rescue, path}, {}, {}, std::nullopt,
+              Limits{as_root ? std::optional<uid_t>(user) : std::nullopt, std::nullopt, std::nullopt})
+              .exit_code == 0);
+  REQUIRE(as_user({"status"}).exit_code == 0);
 }
 
 TEST_CASE("refresh: with nowhere to write, it says plainly that the new pair is lost", "[refresh][rescue]") {

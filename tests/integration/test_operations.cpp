@@ -1,6 +1,7 @@
 // keap-auth as an operator meets it under cron and systemd, in scripts and monitors: status that
 // remembers failures, quiet runs, where credentials go by default, a token endpoint that is down,
 // config and credentials that disagree, permissions, usage errors, the login's details, and JSON.
+#include "store/rescue.hpp"
 #include "support/fixtures.hpp"
 #include "util/encoding.hpp"
 
@@ -44,10 +45,11 @@ TEST_CASE("status: after a rejected refresh it says a login is needed, and why",
 TEST_CASE("status and every exit-4 message name a rescue file that may hold a newer pair", "[status][rescue]") {
   Setup setup;
   auto rescue = setup.path() + ".rescue-2026-12-01T00:00:00Z-42";
-  save_grant(rescue, seed_credentials(setup.emulator, setup.dir.file("elsewhere.json"), 2h));
+  auto pair = seed_credentials(setup.emulator, setup.dir.file("elsewhere.json"), 2h);
+  write_file(rescue, store::labelled(pair, setup.path(), k_default_profile), 0600);
   auto status = setup.keap({"status"});
   REQUIRE(status.exit_code == 4);
-  REQUIRE(status.out.find("a rescue file may hold a newer pair than the credentials: " + rescue) != std::string::npos);
+  REQUIRE(status.out.find("a rescue file holds a newer credential than the store: " + rescue) != std::string::npos);
   REQUIRE(status.out.find("mv '" + rescue + "' '" + setup.path() + "'") != std::string::npos);
   REQUIRE(json_of(setup.keap({"status", "--json"}))["rescue_files"] == nlohmann::json::array({rescue}));
   auto token = setup.keap({"token"});

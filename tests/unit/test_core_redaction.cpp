@@ -29,3 +29,20 @@ TEST_CASE("core::redaction: headers that carry credentials", "[redaction]") {
   REQUIRE(redact_header("X-Keap-API-Key", "KeapAK-1") == "[redacted]");
   REQUIRE(redact_header("Accept", "application/json") == "application/json");
 }
+
+TEST_CASE("core::redaction: names match without case or separators", "[redaction]") {
+  for (const char* name : {"accessToken", "Access-Token", "ACCESS_TOKEN", "apiKey", "api.key", "clientSecret",
+                           "sessionToken", "db_password", "Code", "STATE", "private_key"}) {
+    INFO(name);
+    REQUIRE(is_secret_name(name));
+  }
+  for (const char* name : {"grant_type", "given_name", "email", "token_type_hint_x", "code_challenge_method", "id"}) {
+    INFO(name);
+    REQUIRE_FALSE(is_secret_name(name));
+  }
+  auto body = redact_body(R"({"accessToken":"A1","data":{"apiKey":"K1","Refresh-Token":"R1","name":"Ada"}})");
+  for (const char* secret : {"A1", "K1", "R1"}) {
+    REQUIRE(body.find(secret) == std::string::npos);
+  }
+  REQUIRE(body.find("Ada") != std::string::npos);
+}

@@ -135,12 +135,18 @@ TEST_CASE("token cache: only an access token, 0600, read back only when it is ou
   auto path = store::token_cache_path(dir.file("cache"), "postgresql://keap@db/keap", "acme");
   CHECK(path.find("db/keap") == std::string::npos); // the URL is not written down
   CHECK(path != store::token_cache_path(dir.file("cache"), "postgresql://keap@db2/keap", "acme"));
-  store::write_token_cache(path, {"at-123", util::TimePoint(std::chrono::seconds(2000000000)), 7});
+  auto checked = util::TimePoint(std::chrono::seconds(1900000000));
+  store::write_token_cache(path, {"at-123", util::TimePoint(std::chrono::seconds(2000000000)), 7, checked});
   CHECK(file_mode(path) == 0600);
   auto cached = store::read_token_cache(path);
   REQUIRE(cached);
   CHECK(cached->access_token == "at-123");
   CHECK(cached->generation == 7);
+  // Served unconfirmed for the ttl only: a change made on another host is seen within it.
+  CHECK(store::fresh_enough(*cached, std::chrono::seconds(60), checked + std::chrono::seconds(59)));
+  CHECK_FALSE(store::fresh_enough(*cached, std::chrono::seconds(60), checked + std::chrono::seconds(60)));
+  CHECK_FALSE(store::fresh_enough(*cached, std::chrono::seconds(60), checked - std::chrono::seconds(1)));
+  CHECK_FALSE(store::parse_token_cache(R"({"access_token":"ab","expires_at":"2030-01-01T00:00:00Z","generation":1})"));
   ::chmod(path.c_str(), 0644);
   CHECK_FALSE(store::read_token_cache(path));
   CHECK_FALSE(store::parse_token_cache(R"({"access_token":"a\nb","expires_at":"2030-01-01T00:00:00Z","generation":1})"));
