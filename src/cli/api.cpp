@@ -133,8 +133,10 @@ api::ApiRequest build_request(const Context& context, const ApiOptions& options)
   return request;
 }
 
-std::unique_ptr<api::Authenticator> authenticator_for(Context& context, const ApiOptions& options) {
+std::unique_ptr<api::Authenticator> authenticator_for(Context& context, const ApiOptions& options,
+                                                     const api::ApiRequest& request) {
   auto credential = context.credential();
+  context.check_destination("api_base_url", request.url, credential);
   if (const auto* key = std::get_if<ApiKey>(&credential)) {
     return std::make_unique<api::KeyAuthenticator>(*key);
   }
@@ -271,7 +273,7 @@ int run_api(const CommandLine& line) {
   if (options.paginate && request.method != "GET") {
     throw Error(ExitCode::usage, "--paginate follows lists, which are GETs; this is a " + request.method);
   }
-  auto auth = authenticator_for(context, options);
+  auto auth = authenticator_for(context, options, request);
   if (options.dry_run) {
     print_stdout(curl_command(line, context, request, auth->describe(), auth->is_key()));
     return 0;

@@ -102,7 +102,37 @@ std::string token_command(const CommandLine& line, const Context& context) {
   if (line.global.config.credentials_file) {
     command += " --credentials " + quoted(context.credentials_path());
   }
+  if (context.profile != k_default_profile) {
+    command += " --profile " + quoted(context.profile); // KEAP_PROFILE may not be set where it runs
+  }
   return command;
+}
+
+/// `text` as a double-quoted string of curl's config syntax.
+std::string curl_quoted(const std::string& text) {
+  std::string result = "\"";
+  for (char c : text) {
+    switch (c) {
+    case '\\':
+      result += "\\\\";
+      break;
+    case '"':
+      result += "\\\"";
+      break;
+    case '\n':
+      result += "\\n";
+      break;
+    case '\r':
+      result += "\\r";
+      break;
+    case '\t':
+      result += "\\t";
+      break;
+    default:
+      result += c;
+    }
+  }
+  return result + "\"";
 }
 
 } // namespace
@@ -226,32 +256,28 @@ void remember_rate_limits(const Context& context, const api::RateLimits& limits)
 
 std::string curl_command(const CommandLine& line, const Context& context, const api::ApiRequest& request,
                          const std::string& credential_kind, bool key) {
-  // The credential reaches curl as a header file from a process substitution: never on curl's command
-  // line, where every user of the machine could read it.
-  std::string credential = key && context.environment("KEAP_API_KEY")
-                               ? "@<(printf 'X-Keap-API-Key: %s\\n' \"$KEAP_API_KEY\")"
-                               : "@<(" + token_command(line, context) + " --header)";
   if (request.body.find('\0') != std::string::npos) {
     throw Error(ExitCode::usage, "--dry-run cannot print a body with NUL bytes as a shell command",
                 "upload such files to v1/files (base64 JSON), or leave out --dry-run");
   }
-  // A comment first, which bash skips: what the call sends, for the person reading it.
-  std::string command = "# sends " + credential_kind + "\n";
+  // POSIX sh. The credential reaches curl through its config on stdin (printf is a builtin), and the
+  // body the same way: never on curl's command line, where every user of the machine could read it.
+  std::string command = "# sends " + credential_kind + " (a POSIX sh script)\n";
+  command += key && context.environment("KEAP_API_KEY") ? "header=\"X-Keap-API-Key: $KEAP_API_KEY\"\n"
+                                                         : "header=$(" + token_command(line, context) +
+                                                               " --header) || exit\n";
+  std::string config = "printf 'header = \"%s\"\\n' \"$header\"";
   if (!request.body.empty()) {
-    // printf is a shell builtin: the body reaches curl on stdin, on no process's command line.
-    command += "printf '%s' " + quoted(request.body) + " | ";
+    config = "{ " + config + "; printf 'data-binary = %s\\n' " + quoted(curl_quoted(request.body)) + "; }";
   }
-  command += "curl --fail-with-body -sS -X " + request.method + " -H " + credential;
+  command += config + " | curl --fail-with-body -sS -X " + request.method;
   for (const auto& [name, value] : request.headers) {
     command += " -H " + quoted(name + ": " + value);
   }
   if (!request.content_type.empty()) {
     command += " -H " + quoted("Content-Type: " + request.content_type);
   }
-  if (!request.body.empty()) {
-    command += " --data-binary @-";
-  }
-  return command + " " + quoted(request.url.to_string()) + "\n";
+  return command + " -K - " + quoted(request.url.to_string()) + "\n";
 }
 
 } // namespace keap::cli

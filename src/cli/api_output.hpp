@@ -32,10 +32,10 @@ void remember_rate_limits(const Context& context, const api::RateLimits& limits)
 /// The remembered state and when it was seen, for `status`.
 std::optional<std::pair<api::RateLimits, util::TimePoint>> remembered_rate_limits(const Context& context);
 
-/// The bash command that makes the same call with curl. The credential comes from `keap-auth token
-/// --header` (or $KEAP_API_KEY) through a process substitution and the body through stdin, so no secret
-/// is printed or put on any command line. A comment line first names `credential_kind` ("an OAuth
-/// access token in Authorization: Bearer").
+/// The POSIX sh script that makes the same call with curl. The credential comes from `keap-auth token
+/// --header` (with the same --config, --credentials and --profile; or $KEAP_API_KEY) and reaches curl,
+/// with the body, through its config on stdin, so no secret is printed or put on any command line. A
+/// comment line first names `credential_kind` ("an OAuth access token in Authorization: Bearer").
 std::string curl_command(const CommandLine& line, const Context& context, const api::ApiRequest& request,
                          const std::string& credential_kind, bool key);
 

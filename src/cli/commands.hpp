@@ -57,6 +57,9 @@ struct Context {
 
   /// The credentials file's absolute path, for --json and messages.
   std::string credentials_path() const;
+  /// Error (exit 2) unless `credential` may be sent to `url`, which config `key` names
+  /// (core/destinations.hpp): a working-folder config may not send it where it does not belong.
+  void check_destination(const std::string& key, const util::Url& url, const Credential& credential) const;
   /// Rescue files that hold a newer credential for this profile than the store, newest first.
   std::vector<store::PendingRescue> pending_rescues() const;
   /// "a rescue file holds a newer pair than the store: X; put it in place: mv X Y", one per file.

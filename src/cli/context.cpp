@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "core/destinations.hpp"
 #include "pgstore/pg_store.hpp"
 #include "store/file_store.hpp"
 #include "store/rescue.hpp"
@@ -82,7 +83,7 @@ Credential Context::credential() const {
       throw Error(ExitCode::usage, "KEAP_API_KEY is not a key (it holds blanks or bytes that are not UTF-8)",
                   "set it to the key alone");
     }
-    return ApiKey{*key, KeyKind::unknown, util::now_seconds()};
+    return ApiKey{*key, KeyKind::unknown, util::now_seconds(), ""};
   }
   auto loaded = store->load(profile);
   if (!loaded) {
@@ -104,6 +105,11 @@ std::optional<ApiKey> Context::key() const {
 }
 
 std::string Context::credentials_path() const { return store->location(profile); }
+
+void Context::check_destination(const std::string& key, const util::Url& url, const Credential& credential) const {
+  auto location = key_from_environment() || config.store != "file" ? std::string() : credentials_path();
+  keap::check_destination(config, key, url, credential, location);
+}
 
 std::vector<store::PendingRescue> Context::pending_rescues() const {
   return store::pending_rescues(*store, profile, environment);
@@ -152,6 +158,7 @@ void explain_client_differences(const Context& context, const OAuthGrant& grant,
 
 oauth::TokenEndpoint config_client(const Config& config) {
   require_client_credentials(config);
+  check_secret_destination(config);
   return {*util::parse_url(config.token_url), config.token_auth, config.client_id, config.client_secret};
 }
 

@@ -82,8 +82,11 @@ void publish_keys(const emulator::RestApi& rest, const std::string& config_file)
       throw Error(ExitCode::usage, std::string("--write-config: ") + error.what(),
                   "give a file in a folder that exists and is writable");
     }
+    // With the config named: without it, the key would go to the default state folder, and `api` would
+    // send it to the real Keap.
     say(std::string(kind == std::string("pat") ? "Personal Access Token" : "Service Account Key") + " written to " +
-        path + " (store it with `keap-auth login --api-key-file " + path + " --key-kind " + kind + "`)");
+        path + " (store it with `keap-auth --config " + config_file + " login --api-key-file " + path +
+        " --key-kind " + kind + "`)");
   }
 }
 

@@ -4,6 +4,7 @@
 #include "cli/input.hpp"
 #include "cli/login.hpp"
 #include "cli/output.hpp"
+#include "core/destinations.hpp"
 #include "util/file_error.hpp"
 #include "util/json.hpp"
 #include "util/posix_file.hpp"
@@ -39,7 +40,8 @@ int run_key_login(Context& context, const LoginOptions& options) {
   auto text = options.api_key_file ? key_from_file(*options.api_key_file) : read_secret("the API key");
   auto warnings = api::check_key(text);
   context.warn_all(warnings);
-  ApiKey key{text, kind_named(options.key_kind), util::now_seconds()};
+  auto location = context.config.store == "file" ? context.credentials_path() : std::string();
+  ApiKey key{text, kind_named(options.key_kind), util::now_seconds(), key_origin(context.config, location)};
   auto notices = api::store_key(
       {*context.store, context.profile, context.config.lock_timeout, context.environment, options.force}, key);
   for (const auto& notice : notices) {

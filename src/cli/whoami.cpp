@@ -77,6 +77,7 @@ int run_whoami(const CommandLine& line) {
   auto context = open_context(line.global);
   auto userinfo_url = *util::parse_url(context.config.userinfo_url);
   auto credential = context.credential();
+  context.check_destination("userinfo_url", userinfo_url, credential);
   nlohmann::json user;
   std::optional<OAuthGrant> grant;
   if (const auto* key = std::get_if<ApiKey>(&credential)) {

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <variant>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace keap {
@@ -221,6 +222,43 @@ constexpr const char* k_default_credentials_name = "keap-credentials.json";
 
 const Key& key_named(std::string_view name) {
   return *std::find_if(std::begin(k_keys), std::end(k_keys), [&](const Key& key) { return name == key.name; });
+}
+
+/// git's safe.directory idea for the one file that says where credentials go: a config that another
+/// user owns, or that others may change, could send this user's credentials anywhere.
+void refuse_unsafe_config(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    return; // read a moment ago; a vanished file is refused by the next read
+  }
+  if (info.st_uid != ::geteuid() && info.st_uid != 0) {
+    throw Error(ExitCode::usage,
+                "config file " + path + " belongs to another user (uid " + std::to_string(info.st_uid) +
+                    "), who could point your credentials anywhere; it was not read",
+                "use a config file you own (or root's, in /etc/keap-auth)");
+  }
+  if ((info.st_mode & 022) != 0) {
+    throw Error(ExitCode::usage, "config file " + path + " may be changed by other users; it was not read",
+                "run `chmod go-w " + path + "` (and chmod 600 when it holds the client secret)");
+  }
+}
+
+/// True when `path` is in the working folder or below it, where a cloned repository puts files (the
+/// standard places, ~/.config/keap-auth and /etc/keap-auth, never are).
+bool in_working_folder(const std::string& path, const EnvironmentLookup& environment) {
+  std::error_code error;
+  auto file = std::filesystem::weakly_canonical(std::filesystem::absolute(path, error), error);
+  auto here = std::filesystem::weakly_canonical(std::filesystem::current_path(error), error);
+  if (error) {
+    return true; // where it is cannot be told: trust it no more than a local file
+  }
+  for (const auto& standard : config_search_path(environment)) {
+    if (standard != k_default_config_file && std::filesystem::weakly_canonical(standard, error) == file) {
+      return false;
+    }
+  }
+  auto relative = file.lexically_relative(here);
+  return !relative.empty() && *relative.begin() != "..";
 }
 
 Error no_home(const char* what) {
@@ -476,7 +514,9 @@ ConfigSource::ConfigSource(ConfigFlags flags, EnvironmentLookup environment)
   // in ~/.config or /etc they would land where a service user cannot (or should not) write.
   m_file_is_local = named.has_value() || path == k_default_config_file;
   if (text) {
+    refuse_unsafe_config(path);
     m_file = path;
+    m_in_working_folder = in_working_folder(path, m_environment);
     m_document = parse_config_document(*text, path);
     check_profiles(m_document, path, std::filesystem::path(path).parent_path());
   }
@@ -542,6 +582,7 @@ Config ConfigSource::for_profile(const std::string& profile) const {
   // Priorities 4 and 3: the config file's top level, then the profile's section over it.
   if (!m_file.empty()) {
     config.config_file = m_file;
+    config.config_in_working_folder = m_in_working_folder;
     auto base = std::filesystem::path(m_file).parent_path();
     apply_object(config, m_document, m_file, base, false);
     if (profile != k_default_profile) {

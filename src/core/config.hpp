@@ -76,6 +76,10 @@ struct Config {
   std::chrono::seconds failure_cooldown{600}; ///< `refresh --all` skips a credential that failed this recently
 
   std::string config_file; ///< the file that was read, or empty when none was
+  /// True when that file is in the working folder or below it, where a cloned repository could have put
+  /// it: what it says about where credentials go is then trusted only for its own credentials
+  /// (core/destinations.hpp).
+  bool config_in_working_folder = false;
   /// Where each key's value came from, for keys some layer set: "--client-id", "KEAP_CLIENT_ID",
   /// "/etc/keap-auth/config.json"; keys left at their defaults are absent.
   std::map<std::string, std::string> origins;
@@ -141,6 +145,7 @@ private:
   EnvironmentLookup m_environment;
   std::string m_file;        ///< the config file read, or empty
   bool m_file_is_local = false; ///< named, or ./keap-auth.json: the default credentials go beside it
+  bool m_in_working_folder = false; ///< see Config::config_in_working_folder
   nlohmann::json m_document; ///< its object, or an empty one
   std::string m_selected;
 };

@@ -70,6 +70,7 @@ ApiKey parse_key(const json& document, const std::string& origin) {
              : kind == "sak" ? KeyKind::service_account_key
                              : KeyKind::unknown;
   key.obtained_at = time_field(document, "obtained_at", origin);
+  key.origin = util::string_member(document, "api_origin").value_or("");
   return key;
 }
 
@@ -101,11 +102,15 @@ ordered_json grant_document(const OAuthGrant& grant) {
 }
 
 ordered_json key_document(const ApiKey& key) {
-  return {{"version", k_credentials_version},
-          {"kind", "api_key"},
-          {"key_kind", key_kind_name(key.kind)},
-          {"api_key", key.key},
-          {"obtained_at", util::format_rfc3339(key.obtained_at)}};
+  ordered_json document = {{"version", k_credentials_version},
+                           {"kind", "api_key"},
+                           {"key_kind", key_kind_name(key.kind)},
+                           {"api_key", key.key},
+                           {"obtained_at", util::format_rfc3339(key.obtained_at)}};
+  if (!key.origin.empty()) {
+    document["api_origin"] = key.origin;
+  }
+  return document;
 }
 
 } // namespace

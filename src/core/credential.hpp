@@ -47,6 +47,9 @@ struct ApiKey {
   std::string key;
   KeyKind kind = KeyKind::unknown;
   TimePoint obtained_at;
+  /// The API origin it was stored for, when that is not Keap's own (the emulator's, say): where it may
+  /// be sent besides Keap (core/destinations.hpp). Empty: Keap's only.
+  std::string origin;
 };
 
 /// What a credential store holds for one profile.

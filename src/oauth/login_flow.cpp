@@ -1,5 +1,6 @@
 #include "oauth/login_flow.hpp"
 
+#include "core/destinations.hpp"
 #include "oauth/token_client.hpp"
 #include "store/rescue.hpp"
 #include "util/signals.hpp"
@@ -144,6 +145,7 @@ std::optional<store::Loaded> stored_now(store::Transaction& transaction, std::ve
 
 std::vector<std::string> prepare_login(const LoginContext& context) {
   require_client_credentials(context.config);
+  check_secret_destination(context.config);
   std::vector<std::string> notices;
   if (auto created = context.store.check_writable(context.profile)) {
     notices.push_back(*created);
@@ -171,6 +173,7 @@ std::vector<std::string> prepare_login(const LoginContext& context) {
 LoginResult complete_login(const LoginContext& context, const std::string& code, const std::string& redirect_uri,
                            const std::string& code_verifier) {
   const auto& config = context.config;
+  check_secret_destination(config);
   TokenEndpoint endpoint{*util::parse_url(config.token_url), config.token_auth, config.client_id, config.client_secret};
   LoginResult result;
   {

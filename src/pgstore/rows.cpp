@@ -49,7 +49,7 @@ Row row_of(const Rows& rows, int row) {
   result.sealed = util::hex_decode(rows.text(row, 15)).value_or("");
   result.db_now = number(rows.text(row, 19));
   if (result.kind == "api_key") {
-    result.plain = ApiKey{"", key_kind_of(rows.text(row, 2)), time_of(rows, row, 13)};
+    result.plain = ApiKey{"", key_kind_of(rows.text(row, 2)), time_of(rows, row, 13), ""};
     return result;
   }
   OAuthGrant grant;

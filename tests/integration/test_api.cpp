@@ -409,7 +409,7 @@ TEST_CASE("api: --dry-run prints a curl command that runs as it is, with no secr
   REQUIRE(dry.out.find("curl ") != std::string::npos);
   REQUIRE(dry.out.find(seeded.access_token) == std::string::npos);
   REQUIRE(api_requests(setup).empty()); // nothing sent
-  auto ran = run({"/bin/bash", "-c", dry.out});
+  auto ran = run({"/bin/sh", "-c", dry.out}); // dash: POSIX sh, no bash needed
   INFO(dry.out << ran.err);
   REQUIRE(ran.exit_code == 0);
   REQUIRE(json_of(ran)["given_name"] == "Ada");
@@ -587,4 +587,24 @@ TEST_CASE("secrets on argv: --rejected TOKEN and --finish ADDRESS are refused un
   REQUIRE(begun.err.find("keap-auth login --finish -") != std::string::npos); // the hint gives the stdin form
   REQUIRE(setup.keap({"status"}).out.find("--finish -") != std::string::npos);
   REQUIRE(refresh_grants(setup.emulator, 0) == 0);
+}
+
+TEST_CASE("emulator: the command it prints for storing a key works as printed, and api then calls the emulator",
+          "[api][emulator]") {
+  TempDir dir;
+  Process emulator({keap_auth(), "emulator", "--port", "0", "--write-config", dir.file("keap-auth.json")});
+  REQUIRE(emulator.wait_for_err("press Ctrl-C", 10s));
+  auto err = emulator.err();
+  auto at = err.find("(store it with `");
+  REQUIRE(at != std::string::npos);
+  auto command = err.substr(at + 16, err.find("`)", at) - at - 16);
+  REQUIRE(command.starts_with("keap-auth --config " + dir.file("keap-auth.json") + " login --api-key-file "));
+  command.replace(0, 9, keap_auth());
+  auto stored = run({"/bin/sh", "-c", command});
+  INFO(stored.err);
+  REQUIRE(stored.exit_code == 0);
+  auto called = run({keap_auth(), "--config", dir.file("keap-auth.json"), "api", "v1/contacts", "-q", "limit=1"});
+  INFO(called.err);
+  REQUIRE(called.exit_code == 0);
+  REQUIRE(called.out.find("\"contacts\"") != std::string::npos);
 }

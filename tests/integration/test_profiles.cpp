@@ -272,6 +272,25 @@ TEST_CASE("profiles: --profile, KEAP_PROFILE and the config pick the credential,
   REQUIRE(missing.err.find("run `keap-auth login --profile nobody` first") != std::string::npos);
 }
 
+TEST_CASE("profiles: api --dry-run keeps the profile in the command it prints", "[profiles][api][dry-run]") {
+  Profiles setup;
+  setup.seed("acme", 1 * k_day);
+  // The default profile holds a key: a command that lost the profile would send it, not acme's token.
+  write_file(setup.path(),
+             serialize_credential(ApiKey{setup.emulator.server.rest().personal_access_token(),
+                                         KeyKind::personal_access_token, util::now_seconds(), ""}),
+             0600);
+  auto dry = setup.keap({"api", "v1/contacts", "-q", "limit=1", "--dry-run"}, {{"KEAP_PROFILE", "acme"}});
+  REQUIRE(dry.exit_code == 0);
+  REQUIRE(dry.out.find(" --profile 'acme'") != std::string::npos);
+  auto ran = run({"/bin/sh", "-c", dry.out}); // where it runs, KEAP_PROFILE is not set
+  INFO(ran.err);
+  REQUIRE(ran.exit_code == 0);
+  auto requests = setup.emulator.server.rest().requests();
+  REQUIRE(requests.size() == 1);
+  REQUIRE(requests[0].credential == "oauth");
+}
+
 TEST_CASE("profiles: login --profile app names the profile after the Keap app, and never twice", "[profiles][login]") {
   Profiles setup;
   auto login = start_login({"--profile", "app", "--no-browser", "--config", setup.config});

@@ -83,7 +83,7 @@ TEST_CASE("core::credential: a version 1 file from keap-auth 0.1 is read, and wr
 }
 
 TEST_CASE("core::credential: an API key round-trips", "[credentials]") {
-  ApiKey key{"KeapAK-1234", KeyKind::service_account_key, *util::parse_rfc3339("2026-11-27T07:00:00Z")};
+  ApiKey key{"KeapAK-1234", KeyKind::service_account_key, *util::parse_rfc3339("2026-11-27T07:00:00Z"), ""};
   auto text = serialize_credential(key);
   REQUIRE(text.find("\"kind\": \"api_key\"") != std::string::npos);
   REQUIRE(text.find("\"key_kind\": \"sak\"") != std::string::npos);

@@ -18,7 +18,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-ApiKey key(const std::string& text) { return {text, KeyKind::personal_access_token, util::now_seconds()}; }
+ApiKey key(const std::string& text) { return {text, KeyKind::personal_access_token, util::now_seconds(), ""}; }
 
 std::string stored_key(CredentialStore& store) {
   return std::get<ApiKey>(store.load(k_default_profile)->credential).key;
