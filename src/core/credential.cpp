@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "util/json.hpp"
+#include "util/text.hpp"
 
 namespace keap {
 
@@ -31,11 +32,20 @@ TimePoint time_field(const json& document, const char* name, const std::string& 
   return *parsed;
 }
 
+/// A token or key as it goes into a header: visible ASCII only (a line break would start another header).
+std::string token_field(const json& document, const char* name, const std::string& origin) {
+  auto value = text_field(document, name, origin);
+  if (!util::is_visible_ascii(value)) {
+    throw damaged(origin, std::string("field \"") + name + "\" holds a blank or a control character, which no token has");
+  }
+  return value;
+}
+
 OAuthGrant parse_grant(const json& document, const std::string& origin, int version) {
   OAuthGrant grant;
   grant.token_type = text_field(document, "token_type", origin);
-  grant.access_token = text_field(document, "access_token", origin);
-  grant.refresh_token = text_field(document, "refresh_token", origin);
+  grant.access_token = token_field(document, "access_token", origin);
+  grant.refresh_token = token_field(document, "refresh_token", origin);
   grant.scope = util::string_member(document, "scope").value_or("");
   grant.app = util::string_member(document, "app");
   grant.expires_at = time_field(document, "expires_at", origin);
@@ -64,7 +74,7 @@ OAuthGrant parse_grant(const json& document, const std::string& origin, int vers
 
 ApiKey parse_key(const json& document, const std::string& origin) {
   ApiKey key;
-  key.key = text_field(document, "api_key", origin);
+  key.key = token_field(document, "api_key", origin);
   auto kind = util::string_member(document, "key_kind").value_or("unknown");
   key.kind = kind == "pat"   ? KeyKind::personal_access_token
              : kind == "sak" ? KeyKind::service_account_key

@@ -148,6 +148,17 @@ TokenResponse interpret_token_response(const net::HttpResponse& response, const 
   if (missing != nullptr) {
     throw server_error(endpoint, std::string("answered 200 without a usable \"") + missing + "\"", grant);
   }
+  // A token goes into an Authorization header: a blank or a control character in one would end the header
+  // and start another (RFC 6750 2.1: b64token is visible ASCII only).
+  for (const auto& [name, value] : {std::pair<const char*, const std::string*>{"access_token", &token.access_token},
+                                    {"refresh_token", &token.refresh_token}}) {
+    if (!util::is_visible_ascii(*value) || value->size() > 8192) {
+      throw server_error(endpoint,
+                         std::string("answered a \"") + name +
+                             "\" with a blank, a control character or more than 8 KiB, which no token has",
+                         grant);
+    }
+  }
   constexpr long long k_ten_years = 10LL * 366 * 86400;
   if (*expires_in <= 0 || *expires_in > k_ten_years) {
     throw server_error(endpoint,

@@ -92,6 +92,42 @@ int sslmode_rank(const std::string& mode) {
   return -1;
 }
 
+/// The connection's effective hosts and sslmode must keep tokens off an unverified network (the
+/// static check of check_url() cannot see a service file or PGHOST).
+void check_effective_options(pg_conn* connection, const std::string& lowest_sslmode) {
+  std::string hosts, addresses, sslmode;
+  PQconninfoOption* options = PQconninfo(connection);
+  for (auto* option = options; option != nullptr && option->keyword != nullptr; ++option) {
+    std::string keyword = option->keyword;
+    std::string value = option->val ? option->val : "";
+    if (keyword == "host") {
+      hosts = value;
+    } else if (keyword == "hostaddr") {
+      addresses = value;
+    } else if (keyword == "sslmode") {
+      sslmode = value;
+    }
+  }
+  PQconninfoFree(options);
+  bool local = true;
+  for (const auto& list : {hosts, addresses}) {
+    for (size_t start = 0; start <= list.size();) {
+      auto comma = list.find(',', start);
+      local = local && is_loopback_or_socket(list.substr(start, comma == std::string::npos ? comma : comma - start));
+      start = comma == std::string::npos ? list.size() + 1 : comma + 1;
+    }
+  }
+  if (!local && sslmode_rank(sslmode) < sslmode_rank(lowest_sslmode)) {
+    throw Error(ExitCode::usage,
+                "the PostgreSQL store would be reached at " + (addresses.empty() ? hosts : addresses) +
+                    " with sslmode " + (sslmode.empty() ? std::string("prefer") : sslmode) +
+                    " (as libpq resolves store_url with pg_service.conf and the PG* variables); tokens need " +
+                    lowest_sslmode + "; nothing was sent",
+                "name the host and sslmode=verify-full with sslrootcert in store_url itself, or fix the service file "
+                "or PGHOST/PGSSLMODE");
+  }
+}
+
 } // namespace
 
 PgError::PgError(PgFailure failure, std::string sqlstate, const std::string& message, std::string hint)
@@ -195,7 +231,23 @@ Connection::Connection(const ConnectionSettings& settings) {
   }
   keywords.push_back(nullptr);
   values.push_back(nullptr);
-  m_connection = PQconnectdbParams(keywords.data(), values.data(), 1);
+  // Started, not finished: libpq has applied pg_service.conf and the PG* variables by now, and sent
+  // nothing yet, so the options it will really use are judged before a byte of the session goes out.
+  m_connection = PQconnectStartParams(keywords.data(), values.data(), 1);
+  if (m_connection != nullptr && PQstatus(m_connection) != CONNECTION_BAD) {
+    try {
+      check_effective_options(m_connection, settings.require_tls);
+    } catch (const Error&) {
+      close();
+      throw;
+    }
+    try {
+      finish_connecting(std::chrono::seconds(std::max<long long>(2, settings.connect_timeout.count())));
+    } catch (const PgError&) {
+      close();
+      throw;
+    }
+  }
   if (m_connection == nullptr || PQstatus(m_connection) != CONNECTION_OK) {
     std::string message = m_connection ? message_of(PQerrorMessage(m_connection)) : "out of memory";
     close();
@@ -203,6 +255,25 @@ Connection::Connection(const ConnectionSettings& settings) {
                           message.find("password") != std::string::npos;
     throw PgError(authentication ? PgFailure::authentication : PgFailure::connection_lost, "",
                   "cannot connect to the PostgreSQL store: " + message);
+  }
+}
+
+void Connection::finish_connecting(std::chrono::seconds timeout) {
+  // libpq's connect_timeout does not apply to PQconnectPoll: the wait is ours to bound.
+  auto deadline = Clock::now() + timeout;
+  auto status = PGRES_POLLING_WRITING;
+  while (status != PGRES_POLLING_OK && status != PGRES_POLLING_FAILED) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    pollfd ready{PQsocket(m_connection), static_cast<short>(status == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0};
+    if (left <= 0 || ready.fd < 0) {
+      throw PgError(PgFailure::connection_lost, "",
+                    "cannot connect to the PostgreSQL store at " + where() + ": timeout expired after " +
+                        std::to_string(timeout.count()) + " s (store_connect_timeout)");
+    }
+    if (::poll(&ready, 1, static_cast<int>(std::min<long long>(left, 1000))) < 0 && errno != EINTR) {
+      return;
+    }
+    status = PQconnectPoll(m_connection);
   }
 }
 

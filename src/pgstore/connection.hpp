@@ -67,6 +67,10 @@ struct ConnectionSettings {
   std::chrono::seconds connect_timeout{5};
   std::chrono::milliseconds tcp_user_timeout{20000};
   std::string passfile; ///< empty: libpq's own (PGPASSFILE, ~/.pgpass)
+  /// The lowest sslmode accepted for a host that is not loopback or a Unix socket, judged on the
+  /// connection's effective options (after pg_service.conf and the PG* variables), before anything is
+  /// sent.
+  std::string require_tls = "verify-full";
 };
 
 class Connection {
@@ -95,6 +99,7 @@ public:
 
 private:
   PgError failure(pg_result* result, const std::string& fallback) const;
+  void finish_connecting(std::chrono::seconds timeout);
   pg_conn* m_connection = nullptr;
 };
 

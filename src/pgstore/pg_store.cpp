@@ -38,8 +38,9 @@ PgSettings settings_of(const Config& config, const util::EnvironmentLookup& envi
     }
   }
   PgSettings settings;
-  settings.connection = {config.store_url, "keap-auth/" + host_name() + "/" + std::to_string(::getpid()),
-                         config.store_connect_timeout, config.store_tcp_user_timeout, config.store_passfile};
+  settings.connection = {config.store_url,          "keap-auth/" + host_name() + "/" + std::to_string(::getpid()),
+                         config.store_connect_timeout, config.store_tcp_user_timeout,
+                         config.store_passfile,     config.store_require_tls};
   settings.require_tls = config.store_require_tls;
   settings.key_file = config.store_key_file;
   settings.statement_timeout = config.store_statement_timeout;

@@ -32,6 +32,10 @@ std::string terminal_safe(std::string_view text, size_t limit) {
   return text.size() > limit ? result + "…" : result;
 }
 
+bool is_visible_ascii(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
 std::string join(const std::vector<std::string>& parts, std::string_view separator) {
   std::string joined;
   for (const auto& part : parts) {

@@ -16,6 +16,10 @@ std::string printable_excerpt(std::string_view text, size_t limit = 300);
 /// controls and DEL included (no escape sequence from a server reaches a terminal), and "…" when cut.
 std::string terminal_safe(std::string_view text, size_t limit);
 
+/// True for one run of visible ASCII (0x21 to 0x7e) of at least one byte: what a token, a key or a
+/// header word may be.
+bool is_visible_ascii(std::string_view text);
+
 /// "a, b, c".
 std::string join(const std::vector<std::string>& parts, std::string_view separator = ", ");
 

@@ -53,6 +53,10 @@ std::string Url::origin() const { return scheme + "://" + authority(); }
 std::string Url::to_string() const { return origin() + path + (query.empty() ? "" : "?" + query); }
 
 std::optional<Url> parse_url(std::string_view text) {
+  // A blank or a control byte has no place in a URL, and in a request line it would end the line.
+  if (std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; })) {
+    return std::nullopt;
+  }
   Url url;
   auto scheme_end = text.find("://");
   if (scheme_end == std::string_view::npos) {

@@ -167,3 +167,23 @@ TEST_CASE("pgstore trust: a login made on another host is served within store_ca
   store::write_token_cache(cache.front(), *entry);
   REQUIRE(setup.keap({"token"}, 0).out == replacement.access_token + "\n");
 }
+
+TEST_CASE("pgstore trust: a store_url without a host is judged as libpq resolves it, before anything is sent",
+          "[postgres][pgstore][tls]") {
+  Setup setup({}, {{"store", "postgres"}, {"store_url", "dbname=keap user=keap"}});
+  // 192.0.2.10 is TEST-NET-1: nothing answers there, and nothing may be sent there without TLS.
+  auto through_pghost = setup.keap({"status"}, {{"PGHOST", "192.0.2.10"}});
+  INFO(through_pghost.err);
+  REQUIRE(through_pghost.exit_code == 2);
+  REQUIRE(through_pghost.err.find("would be reached at 192.0.2.10 with sslmode prefer") != std::string::npos);
+  write_file(setup.dir.file("pg_service.conf"), "[keap]\nhost=192.0.2.10\ndbname=keap\nsslmode=require\n", 0600);
+  auto service = setup.keap({"status"}, {{"PGSERVICEFILE", setup.dir.file("pg_service.conf")},
+                                         {"KEAP_STORE_URL", "service=keap"}});
+  INFO(service.err);
+  REQUIRE(service.exit_code == 2);
+  REQUIRE(service.err.find("with sslmode require") != std::string::npos);
+  REQUIRE(service.err.find("tokens need verify-full") != std::string::npos);
+  // On loopback the same is allowed (and here finds no server: exit 5, not a refusal).
+  auto local = setup.keap({"status"}, {{"PGHOST", "127.0.0.1"}, {"PGPORT", std::to_string(free_port())}});
+  REQUIRE(local.exit_code == 5);
+}

@@ -115,6 +115,10 @@ TEST_CASE("core::credential: damaged and newer files are errors that name the fi
   auto bad_time = nlohmann::json::parse(text);
   bad_time["expires_at"] = "tomorrow";
   REQUIRE(message_of(bad_time.dump()).find("\"expires_at\" is not an RFC 3339 time") != std::string::npos);
+  auto injected = nlohmann::json::parse(text);
+  injected["access_token"] = "abc\r\nX-Injected: 1";
+  REQUIRE(message_of(injected.dump()).find("\"access_token\" holds a blank or a control character") !=
+          std::string::npos);
   auto bad_kind = nlohmann::json::parse(text);
   bad_kind["kind"] = "cookie";
   REQUIRE(message_of(bad_kind.dump()).find("\"kind\" must be") != std::string::npos);

@@ -125,3 +125,13 @@ TEST_CASE("oauth::token_client: refresh failures are classified", "[token]") {
   REQUIRE(refresh_code(502, "<html>") == ExitCode::unavailable);
   REQUIRE(refresh_code(200, R"({"access_token":"a"})") == ExitCode::unavailable);
 }
+
+TEST_CASE("oauth::token_client: a token with a blank or a control character is not one", "[token]") {
+  for (const char* token : {"abc\\r\\nX-Injected: 1", "a b", "tab\\there"}) {
+    std::string message;
+    auto body = std::string(R"({"access_token":")") + token +
+                R"(","refresh_token":"r","token_type":"bearer","expires_in":86399})";
+    REQUIRE(code_of(200, body, &message) == ExitCode::unavailable);
+    REQUIRE(message.find("\"access_token\" with a blank, a control character") != std::string::npos);
+  }
+}
