@@ -33,9 +33,8 @@ bool daily_quota_exhausted(const net::HttpResponse& response, const RateLimits& 
   if (response.status != 429) {
     return false;
   }
-  if (auto code = fault_code(response.body); code && code->find("QuotaViolation") != std::string::npos) {
-    return true;
-  }
+  // The headers decide, not the body: Keap's gateway answers the minute throttle with the same
+  // QuotaViolation fault as the day's quota.
   for (const auto& window : limits.windows) {
     if (window.name == "quota" && window.available && *window.available == 0) {
       return true;

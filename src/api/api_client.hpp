@@ -54,8 +54,8 @@ private:
   ApiPolicy m_policy;
 };
 
-/// True for a 429 that means the day's quota is used up (gateway QuotaViolation, or a quota window with
-/// nothing left).
+/// True for a 429 that means the day's quota is used up: its quota window (x-keap-product-quota-*) has
+/// nothing left. Not the QuotaViolation body alone, which Keap sends for the minute throttle too.
 bool daily_quota_exhausted(const net::HttpResponse& response, const RateLimits& limits);
 
 } // namespace keap::api

@@ -109,9 +109,11 @@ api::ApiRequest build_request(const Context& context, const ApiOptions& options)
     bool text = type.find("json") != std::string::npos || type.starts_with("text/") ||
                 type.starts_with("application/x-www-form-urlencoded");
     if (auto offset = util::invalid_utf8_offset(request.body); text && offset) {
+      auto file = *options.input == "-" ? std::string("FILE") : *options.input;
       throw Error(ExitCode::usage,
                   "--input: the body is not valid UTF-8 at byte " + std::to_string(*offset + 1) + "; nothing was sent",
-                  "Keap takes UTF-8 JSON; convert the text first (iconv), or set -H 'Content-Type: ...' for binary");
+                  "Keap takes only UTF-8: convert the text first, for example `iconv -f latin1 -t utf-8 " + file +
+                      " > " + file + ".utf8` (if it was Latin-1), and send that file");
     }
   } else if (!fields.empty()) {
     request.body = util::dump_json(api::build_body(fields, read_text));
@@ -186,7 +188,9 @@ Error failure_cause(const api::ApiRequest& request, const api::ApiAnswer& answer
   default:
     return Error(ExitCode::api_refused, what,
                  response.status == 404 ? "check the endpoint (v1/... and v2/... are under api_base_url)"
-                                        : "Keap's message above says what it did not accept");
+                 : said                 ? "Keap's message above says what it did not accept"
+                                        : "Keap's front end refused it without a message of its own: that is how it "
+                                          "answers a body that is not UTF-8, or framing it cannot read");
   }
 }
 

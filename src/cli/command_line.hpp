@@ -121,6 +121,7 @@ struct EmulatorOptions {
   std::vector<std::string> api_faults;   ///< NAME[:COUNT] for the next API calls
   std::vector<std::string> api_switches; ///< where Keap's behaviour is unknown: which way to play it
   std::string retry_after;               ///< a Retry-After on API 429s
+  bool log_requests = false;             ///< each request on stderr: what Keap would have seen
 };
 
 /// True when the chosen command was asked for --json (so an error is reported as JSON on stdout too).

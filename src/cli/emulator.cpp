@@ -128,6 +128,9 @@ int run_emulator(const CommandLine& line) {
   if (!options.write_config.empty()) {
     write_client_config(options.write_config, config);
   }
+  if (options.log_requests) {
+    server.set_request_log([](const std::string& request) { say("request: " + request); });
+  }
   server.start();
   say("Keap emulator listening on " + server.base_url() + " (app " + settings.app + ")");
   say("client config for keap-auth (keep the secret private):\n" + util::dump_json(config, 2));

@@ -325,6 +325,8 @@ void define_emulator(CLI::App& emulator, CommandLine& line) {
       ->allow_extra_args(false);
   emulator.add_option("--retry-after", options.retry_after, "Send this Retry-After with API 429s (Keap sends none)")
       ->type_name("VALUE");
+  emulator.add_flag("--log-requests", options.log_requests,
+                    "Print each request on stderr: method, path, status, framing and credential headers (redacted)");
   emulator
       .add_option("--write-config", options.write_config,
                   "Also write a ready client config (0600, with the secret) to FILE")

@@ -91,18 +91,25 @@ Result refresh_one(const Job& job, net::HttpClient& http, const std::string& pro
       throw Error(ExitCode::relogin, "the refresh token was rejected at " +
                                          util::format_rfc3339(stored->last_refresh_failure->at) + "; nothing was sent");
     }
-    if (stored && stored->last_refresh_failure &&
-        util::now_seconds() - stored->last_refresh_failure->at < config.failure_cooldown) {
-      // Hosts that share a store would otherwise all hammer a failing endpoint, one after another.
+    if (stored && stored->last_refresh_failure && !job.conditions.force &&
+        job.context.store->now() - stored->last_refresh_failure->at < config.failure_cooldown) {
+      // Hosts that share a store would otherwise all hammer a failing endpoint, one after another. The
+      // credential still failed: the run's exit code says so.
+      const auto& failure = *stored->last_refresh_failure;
       result.outcome = Outcome::skipped;
-      result.text = "skipped: its refresh failed at " + util::format_rfc3339(stored->last_refresh_failure->at) +
-                    ", less than failure_cooldown (" + util::format_duration(config.failure_cooldown) + ") ago";
+      result.kind = "oauth_grant";
+      result.text = "skipped: its refresh failed at " + util::format_rfc3339(failure.at) +
+                    ", less than failure_cooldown (" + util::format_duration(config.failure_cooldown) +
+                    ") ago: " + failure.message;
+      result.error = Error(failure.kind == "unavailable" ? ExitCode::unavailable : ExitCode::failure, result.text,
+                           "it is tried again after the cooldown, or now with --force");
       return result;
     }
     // Where hosts share the work, a locked credential is another host's: skip it rather than wait.
     auto lock_timeout = job.context.store->shares_work() ? std::chrono::milliseconds(0) : config.lock_timeout;
     oauth::RefreshSettings settings{lock_timeout, {}, job.context.environment, std::nullopt, {}};
     settings.retry.deadline = config.refresh_deadline;
+    settings.interrupt_after_save = false; // a pair saved after a signal is a refresh that worked
     settings.secret_if_missing = config.client_secret;
     auto refreshed = oauth::refresh_grant(
         *job.context.store, profile, http, settings,

@@ -94,7 +94,8 @@ std::string random_key() {
 std::optional<ApiFault> api_fault_named(std::string_view name) {
   const std::pair<const char*, ApiFault> k_names[] = {
       {"401", ApiFault::unauthorized},      {"403", ApiFault::forbidden},   {"429", ApiFault::throttled},
-      {"quota", ApiFault::quota_exhausted}, {"502", ApiFault::bad_gateway}, {"503", ApiFault::unavailable},
+      {"quota", ApiFault::quota_exhausted}, {"429-quota-body", ApiFault::throttled_quota_body},
+      {"502", ApiFault::bad_gateway},       {"503", ApiFault::unavailable},
       {"504", ApiFault::gateway_timeout},   {"reset", ApiFault::reset},     {"slow", ApiFault::slow}};
   for (auto [known, fault] : k_names) {
     if (name == known) {
@@ -221,8 +222,22 @@ std::optional<ApiReply> RestApi::take_fault() {
   case ApiFault::throttled:
     return gateway_fault(429, "Spike arrest violation. Allowed rate : MessageRate{messagesPerPeriod=10}",
                          "policies.ratelimit.SpikeArrestViolation");
-  case ApiFault::quota_exhausted:
-    return gateway_fault(429, "Rate limit quota violation. Quota limit exceeded.", "policies.ratelimit.QuotaViolation");
+  case ApiFault::quota_exhausted: {
+    auto reply = gateway_fault(429, "Rate limit quota violation. Quota limit exceeded.",
+                               "policies.ratelimit.QuotaViolation");
+    reply.headers = {{"x-keap-product-quota-available", "0"}, {"x-keap-product-quota-time-unit", "day"}};
+    return reply;
+  }
+  case ApiFault::throttled_quota_body: {
+    // The minute throttle in the fault Keap's gateway also uses for the day: the headers tell them apart.
+    auto reply = gateway_fault(429, "Rate limit quota violation. Quota limit exceeded.",
+                               "policies.ratelimit.QuotaViolation");
+    reply.headers = {{"x-keap-product-quota-available", "1000"},
+                     {"x-keap-product-quota-time-unit", "day"},
+                     {"x-keap-product-throttle-available", "0"},
+                     {"x-keap-product-throttle-time-unit", "minute"}};
+    return reply;
+  }
   case ApiFault::bad_gateway:
     return html(502, "502 Bad Gateway", "Bad Gateway");
   case ApiFault::unavailable:
@@ -265,10 +280,9 @@ std::optional<ApiReply> RestApi::count_call(const Subject& subject, TimePoint no
                                {"message", "Quota Exceeded"},
                                {"status", "Request Throttled"},
                                {"details", nullptr}})
-                  : gateway_fault(429,
-                                  "Spike arrest violation. Allowed rate : MessageRate{messagesPerPeriod=" +
-                                      std::to_string(m_settings.throttle_per_minute) + "}",
-                                  "policies.ratelimit.SpikeArrestViolation");
+                  : gateway_fault(429, "Rate limit quota violation. Quota limit exceeded. Identifier : " +
+                                           subject.credential,
+                                  "policies.ratelimit.QuotaViolation"); // the minute's fault looks like the day's
   } else {
     ++usage.used_today;
     usage.minute.push_back(now);

@@ -55,6 +55,7 @@ enum class ApiFault {
   forbidden,
   throttled,
   quota_exhausted,
+  throttled_quota_body, ///< the minute throttle with the QuotaViolation fault Keap also uses for the day
   bad_gateway,
   unavailable,
   gateway_timeout,

@@ -1,5 +1,6 @@
 #include "emulator/server.hpp"
 
+#include "core/redaction.hpp"
 #include "emulator/multipart.hpp"
 #include "emulator/routes.hpp"
 #include "html/html.hpp"
@@ -107,9 +108,7 @@ void Server::log_request(const net::ServerRequest& request, int status) const {
   }
   for (const char* name : {"Authorization", "X-Keap-API-Key"}) {
     if (request.count(name) > 0) {
-      auto value = request.header(name);
-      line += " (" + std::string(name) + ": " + value.substr(0, value.find(' ') == std::string::npos ? 0 : value.find(' ')) +
-              (value.find(' ') == std::string::npos ? "" : " ") + "[redacted])";
+      line += " (" + std::string(name) + ": " + redact_header(name, request.header(name)) + ")";
     }
   }
   m_request_log(line + " body " + std::to_string(request.body.size()) + " bytes");

@@ -162,7 +162,7 @@ RefreshResult refresh_grant(store::CredentialStore& store, const std::string& pr
     util::DeferInterrupts critical;
     result.grant = exchange_and_commit(store, *transaction, profile, result.grant, http, settings);
   }
-  if (util::interrupt_requested()) {
+  if (util::interrupt_requested() && settings.interrupt_after_save) {
     throw Error(ExitCode::interrupted, "interrupted; the refresh had been sent, so keap-auth finished saving the new "
                                        "pair to " +
                                            store.describe(profile) + " first");

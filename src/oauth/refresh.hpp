@@ -24,6 +24,9 @@ struct RefreshSettings {
   std::optional<TokenEndpoint> replacement_client;
   /// For a grant stored without its secret (store_client_secret false): the secret from the config.
   std::string secret_if_missing;
+  /// After a SIGINT or SIGTERM that came while the pair was being saved: throw exit 130 once it is
+  /// safe (a command's way), or return the result as usual (`refresh --all`, which ends its own run).
+  bool interrupt_after_save = true;
 };
 
 struct RefreshResult {

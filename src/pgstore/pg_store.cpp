@@ -90,12 +90,14 @@ void PgStore::give_back(Connection connection) {
 
 /// Under m_mutex.
 void PgStore::first_session(Connection& connection) {
-  auto rows = connection.exec("SELECT store_id::text FROM keap_auth.meta", deadline());
+  auto rows = connection.exec("SELECT store_id::text, extract(epoch from clock_timestamp())::bigint FROM keap_auth.meta",
+                              deadline());
   if (rows.empty()) {
     throw PgError(PgFailure::not_initialised, "", "the PostgreSQL store " + display_of(m_settings.store_url) +
                                                       " is not initialised");
   }
   m_store_id = rows.text(0, 0);
+  m_skew = std::stoll(rows.text(0, 1)) - util::now_seconds().time_since_epoch().count();
   m_replayed = true;
   auto notices = replay_journals(connection, m_store_id, m_settings.journal_dir + "/" + m_store_id, m_settings.journal_retention,
                                  m_settings.actor, deadline());
@@ -115,6 +117,11 @@ const std::string& PgStore::store_id() {
   }
   give_back(take()); // set once, under the mutex, and never changed
   return m_store_id;
+}
+
+util::TimePoint PgStore::now() {
+  store_id(); // the first session reads the database's clock with the id
+  return util::now_seconds() + std::chrono::seconds(m_skew);
 }
 
 std::string PgStore::store_id_bytes() {

@@ -56,6 +56,7 @@ public:
   std::string local_file(const std::string& profile, const std::string& suffix) const override;
   std::string restore_command(const std::string& rescue_file, const std::string& profile) const override;
   bool shares_work() const override { return true; }
+  util::TimePoint now() override;
 
   const PgSettings& settings() const { return m_settings; }
   /// A new session, with the connection settings.
@@ -85,6 +86,7 @@ private:
   std::mutex m_lazy_mutex; ///< the keyring, read once by whichever thread comes first
   std::vector<Connection> m_idle;
   std::string m_store_id;
+  long long m_skew = 0; ///< the database's clock minus this machine's, in seconds, read with the store id
   std::optional<Keyring> m_keyring;
   bool m_replayed = false;
 };

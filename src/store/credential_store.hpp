@@ -62,6 +62,10 @@ public:
   /// instead of waiting for it.
   virtual bool shares_work() const { return false; }
 
+  /// The clock the times a store records are on: the database's for a shared store (so hosts whose
+  /// clocks differ compare alike, failure_cooldown included), this machine's otherwise.
+  virtual util::TimePoint now() { return util::now_seconds(); }
+
   /// Takes the profile's lock, waiting at most `timeout`; Error (exit 5) naming describe() when the
   /// wait runs out, before anything is sent anywhere.
   virtual std::unique_ptr<Transaction> lock(const std::string& profile, std::chrono::milliseconds timeout) = 0;

@@ -267,8 +267,14 @@ TEST_CASE("api: a 429 is retried and then succeeds, an exhausted daily quota is 
   REQUIRE(retried.exit_code == 0);
   REQUIRE(retried.err.find("rate limited (HTTP 429); trying again") != std::string::npos);
   REQUIRE(api_requests(setup).size() == 2);
+  // Keap's minute throttle in its QuotaViolation shape: the headers say the day is not over, so it is
+  // retried like any throttle.
+  setup.emulator.server.rest().add_fault(emulator::ApiFault::throttled_quota_body, 1);
+  auto throttled = setup.keap({"api", "v1/contacts", "-v"});
+  INFO(throttled.err);
+  REQUIRE(throttled.exit_code == 0);
+  REQUIRE(api_requests(setup).size() == 4);
 
-  REQUIRE(setup.keap({"api", "v1/contacts"}).exit_code == 0);
   REQUIRE(setup.keap({"api", "v1/contacts"}).exit_code == 0); // the third call of the day's 3
   auto before = api_requests(setup).size();
   auto exhausted = setup.keap({"api", "v1/contacts"});
@@ -607,4 +613,26 @@ TEST_CASE("emulator: the command it prints for storing a key works as printed, a
   INFO(called.err);
   REQUIRE(called.exit_code == 0);
   REQUIRE(called.out.find("\"contacts\"") != std::string::npos);
+}
+
+TEST_CASE("emulator: --log-requests shows what Keap would have seen, and never a credential", "[api][emulator]") {
+  TempDir dir;
+  Process emulator({keap_auth(), "emulator", "--port", "0", "--log-requests", "--write-config", dir.file("keap-auth.json")});
+  REQUIRE(emulator.wait_for_err("press Ctrl-C", 10s));
+  auto key = read_file(dir.file("keap-emulator-pat.txt"));
+  key.pop_back();
+  write_file(dir.file("note.txt"), "hello\n");
+  auto config = dir.file("keap-auth.json");
+  REQUIRE(run({keap_auth(), "--config", config, "api", "v1/files", "--upload", dir.file("note.txt")},
+              {{"KEAP_API_KEY", key}})
+              .exit_code == 0);
+  REQUIRE(emulator.wait_for_err("request: POST /crm/rest/v1/files", 10s));
+  auto err = emulator.err();
+  auto line = err.substr(err.find("request: POST /crm/rest/v1/files"));
+  line = line.substr(0, line.find('\n'));
+  INFO(line);
+  REQUIRE(line.find("(Content-Type: application/json)") != std::string::npos);
+  REQUIRE(line.find("(Content-Length: ") != std::string::npos);
+  REQUIRE(line.find("(X-Keap-API-Key: [redacted])") != std::string::npos);
+  REQUIRE(err.find(key) == std::string::npos);
 }

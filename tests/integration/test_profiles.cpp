@@ -132,6 +132,48 @@ TEST_CASE("refresh --all: 25 profiles, old, young, dead and locked, each decided
   REQUIRE(again.err.find("dead1: failed (exit 4): the refresh token was rejected at ") != std::string::npos);
 }
 
+TEST_CASE("refresh --all: a credential cooling down after a failure is skipped with its exit code, and --force "
+          "refreshes it",
+          "[profiles][all]") {
+  Profiles setup;
+  auto grant = setup.seed("acme", 31 * k_day);
+  grant.last_refresh_failure = RefreshFailure{util::now_seconds() - 60s, "unavailable", "Keap answered HTTP 503"};
+  save_grant(setup.file("acme"), grant);
+  auto cooling = setup.keap({"refresh", "--all", "--if-older-than", "30d", "--json"});
+  INFO(cooling.err);
+  REQUIRE(cooling.exit_code == 5); // not refreshed: the run must not look like a success
+  REQUIRE(json_of(cooling)["totals"]["skipped"] == 1);
+  REQUIRE(cooling.err.find("less than failure_cooldown (10m) ago: Keap answered HTTP 503") != std::string::npos);
+  auto forced = setup.keap({"refresh", "--all", "--force", "--json"});
+  INFO(forced.err);
+  REQUIRE(forced.exit_code == 0);
+  REQUIRE(json_of(forced)["totals"]["refreshed"] == 1);
+  REQUIRE_FALSE(load_grant(setup.file("acme")).last_refresh_failure);
+}
+
+TEST_CASE("refresh --all: after a SIGTERM, the refreshes in flight finish, save, and are counted as refreshed",
+          "[profiles][all][signals]") {
+  Profiles setup;
+  for (const char* profile : {"one", "two"}) {
+    setup.seed(profile, 31 * k_day);
+  }
+  setup.emulator.server.state().set_token_fault(slow_answer(2s, 2));
+  auto before = setup.emulator.server.state().token_requests().size();
+  auto run = setup.start({"refresh", "--all", "--jobs", "2", "--json"});
+  REQUIRE(wait_for_token_requests(setup.emulator, before + 2, 10s));
+  run->send_signal(SIGTERM);
+  auto result = run->wait();
+  INFO(result.err);
+  REQUIRE(result.exit_code == 130);
+  auto json = json_of(result);
+  REQUIRE(json["totals"]["refreshed"] == 2);
+  REQUIRE(json["totals"]["failed"] == 0);
+  for (const char* profile : {"one", "two"}) {
+    REQUIRE(setup.emulator.server.state().refresh_token_valid(load_grant(setup.file(profile)).refresh_token,
+                                                              util::now_seconds()));
+  }
+}
+
 TEST_CASE("refresh --all --jobs 4 while 16 token processes read random profiles: no wrong, dead or extra token",
           "[profiles][all][concurrency]") {
   auto settings = emulator_settings();

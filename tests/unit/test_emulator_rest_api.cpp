@@ -179,7 +179,10 @@ TEST_CASE("emulator::rest_api: quota and throttle headers, a rolling minute, the
   REQUIRE(api.call("GET", "/v1/contacts").status == 200);
   auto throttled = api.call("GET", "/v1/contacts", {}, {}, k_now + 30s);
   REQUIRE(throttled.status == 429);
-  REQUIRE(body(throttled)["fault"]["detail"]["errorcode"] == "policies.ratelimit.SpikeArrestViolation");
+  // The minute throttle in the same fault as the day's quota: only the headers tell them apart.
+  REQUIRE(body(throttled)["fault"]["detail"]["errorcode"] == "policies.ratelimit.QuotaViolation");
+  REQUIRE(header(throttled, "x-keap-product-throttle-available") == "0");
+  REQUIRE(header(throttled, "x-keap-product-quota-available") == "2");
   REQUIRE(api.call("GET", "/v1/contacts", {}, {}, k_now + 61s).status == 200); // the first two aged out
   REQUIRE(api.call("GET", "/v1/contacts", {}, {}, k_now + 62s).status == 200);
   auto exhausted = api.call("GET", "/v1/contacts", {}, {}, k_now + 200s);
