@@ -4,6 +4,8 @@
 #include "cli/parser.hpp"
 #include "util/private_memory.hpp"
 
+#include <csignal>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -11,6 +13,8 @@
 /// then the full program.
 int main(int argc, char** argv) {
   keap::util::keep_memory_private();
+  // A reader that went away is an error print_stdout reports (loudly, for a token), not a silent death.
+  std::signal(SIGPIPE, SIG_IGN);
   bool stdout_closed = ::fcntl(STDOUT_FILENO, F_GETFD) == -1;
   keap::cli::guard_standard_streams();
   if (auto code = keap::cli::try_fast_path(argc, argv)) {

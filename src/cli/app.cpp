@@ -50,6 +50,9 @@ Error for_profile(const Error& error, const CommandLine& line) {
 }
 
 int report(const Error& raised, const CommandLine& line) {
+  if (raised.code() == ExitCode::broken_pipe) {
+    return static_cast<int>(ExitCode::broken_pipe); // `| head` has what it wanted; nothing to tell
+  }
   auto error = for_profile(raised, line);
   std::vector<std::string> rescue;
   if (error.code() == ExitCode::relogin) {

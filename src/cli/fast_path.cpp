@@ -7,7 +7,6 @@
 #include "store/token_cache.hpp"
 #include "util/duration.hpp"
 
-#include <cstring>
 #include <string_view>
 
 namespace keap::cli {
@@ -150,11 +149,11 @@ std::optional<int> try_fast_path(int argc, char** argv) {
     auto secret = grant ? grant->access_token : std::get<ApiKey>(loaded->credential).key;
     print_stdout((line->token.header ? header.first + ": " + header.second : secret) + "\n");
     return 0;
-  } catch (const Error& error) {
-    if (std::strstr(error.what(), "standard output") != nullptr) {
-      print_error(error);
-      return static_cast<int>(error.code());
-    }
+  } catch (const OutputError& error) {
+    auto loud = loud_output(error);
+    print_error(loud);
+    return static_cast<int>(loud.code());
+  } catch (const Error&) {
     return std::nullopt; // the full program reports it, with the right code and hint
   }
 }

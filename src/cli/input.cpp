@@ -2,8 +2,10 @@
 
 #include "cli/output.hpp"
 #include "core/error.hpp"
+#include "util/signals.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <cerrno>
 #include <utility>
 
@@ -66,6 +68,7 @@ class EchoOff {
 public:
   EchoOff() : m_active(::tcgetattr(STDIN_FILENO, &m_saved) == 0) {
     if (m_active) {
+      m_restore.emplace(STDIN_FILENO, m_saved);
       auto quiet = m_saved;
       quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
       m_active = ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
@@ -83,6 +86,7 @@ public:
 private:
   termios m_saved{};
   bool m_active;
+  std::optional<util::RestoreTerminalOnInterrupt> m_restore; ///< Ctrl-C while hidden puts echo back too
 };
 
 } // namespace

@@ -107,14 +107,25 @@ void print_error(const Error& error) {
 
 void print_stdout(const std::string& text) {
   if (g_stdout_was_closed) {
-    throw Error(ExitCode::failure, "standard output is closed, so nothing could be printed",
+    throw OutputError(ExitCode::failure, "standard output is closed, so nothing could be printed",
                 "run keap-auth with stdout open (or redirect it to a file)");
   }
   if (!util::write_all(STDOUT_FILENO, text)) {
     int error = errno;
-    throw Error(ExitCode::failure, std::string("cannot write to standard output: ") + std::strerror(error),
+    if (error == EPIPE) {
+      throw OutputError(ExitCode::broken_pipe, "standard output was closed by its reader");
+    }
+    throw OutputError(ExitCode::failure, std::string("cannot write to standard output: ") + std::strerror(error),
                 error == ENOSPC ? "the disk behind stdout is full" : "");
   }
+}
+
+Error loud_output(const Error& error) {
+  if (error.code() != ExitCode::broken_pipe) {
+    return error;
+  }
+  return Error(ExitCode::failure, "cannot write to standard output: its reader closed it (Broken pipe)",
+               "the token went nowhere: read the whole line");
 }
 
 void guard_standard_streams() {

@@ -30,9 +30,19 @@ public:
 /// is a terminal: a person can still save it; a log never sees it.
 void print_error(const Error& error);
 
+/// Standard output could not take what was printed: closed, full, or its reader gone.
+class OutputError : public Error {
+public:
+  using Error::Error;
+};
+
 /// Writes all of `text` to stdout. Throws Error (exit 1) when it cannot: a token printed into a full disk
-/// or a closed pipe must not look like a success.
+/// must not look like a success. A reader that went away (`| head`) is exit 141, which most commands end
+/// with quietly, as head expects; `token` says it loudly (loud_output()).
 void print_stdout(const std::string& text);
+
+/// The same error said loudly, exit 1: for a token that went nowhere.
+Error loud_output(const Error& error);
 
 /// Makes sure descriptors 0, 1 and 2 are open before anything else opens a file: a process started
 /// with stdout closed would otherwise print its token into the first file it opens. A closed one is

@@ -94,7 +94,11 @@ int run_token(const CommandLine& line) {
     std::get<OAuthGrant>(credential).access_token = secret;
   }
   auto header = credential_header(credential);
-  print_stdout((options.header ? header.first + ": " + header.second : secret) + "\n");
+  try {
+    print_stdout((options.header ? header.first + ": " + header.second : secret) + "\n");
+  } catch (const Error& error) {
+    throw loud_output(error);
+  }
   return 0;
 }
 

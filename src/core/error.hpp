@@ -17,6 +17,7 @@ enum class ExitCode : int {
   api_refused = 6,   ///< `api`: Keap answered 4xx (other than a credential it will not take)
   rate_limited = 7,  ///< `api`: still rate limited after the retries, or the day's quota is used up
   interrupted = 130, ///< Ctrl-C or SIGTERM, as shells report it
+  broken_pipe = 141, ///< stdout's reader went away (`| head`): quietly, as SIGPIPE ends other programs
 };
 
 /// The exit code's name in --json: "relogin", "unavailable", ...
@@ -40,6 +41,8 @@ inline const char* exit_class(ExitCode code) {
     return "rate_limited";
   case ExitCode::interrupted:
     return "interrupted";
+  case ExitCode::broken_pipe:
+    return "broken_pipe";
   }
   return "failure";
 }

@@ -70,6 +70,34 @@ TEST_CASE("output: a token, a status or a user that cannot be written is exit 1,
   REQUIRE(load_grant(setup.path()).client_id == k_client_id);
 }
 
+TEST_CASE("output: a reader that goes away (| head) ends a listing quietly with 141, a token loudly with 1",
+          "[output]") {
+  Setup setup({}, {}, [] {
+    emulator::RestSettings rest;
+    rest.contacts = 3000;
+    return rest;
+  }());
+  seed_credentials(setup.emulator, setup.path(), 2h);
+  auto keap = "'" + keap_auth() + "' --config '" + setup.config + "'";
+  auto listing = run({"/bin/bash", "-c", keap + " api v1/contacts --paginate --items | head -n 1 > /dev/null; "
+                                                "echo \"exit ${PIPESTATUS[0]}\" >&2"});
+  INFO(listing.err);
+  REQUIRE(listing.err.find("exit 141") != std::string::npos);
+  REQUIRE(listing.err.find("Broken pipe") == std::string::npos);
+  REQUIRE(listing.err.find("error") == std::string::npos);
+  // A token that went nowhere is never quiet: the script reading it must know. (The pipe's reader is
+  // gone before keap-auth starts, so its write always fails.)
+  auto token = run({"/usr/bin/python3", "-c",
+                    "import os, subprocess, sys\n"
+                    "r, w = os.pipe(); os.close(r)\n"
+                    "p = subprocess.run(sys.argv[1:], stdout=w, stderr=subprocess.PIPE)\n"
+                    "print('exit', p.returncode); print(p.stderr.decode())\n",
+                    keap_auth(), "token", "--config", setup.config});
+  INFO(token.out);
+  REQUIRE(token.out.find("exit 1") != std::string::npos);
+  REQUIRE(token.out.find("cannot write to standard output: its reader closed it") != std::string::npos);
+}
+
 TEST_CASE("values: bytes that are not UTF-8 are a usage error naming the flag", "[utf8]") {
   Setup setup;
   auto result = setup.keap({"status", "--json", "--credentials", "x\xff.json"});

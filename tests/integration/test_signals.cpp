@@ -12,9 +12,15 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <termios.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+extern char** environ;
 
 using namespace keap;
 using namespace keap::test;
@@ -130,4 +136,58 @@ TEST_CASE("login: after success it exits within about a second, whatever other c
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
   REQUIRE(lingered < 2s);
+}
+
+TEST_CASE("signals: Ctrl-C while a secret is typed with echo off leaves the terminal with echo", "[signals][tty]") {
+  Setup setup;
+  int master = ::posix_openpt(O_RDWR | O_NOCTTY);
+  REQUIRE(master >= 0);
+  REQUIRE(::grantpt(master) == 0);
+  REQUIRE(::unlockpt(master) == 0);
+  std::string slave_name = ::ptsname(master);
+  int slave = ::open(slave_name.c_str(), O_RDWR | O_NOCTTY);
+  REQUIRE(slave >= 0);
+  std::vector<std::string> words{keap_auth(), "login", "--api-key", "-", "--config", setup.config};
+  std::vector<char*> argv;
+  for (auto& word : words) {
+    argv.push_back(word.data());
+  }
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  for (int fd : {0, 1, 2}) {
+    posix_spawn_file_actions_adddup2(&actions, slave, fd);
+  }
+  pid_t pid = 0;
+  REQUIRE(::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0);
+  posix_spawn_file_actions_destroy(&actions);
+  // The event: the prompt on the terminal, after which echo is off.
+  std::string shown;
+  char buffer[512];
+  for (int i = 0; i < 500 && shown.find("(it is not shown)") == std::string::npos; ++i) {
+    pollfd ready{master, POLLIN, 0};
+    if (::poll(&ready, 1, 20) == 1) {
+      auto count = ::read(master, buffer, sizeof buffer);
+      shown.append(buffer, count > 0 ? static_cast<size_t>(count) : 0);
+    }
+  }
+  REQUIRE(shown.find("(it is not shown)") != std::string::npos);
+  termios hidden{};
+  for (int i = 0; i < 500; ++i) { // echo goes off right after the prompt
+    REQUIRE(::tcgetattr(slave, &hidden) == 0);
+    if ((hidden.c_lflag & ECHO) == 0) {
+      break;
+    }
+    usleep(10000);
+  }
+  REQUIRE((hidden.c_lflag & ECHO) == 0);
+  ::kill(pid, SIGINT);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFSIGNALED(status));
+  termios after{};
+  REQUIRE(::tcgetattr(slave, &after) == 0);
+  REQUIRE((after.c_lflag & ECHO) != 0);
+  ::close(slave);
+  ::close(master);
 }
