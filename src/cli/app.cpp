@@ -65,6 +65,8 @@ int report(const Error& raised, const CommandLine& line) {
       if (!rescued.empty()) {
         // A login would throw away what the rescue file holds: putting it in place is the fix.
         error = error.with_hint("put the newer credentials in place first: `" + rescued.front().restore + "`");
+      } else if (auto mistyped = context.unknown_profile_hint()) {
+        error = error.with_hint(*mistyped + " (else " + error.hint() + ")");
       }
     } catch (const std::exception&) {
     }

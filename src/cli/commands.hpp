@@ -60,6 +60,10 @@ struct Context {
   /// Error (exit 2) unless `credential` may be sent to `url`, which config `key` names
   /// (core/destinations.hpp): a working-folder config may not send it where it does not belong.
   void check_destination(const std::string& key, const util::Url& url, const Credential& credential) const;
+  /// When the profile has no credential and is not one the store or the config knows: "there is no
+  /// profile \"acm\": did you mean `--profile acme`?" (when one is close), for a mistyped name.
+  std::optional<std::string> unknown_profile_hint() const;
+
   /// Rescue files that hold a newer credential for this profile than the store, newest first.
   std::vector<store::PendingRescue> pending_rescues() const;
   /// "a rescue file holds a newer pair than the store: X; put it in place: mv X Y", one per file.

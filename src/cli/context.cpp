@@ -7,6 +7,7 @@
 #include "util/posix_file.hpp"
 #include "util/text.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 namespace keap::cli {
@@ -109,6 +110,20 @@ std::string Context::credentials_path() const { return store->location(profile);
 void Context::check_destination(const std::string& key, const util::Url& url, const Credential& credential) const {
   auto location = key_from_environment() || config.store != "file" ? std::string() : credentials_path();
   keap::check_destination(config, key, url, credential, location);
+}
+
+std::optional<std::string> Context::unknown_profile_hint() const {
+  auto known = store->profiles();
+  auto configured = source->configured_profiles();
+  known.insert(known.end(), configured.begin(), configured.end());
+  known.emplace_back(k_default_profile);
+  if (std::find(known.begin(), known.end(), profile) != known.end()) {
+    return std::nullopt;
+  }
+  auto near = util::nearest(profile, known);
+  return near ? std::optional<std::string>("there is no profile \"" + profile + "\": did you mean `--profile " + *near +
+                                           "`?")
+              : std::nullopt;
 }
 
 std::vector<store::PendingRescue> Context::pending_rescues() const {

@@ -419,6 +419,9 @@ int parse_failure(const CLI::ParseError& error, const std::string& command) {
   std::string help = "see `keap-auth " + (command.empty() ? "" : command + " ") + "--help`";
   auto flag = message.substr(0, message.find(':'));
   if (dynamic_cast<const CLI::ArgumentMismatch*>(&error) != nullptr) {
+    if (message.find(": At Most ") != std::string::npos) {
+      return usage_error("option " + flag + " was given more than once", "give it once; " + help);
+    }
     return usage_error("option " + flag + " needs a value", help);
   }
   if (dynamic_cast<const CLI::ValidationError*>(&error) != nullptr ||
@@ -427,10 +430,55 @@ int parse_failure(const CLI::ParseError& error, const std::string& command) {
     return usage_error(message, help);
   }
   if (dynamic_cast<const CLI::ExcludesError*>(&error) != nullptr) {
+    // CLI11 says "--json excludes --names".
+    auto first = message.substr(0, message.find(' '));
     auto excluded = message.substr(message.rfind(' ') + 1);
-    return usage_error(flag + " cannot be used with " + excluded, help);
+    return usage_error(first + " cannot be used with " + excluded, help);
   }
   return usage_error(message.empty() ? "the command line cannot be read" : message, help);
+}
+
+/// `config shw`, `store key lst`: a word where a command needs one of its own subcommands is named
+/// (with the nearest one), rather than CLI11's "A subcommand is required".
+std::optional<int> unknown_subcommand(const CLI::App& app, int argc, char** argv) {
+  const CLI::App* level = &app;
+  std::string path;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view argument = argv[i];
+    if (argument == "--") {
+      break;
+    }
+    if (takes_value(argument)) {
+      ++i;
+      continue;
+    }
+    if (argument.starts_with("-")) {
+      continue;
+    }
+    auto children = level->get_subcommands([](const CLI::App*) { return true; });
+    if (children.empty()) {
+      break; // the rest are the command's own arguments
+    }
+    std::vector<std::string> names;
+    const CLI::App* next = nullptr;
+    for (const auto* child : children) {
+      names.push_back(child->get_name());
+      next = child->get_name() == argument ? child : next;
+    }
+    if (next == nullptr) {
+      if (level == &app) {
+        break; // the command word itself: parse_command_line has checked it
+      }
+      auto near = util::nearest(argument, names);
+      return usage_error("unknown subcommand \"" + util::printable_excerpt(argument, 40) + "\" for `keap-auth " +
+                             path + "`",
+                         near ? "did you mean `keap-auth " + path + " " + *near + "`?"
+                              : "one of: " + util::join(names));
+    }
+    path += (path.empty() ? "" : " ") + next->get_name();
+    level = next;
+  }
+  return std::nullopt;
 }
 
 /// Global options listed under each command's --help, since they work after its name too.
@@ -441,7 +489,7 @@ std::string global_options_footer(const CLI::App& app) {
       continue;
     }
     auto name = option->get_name(false, true);
-    if (option->get_type_size() != 0) {
+    if (option->get_expected_max() > 0) { // a flag takes none
       name += " " + option->get_type_name();
     }
     text += "  " + name + std::string(name.size() < 28 ? 28 - name.size() : 1, ' ') + option->get_description() + "\n";
@@ -576,6 +624,9 @@ std::optional<int> parse_command_line(int argc, char** argv, CommandLine& line) 
   }
   CLI::App app{"keap-auth: get and keep OAuth2 tokens for Keap's REST API", "keap-auth"};
   define_command_line(app, line);
+  if (auto code = unknown_subcommand(app, argc, argv)) {
+    return *code;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {

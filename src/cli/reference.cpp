@@ -6,7 +6,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <functional>
+#include <map>
+#include <set>
 
 namespace keap::cli {
 
@@ -56,7 +59,7 @@ const Tree& tree() {
   return k_tree;
 }
 
-bool takes_value(const CLI::Option& option) { return option.get_type_size() != 0; }
+bool takes_value(const CLI::Option& option) { return option.get_expected_max() > 0; } // a flag's is 0
 
 /// "KIND:{pat,sak}" -> {"pat", "sak"}: the fixed set a value must come from, if there is one.
 std::vector<std::string> value_set(const CLI::Option& option) {
@@ -271,21 +274,41 @@ std::string bash_completion() {
   for (const auto& command : tree().commands) {
     every.insert(every.end(), command.options.begin(), command.options.end());
   }
+  // Each option by all its names (--method|-X), values from a fixed set first, files for the others. A
+  // short name that means different things in different commands (-q) completes nothing of its own.
   std::vector<std::string> done{"--profile"};
+  std::map<std::string, std::set<std::string>> meanings; // -q: --quiet, and --query for api
+  for (const auto* option : every) {
+    for (const auto& name : option->get_snames()) {
+      meanings["-" + name].insert(option->get_name());
+    }
+  }
+  for (const auto& [name, longs] : meanings) {
+    if (longs.size() > 1) {
+      done.push_back(name);
+    }
+  }
+  auto pattern = [&](const CLI::Option& option) {
+    std::string names;
+    for (const auto& name : flag_names({&option})) {
+      if (std::find(done.begin(), done.end(), name) == done.end()) {
+        done.push_back(name);
+        names += (names.empty() ? "" : "|") + name;
+      }
+    }
+    return names;
+  };
   for (const auto* option : every) {
     auto values = value_set(*option);
-    auto name = option->get_name();
-    if (values.empty() || std::find(done.begin(), done.end(), name) != done.end()) {
-      continue;
+    auto names = values.empty() ? std::string() : pattern(*option);
+    if (!names.empty()) {
+      script += "    " + names + ") COMPREPLY=($(compgen -W '" + join_words(values) + "' -- \"$cur\")); return ;;\n";
     }
-    done.push_back(name);
-    script += "    " + name + ") COMPREPLY=($(compgen -W '" + join_words(values) + "' -- \"$cur\")); return ;;\n";
   }
   for (const auto* option : every) {
-    auto name = option->get_name();
-    if (takes_value(*option) && std::find(done.begin(), done.end(), name) == done.end()) {
-      done.push_back(name);
-      script += "    " + name + ") COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n";
+    auto names = takes_value(*option) ? pattern(*option) : std::string();
+    if (!names.empty()) {
+      script += "    " + names + ") COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n";
     }
   }
   script += "  esac\n  case \"$path\" in\n";

@@ -80,7 +80,7 @@ Status assess(const Context& context, const std::optional<Credential>& credentia
     return status;
   }
   if (!grant) {
-    status.next_step = "run `keap-auth login`";
+    status.next_step = context.unknown_profile_hint().value_or("run `" + command_for("login", context.profile) + "`");
     return status;
   }
   status.access_valid = grant->expires_at > now;

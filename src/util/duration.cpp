@@ -11,6 +11,9 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
     return std::nullopt;
   }
   std::string_view unit(end, static_cast<size_t>(text.data() + text.size() - end));
+  if (unit.empty() && value != 0) {
+    return std::nullopt; // "45": seconds or days? A unit says which ("0" needs none)
+  }
   long long scale = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86400 : 0;
   constexpr long long k_hundred_years = 100LL * 366 * 86400;
   if (scale == 0 || value > k_hundred_years / scale) {

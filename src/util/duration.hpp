@@ -10,8 +10,8 @@ namespace keap::util {
 /// The forms every duration flag accepts, for error messages.
 inline constexpr std::string_view k_duration_forms = "a number with a unit: 90s, 5m, 12h or 30d";
 
-/// Parses "90s", "5m", "12h", "30d" (a plain number means seconds). Pure; nothing on bad input,
-/// negative values or overflow past 100 years.
+/// Parses "90s", "5m", "12h", "30d" (and "0"). Pure; nothing on bad input, a number without a unit
+/// ("45": seconds, or days?), negative values or overflow past 100 years.
 std::optional<std::chrono::seconds> parse_duration(std::string_view text);
 
 /// "1d 2h", "23h 12m", "5m 3s", "42s": the two largest non-zero units.

@@ -66,6 +66,8 @@ size_t edit_distance(std::string_view left, std::string_view right) {
 
 std::optional<std::string> nearest(std::string_view word, const std::vector<std::string>& candidates,
                                    size_t max_distance) {
+  // A short word is close to too much ("foo" is three edits from "api"): allow an edit per three letters.
+  max_distance = std::min(max_distance, std::max<size_t>(1, word.size() / 3));
   const std::string* best = nullptr;
   size_t best_distance = max_distance + 1;
   for (const auto& candidate : candidates) {

@@ -26,7 +26,8 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
 /// Levenshtein distance, for "did you mean ...?".
 size_t edit_distance(std::string_view left, std::string_view right);
 
-/// The candidate closest to `word`, when one is within `max_distance` edits (or `word` is a prefix of it).
+/// The candidate closest to `word`, when one is within `max_distance` edits and one edit per three
+/// letters of `word` (or `word`, three letters or more, is a prefix of it).
 std::optional<std::string> nearest(std::string_view word, const std::vector<std::string>& candidates,
                                    size_t max_distance = 3);
 

@@ -147,7 +147,7 @@ TEST_CASE("login: the error text from the server is HTML-escaped on the page", "
 TEST_CASE("login: no answer within --timeout ends with exit 3 and no file", "[login]") {
   Emulator emulator;
   TempDir dir;
-  auto login = start_login(login_args(write_config(dir, emulator), {"--timeout", "1"}));
+  auto login = start_login(login_args(write_config(dir, emulator), {"--timeout", "1s"}));
   auto result = login.process->wait(std::chrono::seconds(10));
   REQUIRE(result.exit_code == 3);
   REQUIRE(result.err.find("no answer from the browser within 1s") != std::string::npos);

@@ -114,6 +114,9 @@ TEST_CASE("bash completion: commands, nested commands, flags, fixed values and p
   CHECK(completions({"keap-auth", "login", "--key-kind", ""}) == "pat\nsak\n");
   CHECK(completions({"keap-auth", "refresh", "--a"}) == "--all\n");
   CHECK(completions({"keap-auth", "login", "--if"}) == "--if-needed\n");
+  // After an on/off flag the command's flags go on; a short name completes like its long one.
+  CHECK(completions({"keap-auth", "refresh", "--all", "--if"}) == "--if-older-than\n--if-expires-within\n");
+  CHECK(completions({"keap-auth", "api", "-X", "P"}) == "POST\nPUT\nPATCH\n");
   auto faults = completions({"keap-auth", "emulator", "--fault", "http-5"});
   CHECK(faults == "http-500\nhttp-502\nhttp-503\n");
   CHECK(completions({"keap-auth", "--verb"}) == "--verbose\n");

@@ -183,7 +183,7 @@ TEST_CASE("no login mode waits on a closed stdin", "[stdin]") {
     std::vector<std::string> arguments;
     int exit_code;
   };
-  for (const auto& mode : std::vector<Mode>{{{"--no-browser", "--timeout", "1"}, 3},
+  for (const auto& mode : std::vector<Mode>{{{"--no-browser", "--timeout", "1s"}, 3},
                                             {{"--manual"}, 2},
                                             {{"--finish", "-"}, 2},
                                             {{"--begin"}, 0},
@@ -200,11 +200,11 @@ TEST_CASE("no login mode waits on a closed stdin", "[stdin]") {
 TEST_CASE("ssh: a session over SSH is told how to forward the port", "[ssh]") {
   auto port = std::to_string(free_port());
   Remote remote(nlohmann::json{{"redirect_uri", "http://localhost:" + port + "/callback"}});
-  auto result = remote.login({"--no-browser", "--timeout", "1"}, std::nullopt,
+  auto result = remote.login({"--no-browser", "--timeout", "1s"}, std::nullopt,
                              {{"SSH_CONNECTION", "203.0.113.7 52114 198.51.100.2 22"}});
   REQUIRE(result.exit_code == 3);
   REQUIRE(result.err.find("ssh -L " + port + ":127.0.0.1:" + port) != std::string::npos);
-  auto local = remote.login({"--no-browser", "--timeout", "1"});
+  auto local = remote.login({"--no-browser", "--timeout", "1s"});
   REQUIRE(local.err.find("ssh -L") == std::string::npos);
 }
 

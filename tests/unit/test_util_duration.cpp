@@ -12,9 +12,9 @@ TEST_CASE("util::duration: accepted forms", "[duration]") {
   REQUIRE(parse_duration("5m") == 300s);
   REQUIRE(parse_duration("12h") == 43200s);
   REQUIRE(parse_duration("30d") == 2592000s);
-  REQUIRE(parse_duration("45") == 45s);
   REQUIRE(parse_duration("0s") == 0s);
-  for (const char* bad : {"", "d", "-5m", "5 m", "5mm", "1.5h", "5w", "99999999999999999999d", "40000d"}) {
+  REQUIRE(parse_duration("0") == 0s);
+  for (const char* bad : {"", "d", "45", "-5m", "5 m", "5mm", "1.5h", "5w", "99999999999999999999d", "40000d"}) {
     INFO(bad);
     REQUIRE_FALSE(parse_duration(bad));
   }
