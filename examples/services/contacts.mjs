@@ -8,8 +8,10 @@
 //       KEAP_PROFILE, ... from the environment this script inherits.
 //
 // Why it is written this way:
-// - It asks keap-auth for the token instead of reading or caching it: keap-auth refreshes under a lock
-//   when the token nears its end, so any number of services share one grant without losing it.
+// - It asks keap-auth for the header line instead of reading or caching the token: keap-auth refreshes
+//   under a lock when the token nears its end, so any number of services share one grant without losing
+//   it. The header is the one the credential needs (Authorization: Bearer for an OAuth token,
+//   X-Keap-API-Key for a Personal Access Token or Service Account Key): never build it yourself.
 // - A 401 means another process rotated the token or Keap dropped it early. `token --rejected -`
 //   hands back the store's newer token, or refreshes exactly once however many services got the 401.
 // - The token reaches keap-auth on stdin, never in argv, which every user can read with ps.
@@ -26,8 +28,9 @@ function fail(message, code = 1) {
   process.exit(code);
 }
 
-function token(rejected) {
-  const args = rejected ? ["token", "--rejected", "-"] : ["token"];
+// The header line keap-auth gives ("Name: value"); `rejected`: the line that just got a 401.
+function header(rejected) {
+  const args = rejected ? ["token", "--header", "--rejected", "-"] : ["token", "--header"];
   let out = "";
   try {
     out = execFileSync(keapAuth, args, { input: rejected ? `${rejected}\n` : "", encoding: "utf8",
@@ -37,18 +40,21 @@ function token(rejected) {
     if (error.status == null) fail(`cannot run ${keapAuth}: ${error.code ?? error.signal}`);
     fail(`${keapAuth} token failed (exit ${error.status})`, error.status);
   }
-  return out || fail(`${keapAuth} token printed no token`);
+  return out.includes(": ") ? out : fail(`${keapAuth} token printed no header`);
 }
 
-// redirect: "manual": a token must never follow a Location to another host.
-const get = (access) => fetch(url, { headers: { Authorization: `Bearer ${access}`, Accept: "application/json" },
-                                     redirect: "manual", signal: AbortSignal.timeout(60_000) });
+// redirect: "manual": a credential must never follow a Location to another host.
+function get(line) {
+  const at = line.indexOf(": ");
+  return fetch(url, { headers: { [line.slice(0, at)]: line.slice(at + 2), Accept: "application/json" },
+                      redirect: "manual", signal: AbortSignal.timeout(60_000) });
+}
 
-const access = token();
+const credential = header();
 let answer;
 try {
-  answer = await get(access);
-  if (answer.status === 401) answer = await get(token(access));
+  answer = await get(credential);
+  if (answer.status === 401) answer = await get(header(credential));
 } catch (error) {
   fail(`GET ${url}: ${error.cause?.message ?? error.message}`);
 }

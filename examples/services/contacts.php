@@ -8,8 +8,10 @@
 //       KEAP_PROFILE, ... from the environment this script inherits.
 //
 // Why it is written this way:
-// - It asks keap-auth for the token instead of reading or caching it: keap-auth refreshes under a lock
-//   when the token nears its end, so any number of services share one grant without losing it.
+// - It asks keap-auth for the header line instead of reading or caching the token: keap-auth refreshes
+//   under a lock when the token nears its end, so any number of services share one grant without losing
+//   it. The header is the one the credential needs (Authorization: Bearer for an OAuth token,
+//   X-Keap-API-Key for a Personal Access Token or Service Account Key): never build it yourself.
 // - A 401 means another process rotated the token or Keap dropped it early. `token --rejected -`
 //   hands back the store's newer token, or refreshes exactly once however many services got the 401.
 // - The token reaches keap-auth on stdin, never in argv, which every user can read with ps; proc_open
@@ -27,30 +29,31 @@ function fail(string $message, int $code = 1): never
     exit($code);
 }
 
-function token(string $keapAuth, ?string $rejected = null): string
+// The header line keap-auth gives ("Name: value"); $rejected: the line that just got a 401.
+function credential_header(string $keapAuth, ?string $rejected = null): string
 {
-    $argv = $rejected === null ? [$keapAuth, 'token'] : [$keapAuth, 'token', '--rejected', '-'];
+    $argv = $rejected === null ? [$keapAuth, 'token', '--header'] : [$keapAuth, 'token', '--header', '--rejected', '-'];
     $process = proc_open($argv, [0 => ['pipe', 'r'], 1 => ['pipe', 'w'], 2 => STDERR], $pipes);
     if ($process === false) {
         fail("cannot run $keapAuth");
     }
     fwrite($pipes[0], $rejected === null ? '' : "$rejected\n");
     fclose($pipes[0]);
-    $token = trim((string) stream_get_contents($pipes[1]));
+    $line = trim((string) stream_get_contents($pipes[1]));
     fclose($pipes[1]);
     $status = proc_close($process);
-    if ($status !== 0 || $token === '') {
+    if ($status !== 0 || !str_contains($line, ': ')) {
         fail("$keapAuth token failed (exit $status)", $status ?: 1);
     }
-    return $token;
+    return $line;
 }
 
-function get(string $url, string $access): array
+function get(string $url, string $credential): array
 {
     $curl = curl_init($url);
-    // curl follows no redirect unless told to, so the token never goes to another host.
+    // curl follows no redirect unless told to, so the credential never goes to another host.
     curl_setopt_array($curl, [CURLOPT_RETURNTRANSFER => true, CURLOPT_TIMEOUT => 60,
-        CURLOPT_HTTPHEADER => ["Authorization: Bearer $access", 'Accept: application/json']]);
+        CURLOPT_HTTPHEADER => [$credential, 'Accept: application/json']]);
     $body = curl_exec($curl);
     if ($body === false) {
         fail("GET $url: " . curl_error($curl));
@@ -58,10 +61,10 @@ function get(string $url, string $access): array
     return [curl_getinfo($curl, CURLINFO_RESPONSE_CODE), $body];
 }
 
-$access = token($keapAuth);
-[$status, $body] = get($url, $access);
+$credential = credential_header($keapAuth);
+[$status, $body] = get($url, $credential);
 if ($status === 401) {
-    [$status, $body] = get($url, token($keapAuth, $access));
+    [$status, $body] = get($url, credential_header($keapAuth, $credential));
 }
 if ($status < 200 || $status > 299) {
     fail("GET $url: HTTP $status: " . substr($body, 0, 500));

@@ -7,8 +7,10 @@
 #       KEAP_PROFILE, ... from the environment this script inherits.
 #
 # Why it is written this way:
-# - It asks keap-auth for the token instead of reading or caching it: keap-auth refreshes under a lock
-#   when the token nears its end, so any number of services share one grant without losing it.
+# - It asks keap-auth for the header line instead of reading or caching the token: keap-auth refreshes
+#   under a lock when the token nears its end, so any number of services share one grant without losing
+#   it. The header is the one the credential needs (Authorization: Bearer for an OAuth token,
+#   X-Keap-API-Key for a Personal Access Token or Service Account Key): never build it yourself.
 # - A 401 means another process rotated the token or Keap dropped it early. `token --rejected -`
 #   hands back the store's newer token, or refreshes exactly once however many services got the 401.
 # - The token never goes in an argv, which every user can read with ps: keap-auth and curl get it on
@@ -25,17 +27,19 @@ fail() { code=$1; shift; printf 'contacts.sh: %s\n' "$*" >&2; exit "$code"; }
 body=$(mktemp) || fail 1 "cannot make a temporary file"
 trap 'rm -f "$body"' EXIT
 
-# Prints the HTTP status; the body goes to $body. curl follows no redirect, so the token stays on this host.
+# Prints the HTTP status; the body goes to $body. The header line reaches curl on stdin (-H @-), and
+# curl follows no redirect, so the credential stays on this host.
 get() {
-  printf 'Authorization: Bearer %s\n' "$1" |
+  printf '%s\n' "$1" |
     curl -sS --max-time 60 -o "$body" -w '%{http_code}' -H @- -H 'Accept: application/json' "$url"
 }
 
-token=$("$keap_auth" token </dev/null) || fail $? "$keap_auth token failed"
-status=$(get "$token") || fail 1 "GET $url failed"
+header=$("$keap_auth" token --header </dev/null) || fail $? "$keap_auth token failed"
+status=$(get "$header") || fail 1 "GET $url failed"
 if [ "$status" = 401 ]; then
-  token=$(printf '%s\n' "$token" | "$keap_auth" token --rejected -) || fail $? "$keap_auth token --rejected - failed"
-  status=$(get "$token") || fail 1 "GET $url failed"
+  header=$(printf '%s\n' "$header" | "$keap_auth" token --header --rejected -) ||
+    fail $? "$keap_auth token --rejected - failed"
+  status=$(get "$header") || fail 1 "GET $url failed"
 fi
 case $status in
   2??) cat "$body" ;;

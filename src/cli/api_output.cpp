@@ -18,8 +18,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-constexpr const char* k_rate_limit_suffix = ".rate-limits";
-
 bool stdout_is_terminal() { return ::isatty(STDOUT_FILENO) == 1; }
 
 /// True when -o - asks for the body exactly as it came, terminal or not.

@@ -25,6 +25,9 @@ std::optional<std::string> print_page(const ApiOptions& options, nlohmann::order
 /// The merged listing, at the end (or to -o FILE).
 void print_document(const ApiOptions& options, const nlohmann::ordered_json& merged);
 
+/// The suffix of the file beside the credentials that keeps the last rate limits.
+inline constexpr const char* k_rate_limit_suffix = ".rate-limits";
+
 /// Keeps the last rate-limit state beside the credentials (0600, no secret) for `status`, and warns once
 /// when a window falls under 5% left.
 void remember_rate_limits(const Context& context, const api::RateLimits& limits);

@@ -18,7 +18,7 @@ const std::map<std::string, Runner>& runners() {
   static const std::map<std::string, Runner> k_runners{
       {"login", run_login},   {"refresh", run_refresh}, {"token", run_token}, {"status", run_status},
       {"whoami", run_whoami}, {"api", run_api},         {"list", run_list},  {"store", run_store},   {"config", run_config},
-      {"emulator", run_emulator},
+      {"emulator", run_emulator}, {"logout", run_logout},
   };
   return k_runners;
 }

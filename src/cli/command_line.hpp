@@ -79,6 +79,10 @@ struct WhoamiOptions {
   bool json = false;
 };
 
+struct LogoutOptions {
+  bool json = false;
+};
+
 /// `api`'s request, as the command line gave it.
 struct ApiOptions {
   std::string endpoint;
@@ -141,6 +145,7 @@ struct CommandLine {
   StoreOptions store;
   ConfigOptions config;
   WhoamiOptions whoami;
+  LogoutOptions logout;
   ApiOptions api;
   EmulatorOptions emulator;
 };
@@ -149,7 +154,7 @@ inline bool wants_json(const CommandLine& line) {
   return (line.command == "login" && line.login.json) || (line.command == "refresh" && line.refresh.json) ||
          (line.command == "status" && line.status.json) || (line.command == "whoami" && line.whoami.json) ||
          (line.command == "list" && line.list.json) || (line.command == "api" && line.api.envelope) ||
-         (line.command == "config" && line.config.json);
+         (line.command == "config" && line.config.json) || (line.command == "logout" && line.logout.json);
 }
 
 } // namespace keap::cli

@@ -23,6 +23,7 @@ int run_list(const CommandLine& line);
 int run_store(const CommandLine& line);
 int run_config(const CommandLine& line);
 int run_emulator(const CommandLine& line);
+int run_logout(const CommandLine& line);
 
 /// What every command that touches credentials builds from the command line: the configuration, the
 /// store and the profile in it, one HTTP client, and the environment.

@@ -111,7 +111,7 @@ std::string read_stdin(const std::string& what, size_t limit) {
   }
 }
 
-std::string read_secret(const std::string& what) {
+std::string read_secret(const std::string& what, const std::vector<std::string>& prefixes) {
   std::string text;
   if (::isatty(STDIN_FILENO) == 1) {
     say("paste " + what + " and press Enter (it is not shown):");
@@ -124,6 +124,12 @@ std::string read_secret(const std::string& what) {
   auto first = text.find_first_not_of(" \t\r\n");
   auto last = text.find_last_not_of(" \t\r\n");
   text = first == std::string::npos ? std::string() : text.substr(first, last - first + 1);
+  for (const auto& prefix : prefixes) {
+    if (text.starts_with(prefix)) {
+      text.erase(0, prefix.size());
+      break;
+    }
+  }
   if (text.empty()) {
     throw Error(ExitCode::usage, "stdin held no " + what, "pipe it in, e.g. `keap-auth ... - < FILE`");
   }

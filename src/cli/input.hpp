@@ -3,6 +3,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 /// Reading what a person types or pastes, without ever waiting past a deadline.
 namespace keap::cli {
@@ -30,9 +31,9 @@ inline constexpr size_t k_longest_line = 64 * 1024;
 /// All of stdin, up to `limit` bytes; Error (exit 2) naming `what` (the flag) when there is more.
 std::string read_stdin(const std::string& what, size_t limit);
 
-/// A secret (an API key, a rejected token) from stdin: one line with its blanks trimmed, never echoed
-/// at a terminal. Error (exit 2) naming `what` when stdin holds nothing, more than one line, blanks
+/// A secret (an API key, a rejected token) from stdin: one line with its blanks trimmed, and the first of
+/// `prefixes` it starts with removed, never echoed at a terminal. Error (exit 2) naming `what` when stdin holds nothing, more than one line, blanks
 /// inside, or more than 64 KiB.
-std::string read_secret(const std::string& what);
+std::string read_secret(const std::string& what, const std::vector<std::string>& prefixes = {});
 
 } // namespace keap::cli

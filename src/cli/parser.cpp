@@ -226,6 +226,11 @@ void define_whoami(CLI::App& whoami, CommandLine& line) {
   add_lock_timeout(whoami, line);
 }
 
+void define_logout(CLI::App& logout, CommandLine& line) {
+  logout.add_flag("--json", line.logout.json, "Print what was removed as JSON on stdout");
+  add_lock_timeout(logout, line);
+}
+
 void define_api(CLI::App& api, CommandLine& line) {
   auto& options = line.api;
   api.add_option("endpoint", options.endpoint, "v1/..., v2/... (under api_base_url), or an https URL on its host")
@@ -585,6 +590,7 @@ const std::vector<CommandSpec>& command_table() {
       {"store", "The shared PostgreSQL store: init, key, rekey, import, export, doctor, reconcile", define_store},
       {"config", "Show the effective configuration and where each value came from", define_config},
       {"whoami", "Ask Keap who the token belongs to", define_whoami},
+      {"logout", "Remove the profile's credentials (and what was kept beside them) from this store", define_logout},
       {"api", "Call Keap's REST API with the stored credential (OAuth token or API key)", define_api},
       {"emulator", "Run a local Keap look-alike for tests, demos and offline work", define_emulator},
   };

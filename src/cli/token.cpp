@@ -78,7 +78,8 @@ int run_token(const CommandLine& line) {
   auto context = open_context(line.global);
   std::optional<std::string> rejected;
   if (options.rejected) {
-    rejected = read_secret("the rejected token");
+    // The token, or the header line `token --header` printed: a client holding that passes it back as is.
+    rejected = read_secret("the rejected token", {"Authorization: Bearer ", "X-Keap-API-Key: "});
   }
   Credential credential = context.credential();
   std::string secret;

@@ -250,6 +250,21 @@ void PgTransaction::reseal() {
   m_done = true;
 }
 
+void PgTransaction::remove() {
+  if (!m_row) {
+    return;
+  }
+  // Disabled with its sealed secrets emptied rather than deleted: the refresher's role has no DELETE,
+  // and the row's events stay for `store doctor`.
+  m_connection.exec("UPDATE keap_auth.credentials SET state = 'disabled', secrets = '\\x'::bytea, updated_at = now() "
+                    "WHERE profile = $1",
+                    {m_profile}, m_store.deadline());
+  event("logout", m_row->generation, m_row->generation);
+  m_connection.exec("COMMIT", m_store.deadline());
+  m_done = true;
+  store::forget_token_cache(m_store.cache_file(m_profile));
+}
+
 void PgTransaction::disable() {
   if (!m_row) {
     return;

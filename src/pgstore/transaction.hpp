@@ -23,6 +23,7 @@ public:
   util::TimePoint now() override;
   void commit(const Credential& fresh) override;
   std::optional<std::string> set_aside_damaged() override { return std::nullopt; }
+  void remove() override;
 
   /// The row as locked, if there is one.
   const std::optional<Row>& row() const { return m_row; }

@@ -40,6 +40,8 @@ public:
   virtual void commit(const Credential& fresh) = 0;
   /// Keeps a damaged credential aside (0600) before a login replaces it; returns where, for the message.
   virtual std::optional<std::string> set_aside_damaged() = 0;
+  /// Removes the profile's credential for good (`keap-auth logout`), durably, before returning.
+  virtual void remove() = 0;
   /// The clock decisions under this lock use: the database's for a shared store, so hosts whose clocks
   /// differ decide alike; this machine's otherwise.
   virtual util::TimePoint now() { return util::now_seconds(); }

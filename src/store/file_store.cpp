@@ -71,6 +71,14 @@ public:
     }
   }
 
+  void remove() override {
+    if (::unlink(m_target.c_str()) != 0 && errno != ENOENT) {
+      throw Error(ExitCode::failure, "cannot remove the credentials file " + m_target + ": " + std::strerror(errno),
+                  "check the folder's permissions");
+    }
+    util::fsync_folder(util::folder_of(m_target));
+  }
+
   std::optional<std::string> set_aside_damaged() override {
     auto aside = m_target + ".damaged-" + util::format_rfc3339(util::now_seconds());
     std::optional<std::string> content;

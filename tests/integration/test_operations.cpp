@@ -349,3 +349,30 @@ TEST_CASE("json: refresh --json, and an error as a JSON object on stdout when --
   }
   REQUIRE(status["credentials_file"] == setup.path());
 }
+
+TEST_CASE("logout: the credential and what was kept beside it are removed, and Keap's lack of revocation is said",
+          "[logout]") {
+  Setup setup({}, {{"redirect_uri", "http://localhost:8765/callback"}});
+  auto grant = seed_credentials(setup.emulator, setup.path(), 2h);
+  auto rescue = setup.path() + ".rescue-2026-12-01T00:00:00Z-7";
+  auto newer = grant;
+  newer.refresh_token += "-newer";
+  write_file(rescue, store::labelled(newer, setup.path(), k_default_profile), 0600);
+  REQUIRE(setup.keap({"login", "--begin"}).exit_code == 0);
+  REQUIRE(file_exists(setup.path() + ".pending"));
+  auto result = setup.keap({"logout", "--json"});
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  REQUIRE_FALSE(file_exists(setup.path()));
+  REQUIRE_FALSE(file_exists(rescue));
+  REQUIRE_FALSE(file_exists(setup.path() + ".pending"));
+  REQUIRE(result.err.find("removed the credentials from the credentials file " + setup.path()) != std::string::npos);
+  REQUIRE(result.err.find("Keap documents no endpoint to revoke a token") != std::string::npos);
+  auto json = json_of(result);
+  REQUIRE(json["removed"] == true);
+  REQUIRE(json["also_removed"].size() == 2);
+  REQUIRE(setup.keap({"status"}).exit_code == 4);
+  auto again = setup.keap({"logout"});
+  REQUIRE(again.exit_code == 0);
+  REQUIRE(again.err.find("held no credentials") != std::string::npos);
+}

@@ -187,3 +187,21 @@ TEST_CASE("pgstore trust: a store_url without a host is judged as libpq resolves
   auto local = setup.keap({"status"}, {{"PGHOST", "127.0.0.1"}, {"PGPORT", std::to_string(free_port())}});
   REQUIRE(local.exit_code == 5);
 }
+
+TEST_CASE("pgstore trust: logout empties the row's secrets and the host's cache, and a login after it works",
+          "[postgres][pgstore][logout]") {
+  PgSetup setup(1);
+  auto grant = setup.seed("default", 2h);
+  REQUIRE(setup.keap({"token"}).exit_code == 0); // the cache now holds the access token
+  REQUIRE(files_in(setup.hosts[0]->home.file("cache"), "default.token").size() == 1);
+  auto result = setup.keap({"logout"});
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  REQUIRE(setup.keap({"status"}).exit_code == 4);
+  REQUIRE(files_in(setup.hosts[0]->home.file("cache"), "default.token").empty());
+  auto secrets = setup.sql("select length(secrets) from keap_auth.credentials where profile = 'default'");
+  REQUIRE(secrets.find('0') == 0);
+  REQUIRE(setup.cluster.dump("keap").find(grant.refresh_token) == std::string::npos);
+  setup.seed("default", 2h); // in again, through the same row
+  REQUIRE(setup.keap({"status"}).exit_code == 0);
+}
