@@ -6,6 +6,7 @@
 #include "util/encoding.hpp"
 
 #include <catch2/catch.hpp>
+#include <sys/file.h>
 
 #include <csignal>
 #include <cstring>
@@ -375,4 +376,43 @@ TEST_CASE("logout: the credential and what was kept beside it are removed, and K
   auto again = setup.keap({"logout"});
   REQUIRE(again.exit_code == 0);
   REQUIRE(again.err.find("held no credentials") != std::string::npos);
+}
+
+TEST_CASE("status: inside the refresh margin a token is still valid, said so; a second of skew is no clock problem",
+          "[status][clock]") {
+  Setup setup;
+  auto grant = seed_credentials(setup.emulator, setup.path(), 30s);
+  auto human = setup.keap({"status"});
+  INFO(human.out);
+  REQUIRE(human.out.find("access token expires ") != std::string::npos);
+  REQUIRE(human.out.find("inside the 1m refresh margin: `keap-auth token` refreshes it") != std::string::npos);
+  auto json = json_of(setup.keap({"status", "--json"}));
+  REQUIRE(json["access_token_valid"] == true);
+  REQUIRE(json["access_token_inside_refresh_margin"] == true);
+
+  grant = load_grant(setup.path());
+  grant.obtained_at = grant.refresh_token_obtained_at = util::now_seconds() + 1s; // right after a store import
+  save_grant(setup.path(), grant);
+  auto skewed = json_of(setup.keap({"status", "--json"}));
+  REQUIRE(skewed["warnings"].empty());
+  grant.obtained_at = grant.refresh_token_obtained_at = util::now_seconds() + 5min;
+  save_grant(setup.path(), grant);
+  auto wrong = json_of(setup.keap({"status", "--json"}));
+  REQUIRE(wrong["warnings"][0].get<std::string>().find("obtained 5m in the future") != std::string::npos);
+  REQUIRE(wrong["warnings"][0].get<std::string>().find("2m of skew keap-auth tolerates") != std::string::npos);
+}
+
+TEST_CASE("whoami and token --rejected with a good token wait for nobody's refresh", "[lock]") {
+  Setup setup({}, {{"lock_timeout", "60s"}});
+  auto grant = seed_credentials(setup.emulator, setup.path(), 2h);
+  auto lock = ::open((setup.path() + ".lock").c_str(), O_RDWR | O_CREAT, 0600);
+  REQUIRE(::flock(lock, LOCK_EX) == 0); // an unrelated refresh holding the lock for its 60 s
+  auto started = std::chrono::steady_clock::now();
+  REQUIRE(setup.keap({"whoami"}).exit_code == 0);
+  auto other = setup.keap_with_input({"token", "--rejected", "-"}, "a-token-another-service-got-401-for\n");
+  REQUIRE(other.exit_code == 0);
+  REQUIRE(other.out == grant.access_token + "\n");
+  // Time is the property: a wait for the lock would take its whole 60 s.
+  REQUIRE(std::chrono::steady_clock::now() - started < 30s);
+  ::close(lock);
 }
