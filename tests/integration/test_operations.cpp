@@ -378,7 +378,7 @@ TEST_CASE("logout: the credential and what was kept beside it are removed, and K
   REQUIRE(again.err.find("held no credentials") != std::string::npos);
 }
 
-TEST_CASE("status: inside the refresh margin a token is still valid, said so; a second of skew is no clock problem",
+TEST_CASE("status: inside the refresh margin a token is still valid and said so, and a second of skew is no clock problem",
           "[status][clock]") {
   Setup setup;
   auto grant = seed_credentials(setup.emulator, setup.path(), 30s);

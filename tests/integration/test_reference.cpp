@@ -108,7 +108,8 @@ TEST_CASE("man page: every command and flag --help shows, every config key and e
 }
 
 TEST_CASE("bash completion: commands, nested commands, flags, fixed values and profile names", "[reference]") {
-  CHECK(completions({"keap-auth", "lo"}) == "login\n");
+  CHECK(completions({"keap-auth", "logi"}) == "login\n");
+  CHECK(completions({"keap-auth", "lo"}) == "login\nlogout\n");
   CHECK(completions({"keap-auth", "store", "k"}) == "key\n");
   CHECK(completions({"keap-auth", "store", "key", "g"}) == "generate\n");
   CHECK(completions({"keap-auth", "login", "--key-kind", ""}) == "pat\nsak\n");

@@ -155,7 +155,12 @@ Page to_page(const httplib::Result& result) {
 } // namespace
 
 Page browser_get(const std::string& url, const std::string& host_header, const std::string& trusted_certificate) {
-  auto parsed = util::parse_url(url);
+  // cpp-httplib hands Location headers back percent-decoded: a blank goes back to %20, as a browser sends it.
+  std::string encoded;
+  for (char c : url) {
+    encoded += c == ' ' ? std::string("%20") : std::string(1, c);
+  }
+  auto parsed = util::parse_url(encoded);
   if (!parsed) {
     throw std::runtime_error("not a URL: " + url);
   }
@@ -284,8 +289,10 @@ int free_port() {
 }
 
 std::string query_parameter(const std::string& url, const std::string& name) {
-  auto parsed = util::parse_url(url);
-  auto parameters = util::parse_form(parsed ? parsed->query : "");
+  // Split by hand: cpp-httplib hands Location headers back percent-decoded, blanks and all.
+  auto question = url.find('?');
+  auto query = question == std::string::npos ? std::string() : url.substr(question + 1, url.find('#') - question - 1);
+  auto parameters = util::parse_form(query);
   for (const auto& [key, value] : parameters.value_or(util::Parameters{})) {
     if (key == name) {
       return value;
