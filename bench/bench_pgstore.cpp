@@ -27,9 +27,7 @@ std::string write_config(const std::string& path, nlohmann::json config) {
   return path;
 }
 
-void run_or_exit(const std::vector<std::string>& command) {
-  (void)spawn_and_wait(command, "/tmp/bench-pgstore.err");
-}
+void run_or_exit(const std::vector<std::string>& command) { (void)spawn_and_wait(command, "/tmp/bench-pgstore.err"); }
 
 void row(const char* name, const Pair& pair) {
   std::printf("| %s | %.1f ms | %.1f ms | %.2fx | %ld KiB |\n", name, pair.measured.median_us / 1000,
@@ -93,8 +91,9 @@ int main(int argc, char** argv) {
   auto file_token = command({keap_auth, "token", "--config", files});
   auto warm = measure_paired(runs, file_token, command({keap_auth, "token", "--config", store}), scratch);
   auto read = measure_paired(runs, file_token, command({keap_auth, "token", "--config", uncached}), scratch);
-  auto refresh = measure_paired(runs / 5 + 1, command({keap_auth, "refresh", "--force", "--quiet", "--config", files}),
-                                command({keap_auth, "refresh", "--force", "--quiet", "--config", store}), scratch, 2, 3);
+  auto refresh =
+      measure_paired(runs / 5 + 1, command({keap_auth, "refresh", "--force", "--quiet", "--config", files}),
+                     command({keap_auth, "refresh", "--force", "--quiet", "--config", store}), scratch, 2, 3);
   emulator.stop();
 
   std::printf("| case | PostgreSQL store | file store | ratio | peak memory |\n| --- | --- | --- | --- | --- |\n");

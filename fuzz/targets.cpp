@@ -271,8 +271,9 @@ void emulator_rest(std::string_view input) {
 /// The first byte of an input says how it is cut into the pieces a socket might deliver.
 std::vector<std::string_view> pieces_of(std::string_view input) {
   std::vector<std::string_view> pieces;
-  size_t size = input.empty() ? 1 : static_cast<unsigned char>(input.front()) % 61 + 1;
-  for (auto rest = input.empty() ? input : input.substr(1); !rest.empty(); rest.remove_prefix(std::min(size, rest.size()))) {
+  size_t size = input.empty() ? 1 : size_t{static_cast<unsigned char>(input.front())} % 61 + 1;
+  for (auto rest = input.empty() ? input : input.substr(1); !rest.empty();
+       rest.remove_prefix(std::min(size, rest.size()))) {
     pieces.push_back(rest.substr(0, size));
   }
   return pieces;
@@ -302,7 +303,8 @@ void http_request(std::string_view input) {
       auto request = reader->take();
       require(!request.method.empty() && request.target.size() <= limits.target_bytes);
       require(request.headers.size() <= limits.header_lines && request.body.size() <= limits.body_bytes);
-      require(request.target == request.path + (request.target.find('?') == std::string::npos ? "" : "?" + request.query));
+      require(request.target ==
+              request.path + (request.target.find('?') == std::string::npos ? "" : "?" + request.query));
       reader.emplace(limits); // the next request of a pipelining client
     }
   }

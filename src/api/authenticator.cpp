@@ -10,7 +10,7 @@ OAuthAuthenticator::OAuthAuthenticator(store::CredentialStore& store, std::strin
 void OAuthAuthenticator::authorize(net::HttpRequest& request) {
   // Each request re-checks the expiry, so a long listing refreshes when the token nears its end and
   // goes on where it was. A token that is still good needs no lock.
-  if (auto loaded = m_store.load(m_profile)) {
+  if (auto loaded = m_store.read_credential(m_profile)) {
     const auto* grant = std::get_if<OAuthGrant>(&loaded->credential);
     if (grant && !access_token_expires_within(*grant, m_min_valid, util::now_seconds())) {
       m_token = grant->access_token;

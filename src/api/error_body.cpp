@@ -11,9 +11,7 @@ namespace keap::api {
 namespace {
 
 std::optional<std::string> html_title(std::string_view body) {
-  std::string lower(body.substr(0, 64 * 1024));
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  auto lower = util::lower(body.substr(0, 64 * 1024));
   auto open = lower.find("<title>");
   auto close = open == std::string::npos ? open : lower.find("</title>", open);
   if (close == std::string::npos) {

@@ -33,7 +33,7 @@ std::vector<std::string> store_key(const KeyStoreContext& context, const ApiKey&
   }
   auto transaction = context.store.lock(context.profile, context.lock_timeout);
   auto described = context.store.describe(context.profile);
-  std::optional<store::Loaded> existing;
+  std::optional<store::StoredCredential> existing;
   try {
     existing = transaction->current();
   } catch (const Error& error) {
@@ -52,7 +52,7 @@ std::vector<std::string> store_key(const KeyStoreContext& context, const ApiKey&
                     "to replace the grant with the key, add --force (the grant is kept aside); to keep both, store "
                     "the key in another --credentials file");
       }
-      auto [folder, stem] = context.store.rescue_place(context.profile);
+      auto [folder, stem] = context.store.rescue_location(context.profile);
       auto kept = store::write_rescue_file(store::rescue_folders(folder, context.environment), stem + ".replaced",
                                            serialize_credential(existing->credential));
       if (!kept) {

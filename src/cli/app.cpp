@@ -1,27 +1,19 @@
 #include "cli/app.hpp"
 
-#include "cli/commands.hpp"
-#include "cli/launcher.hpp"
-#include "cli/output.hpp"
+#include "cli/context.hpp"
 #include "cli/parser.hpp"
+#include "core/version.hpp"
+#include "term/output.hpp"
 #include "util/file_error.hpp"
 #include "util/json.hpp"
 #include "util/private_memory.hpp"
 #include "util/signals.hpp"
 
 #include <csignal>
+#include <cstdlib>
 #include <exception>
 
 namespace keap::cli {
-
-const std::map<std::string, Runner>& runners() {
-  static const std::map<std::string, Runner> k_runners{
-      {"login", run_login},   {"refresh", run_refresh}, {"token", run_token}, {"status", run_status},
-      {"whoami", run_whoami}, {"api", run_api},         {"list", run_list},  {"store", run_store},   {"config", run_config},
-      {"emulator", run_emulator}, {"logout", run_logout},
-  };
-  return k_runners;
-}
 
 namespace {
 
@@ -31,8 +23,8 @@ namespace {
 /// A hint's commands for the profile the command acted on: `keap-auth login` becomes
 /// `keap-auth login --profile acme` when --profile chose acme (KEAP_PROFILE and the config choose it
 /// for the next command too).
-Error for_profile(const Error& error, const CommandLine& line) {
-  const auto& profile = line.global.config.profile;
+Error for_profile(const Error& error, const GlobalOptions& global) {
+  const auto& profile = global.config.profile;
   if (!profile || *profile == k_default_profile || !is_profile_name(*profile)) {
     return error;
   }
@@ -49,17 +41,17 @@ Error for_profile(const Error& error, const CommandLine& line) {
   return error.with_hint(hint);
 }
 
-int report(const Error& raised, const CommandLine& line) {
+int report(const Error& raised, const GlobalOptions& global, const Command* command) {
   if (raised.code() == ExitCode::broken_pipe) {
     return static_cast<int>(ExitCode::broken_pipe); // `| head` has what it wanted; nothing to tell
   }
-  auto error = for_profile(raised, line);
+  auto error = for_profile(raised, global);
   std::vector<std::string> rescue;
   if (error.code() == ExitCode::relogin) {
     try {
-      auto global = line.global;
-      global.quiet = true;
-      auto context = open_context(global);
+      auto quiet = global;
+      quiet.quiet = true;
+      auto context = open_context(quiet);
       auto rescued = context.pending_rescues();
       rescue = context.rescue_advice();
       if (!rescued.empty()) {
@@ -71,11 +63,11 @@ int report(const Error& raised, const CommandLine& line) {
     } catch (const std::exception&) {
     }
   }
-  print_error(error);
+  term::print_error(error);
   for (const auto& advice : rescue) {
-    say(advice);
+    term::say(advice);
   }
-  if (wants_json(line) && !error.answered_on_stdout()) {
+  if (command != nullptr && command->answers_in_json() && !error.answered_on_stdout()) {
     nlohmann::ordered_json out = {
         {"schema", 1},
         {"error",
@@ -85,42 +77,58 @@ int report(const Error& raised, const CommandLine& line) {
           {"hint", error.hint().empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(error.hint())},
           {"rescue_advice", rescue}}}};
     try {
-      print_stdout(util::dump_json(out, 2));
+      term::print_stdout(util::dump_json(out, 2));
     } catch (const Error&) {
     }
   }
   return static_cast<int>(error.code());
 }
 
+/// In the full program: an Error when the light program that started it is of another version, so a
+/// stale full program left by another installation never runs with the wrong parser.
+void check_launcher_version() {
+  const char* expected = std::getenv(k_expected_version_variable);
+  if (expected == nullptr) {
+    return; // started directly (tests, or by hand)
+  }
+  std::string light(expected);
+  ::unsetenv(k_expected_version_variable); // not for the browser or anything else we start
+  if (light != version()) {
+    throw Error(ExitCode::failure,
+                "keap-auth " + light + " found keap-auth-full " + version() +
+                    ": the two programs are from different installations",
+                "reinstall keap-auth so that both come from the same version");
+  }
+}
+
 } // namespace
 
-int run(int argc, char** argv) {
+int run(int argc, char** argv, const CommandTable& commands) {
   util::keep_memory_private();
-  guard_standard_streams();
+  term::guard_standard_streams();
   // A write past RLIMIT_FSIZE must fail with EFBIG (and be rescued), not kill us with SIGXFSZ.
   std::signal(SIGXFSZ, SIG_IGN);
   std::signal(SIGPIPE, SIG_IGN);
   util::install_interrupt_handling();
-  CommandLine line;
+  GlobalOptions global;
+  const Command* command = nullptr;
   try {
     check_launcher_version();
-    if (auto code = parse_command_line(argc, argv, line)) {
-      return *code;
+    auto parsed = parse_command_line(argc, argv, commands, global);
+    if (parsed.exit_code) {
+      return *parsed.exit_code;
     }
-    auto runner = runners().find(line.command);
-    if (runner == runners().end()) {
-      throw Error(ExitCode::failure, "internal error: no runner for the command \"" + line.command + "\"");
-    }
-    return runner->second(line);
+    command = parsed.command;
+    return command->run(global);
   } catch (const Error& error) {
-    return report(error, line);
+    return report(error, global, command);
   } catch (const util::FileError& error) {
     // A file error that no layer translated still names the file and the reason.
-    return report(Error(ExitCode::failure, error.what()), line);
+    return report(Error(ExitCode::failure, error.what()), global, command);
   } catch (const std::exception& error) {
     return report(Error(ExitCode::failure, std::string("unexpected failure: ") + error.what(),
                         "please report this with the command you ran"),
-                  line);
+                  global, command);
   }
 }
 

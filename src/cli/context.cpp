@@ -1,9 +1,10 @@
-#include "cli/commands.hpp"
-#include "cli/output.hpp"
+#include "cli/context.hpp"
+
 #include "core/destinations.hpp"
 #include "pgstore/pg_store.hpp"
 #include "store/file_store.hpp"
 #include "store/rescue.hpp"
+#include "term/output.hpp"
 #include "util/posix_file.hpp"
 #include "util/text.hpp"
 
@@ -11,6 +12,32 @@
 #include <filesystem>
 
 namespace keap::cli {
+
+net::HttpOptions http_options(const Config& config, bool verbose) {
+  net::HttpOptions http;
+  if (verbose) {
+    http.log = [](const std::string& line) { term::say(line); };
+  }
+  http.ca_file = config.ca_file;
+  http.connect_timeout = config.connect_timeout;
+  http.read_timeout = config.read_timeout;
+  return http;
+}
+
+net::RetryPolicy retry_policy(const Config& config) {
+  net::RetryPolicy policy;
+  policy.deadline = config.refresh_deadline;
+  return policy;
+}
+
+oauth::RefreshSettings refresh_settings(const Config& config, const util::EnvironmentLookup& environment) {
+  oauth::RefreshSettings settings;
+  settings.lock_timeout = config.lock_timeout;
+  settings.retry = retry_policy(config);
+  settings.environment = environment;
+  settings.secret_if_missing = config.client_secret;
+  return settings;
+}
 
 Context open_context(const GlobalOptions& global) {
   Context context;
@@ -22,51 +49,32 @@ Context open_context(const GlobalOptions& global) {
   context.warn_all(context.config.warnings);
   if (context.config.store == "postgres") {
     auto settings = pgstore::settings_of(context.config, context.environment);
-    settings.notice = [](const std::string& line) { cli::warn(line); };
+    settings.notice = [](const std::string& line) { term::warn(line); };
     context.store = std::make_unique<pgstore::PgStore>(std::move(settings));
   } else {
     context.store =
         std::make_unique<store::FileStore>(store::layout_of(context.config, context.source->configured_profiles()));
   }
   context.profile = context.config.profile;
-  net::HttpOptions http;
-  if (global.verbose) {
-    http.log = [](const std::string& line) { cli::say(line); };
-  }
-  http.ca_file = context.config.ca_file;
-  http.connect_timeout = context.config.connect_timeout;
-  http.read_timeout = context.config.read_timeout;
-  context.http = std::make_unique<net::HttpClient>(std::move(http));
+  context.http = std::make_unique<net::HttpClient>(http_options(context.config, global.verbose));
   return context;
-}
-
-net::RetryPolicy Context::retry_policy() const {
-  net::RetryPolicy policy;
-  policy.deadline = config.refresh_deadline;
-  return policy;
-}
-
-oauth::RefreshSettings Context::refresh_settings() const {
-  oauth::RefreshSettings settings{config.lock_timeout, retry_policy(), environment, std::nullopt, {}};
-  settings.secret_if_missing = config.client_secret;
-  return settings;
 }
 
 void Context::say(const std::string& message) const {
   if (!quiet) {
-    cli::say(message);
+    term::say(message);
   }
 }
 
 void Context::note(const std::string& message) const {
   if (verbose && !quiet) {
-    cli::say(message);
+    term::say(message);
   }
 }
 
 void Context::warn(const std::string& message) const {
   if (!quiet) {
-    cli::warn(message);
+    term::warn(message);
   }
 }
 
@@ -86,7 +94,7 @@ Credential Context::credential() const {
     }
     return ApiKey{*key, KeyKind::unknown, util::now_seconds(), ""};
   }
-  auto loaded = store->load(profile);
+  auto loaded = store->read_credential(profile);
   if (!loaded) {
     throw Error(ExitCode::relogin, "no credentials in " + store->describe(profile),
                 "run `keap-auth login` first (or `keap-auth login --api-key-file FILE` to store a key)");
@@ -97,7 +105,7 @@ Credential Context::credential() const {
 
 std::optional<ApiKey> Context::key() const {
   if (!key_from_environment()) {
-    auto loaded = store->inspect(profile);
+    auto loaded = store->read_for_status(profile);
     if (!loaded || !std::holds_alternative<ApiKey>(loaded->credential)) {
       return std::nullopt;
     }

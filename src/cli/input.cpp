@@ -1,12 +1,12 @@
 #include "cli/input.hpp"
 
-#include "cli/output.hpp"
 #include "core/error.hpp"
+#include "term/output.hpp"
 #include "util/signals.hpp"
 
 #include <algorithm>
-#include <optional>
 #include <cerrno>
+#include <optional>
 #include <utility>
 
 #include <poll.h>
@@ -77,7 +77,7 @@ public:
   ~EchoOff() {
     if (m_active) {
       ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &m_saved);
-      write_stderr("\n");
+      term::write_stderr("\n");
     }
   }
   EchoOff(const EchoOff&) = delete;
@@ -114,7 +114,7 @@ std::string read_stdin(const std::string& what, size_t limit) {
 std::string read_secret(const std::string& what, const std::vector<std::string>& prefixes) {
   std::string text;
   if (::isatty(STDIN_FILENO) == 1) {
-    say("paste " + what + " and press Enter (it is not shown):");
+    term::say("paste " + what + " and press Enter (it is not shown):");
     EchoOff hidden;
     StdinLines lines;
     lines.next(std::chrono::steady_clock::now() + std::chrono::minutes(10), text);

@@ -32,8 +32,8 @@ inline constexpr size_t k_longest_line = 64 * 1024;
 std::string read_stdin(const std::string& what, size_t limit);
 
 /// A secret (an API key, a rejected token) from stdin: one line with its blanks trimmed, and the first of
-/// `prefixes` it starts with removed, never echoed at a terminal. Error (exit 2) naming `what` when stdin holds nothing, more than one line, blanks
-/// inside, or more than 64 KiB.
+/// `prefixes` it starts with removed, never echoed at a terminal. Error (exit 2) naming `what` when stdin holds
+/// nothing, more than one line, blanks inside, or more than 64 KiB.
 std::string read_secret(const std::string& what, const std::vector<std::string>& prefixes = {});
 
 } // namespace keap::cli

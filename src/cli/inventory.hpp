@@ -1,6 +1,6 @@
 #pragma once
 
-#include "cli/commands.hpp"
+#include "cli/context.hpp"
 #include "core/expiry.hpp"
 
 #include <optional>

@@ -1,5 +1,6 @@
 #include "core/config.hpp"
 
+#include "core/config_keys.hpp"
 #include "core/error.hpp"
 #include "util/duration.hpp"
 #include "util/file_error.hpp"
@@ -9,10 +10,8 @@
 #include "util/url.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <filesystem>
-#include <variant>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,60 +23,7 @@ namespace {
 using nlohmann::json;
 using Seconds = std::chrono::seconds;
 
-/// A text key whose relative value is taken relative to the config file's folder.
-struct PathField {
-  std::string Config::*member;
-};
-
-using Field = std::variant<std::string Config::*, PathField, bool Config::*, TokenAuth Config::*, Seconds Config::*>;
-
-struct Key {
-  const char* name;
-  Field field;
-  const char* environment = nullptr; ///< the variable that overrides it, if any
-};
-
-// The config keys; anything else in a file is an error (a typo must never be ignored).
-const Key k_keys[] = {
-    {"client_id", &Config::client_id, "KEAP_CLIENT_ID"},
-    {"client_secret", &Config::client_secret, "KEAP_CLIENT_SECRET"},
-    {"redirect_uri", &Config::redirect_uri},
-    {"scope", &Config::scope},
-    {"authorize_url", &Config::authorize_url},
-    {"token_url", &Config::token_url},
-    {"userinfo_url", &Config::userinfo_url},
-    {"api_base_url", &Config::api_base_url, "KEAP_API_BASE_URL"},
-    {"credentials_file", PathField{&Config::credentials_file}, "KEAP_CREDENTIALS"},
-    {"credentials_dir", PathField{&Config::credentials_dir}, "KEAP_CREDENTIALS_DIR"},
-    {"token_auth", &Config::token_auth},
-    {"pkce", &Config::pkce},
-    {"ca_file", PathField{&Config::ca_file}},
-    {"refresh_token_lifetime", &Config::refresh_token_lifetime},
-    {"connect_timeout", &Config::connect_timeout},
-    {"read_timeout", &Config::read_timeout},
-    {"refresh_deadline", &Config::refresh_deadline},
-    {"lock_timeout", &Config::lock_timeout},
-    {"tls_cert", PathField{&Config::tls_cert}},
-    {"tls_key", PathField{&Config::tls_key}},
-    {"pending_lifetime", &Config::pending_lifetime},
-    {"store_client_secret", &Config::store_client_secret},
-    {"store", &Config::store, "KEAP_STORE"},
-    {"store_url", &Config::store_url, "KEAP_STORE_URL"},
-    {"store_passfile", PathField{&Config::store_passfile}},
-    {"store_key_file", PathField{&Config::store_key_file}, "KEAP_STORE_KEY_FILE"},
-    {"store_connect_timeout", &Config::store_connect_timeout},
-    {"store_statement_timeout", &Config::store_statement_timeout},
-    {"store_tcp_user_timeout", &Config::store_tcp_user_timeout},
-    {"store_require_tls", &Config::store_require_tls},
-    {"store_journal_dir", PathField{&Config::store_journal_dir}},
-    {"store_journal_retention", &Config::store_journal_retention},
-    {"store_cache", &Config::store_cache},
-    {"store_cache_dir", PathField{&Config::store_cache_dir}},
-    {"store_cache_ttl", &Config::store_cache_ttl},
-    {"failure_cooldown", &Config::failure_cooldown},
-};
-
-constexpr Seconds k_lock_margin{30};
+using Seconds = std::chrono::seconds;
 
 /// Keys of the file's top level that are not values of a profile.
 constexpr const char* k_profile_key = "profile";
@@ -89,60 +35,6 @@ bool top_level_only(const std::string& name) {
 
 Error config_error(const std::string& origin, const std::string& message, std::string hint = {}) {
   return Error(ExitCode::usage, origin + ": " + message, std::move(hint));
-}
-
-std::string suggestion_for(const std::string& unknown) {
-  auto names = config_key_names();
-  names.insert(names.end(), {k_profile_key, k_profiles_key});
-  auto best = util::nearest(unknown, names);
-  return best ? "did you mean \"" + *best + "\"?" : "see keap-auth.example.json for the keys";
-}
-
-std::string text_of(const Key& key, const json& value, const std::string& origin) {
-  if (!value.is_string()) {
-    throw config_error(origin, std::string("key \"") + key.name + "\" must be a string, not " + value.type_name());
-  }
-  return value.get<std::string>();
-}
-
-/// Applies one key's JSON value. `base` is the folder relative paths are taken from.
-void apply_key(Config& config, const Key& key, const json& value, const std::string& origin,
-               const std::filesystem::path& base) {
-  std::visit(
-      [&](auto member) {
-        using Member = decltype(member);
-        if constexpr (std::is_same_v<Member, std::string Config::*>) {
-          config.*member = text_of(key, value, origin);
-        } else if constexpr (std::is_same_v<Member, PathField>) {
-          auto text = text_of(key, value, origin);
-          if (!text.empty() && std::filesystem::path(text).is_relative()) {
-            text = (base / text).lexically_normal().string();
-          }
-          config.*member.member = std::move(text);
-        } else if constexpr (std::is_same_v<Member, bool Config::*>) {
-          if (!value.is_boolean()) {
-            throw config_error(origin,
-                               std::string("key \"") + key.name + "\" must be true or false, not " + value.type_name());
-          }
-          config.*member = value.get<bool>();
-        } else if constexpr (std::is_same_v<Member, TokenAuth Config::*>) {
-          auto auth = parse_token_auth(text_of(key, value, origin));
-          if (!auth) {
-            throw config_error(origin, "key \"token_auth\" must be \"keap\", \"client_secret_post\" or "
-                                       "\"client_secret_basic\", not " +
-                                           util::dump_json(value));
-          }
-          config.*member = *auth;
-        } else {
-          auto duration = value.is_string() ? util::parse_duration(value.get<std::string>()) : std::nullopt;
-          if (!duration || duration->count() == 0) {
-            throw config_error(origin, std::string("key \"") + key.name + "\" must be a positive duration: " +
-                                           std::string(util::k_duration_forms) + ", not " + util::dump_json(value));
-          }
-          config.*member = *duration;
-        }
-      },
-      key.field);
 }
 
 std::string line_and_column(const std::string& text, size_t byte) {
@@ -158,15 +50,6 @@ std::string line_and_column(const std::string& text, size_t byte) {
   return "line " + std::to_string(line) + ", column " + std::to_string(column);
 }
 
-/// A value from the environment or the command line must be UTF-8: it ends up in JSON and in messages.
-std::string checked_text(const std::string& origin, std::string value) {
-  if (auto offset = util::invalid_utf8_offset(value)) {
-    throw Error(ExitCode::usage, origin + " is not valid UTF-8 (byte " + std::to_string(*offset + 1) + ")",
-                "keap-auth takes only UTF-8 text in names, paths and ids");
-  }
-  return value;
-}
-
 /// A local file named by a flag or setting, with what it means when it cannot be read.
 std::optional<std::string> read_local_file(const std::string& origin, const std::string& path, size_t limit) {
   checked_text(origin, path);
@@ -178,8 +61,7 @@ std::optional<std::string> read_local_file(const std::string& origin, const std:
   }
 }
 
-std::string read_secret_file(const std::string& path, std::vector<std::string>& warnings,
-                             const std::string& origin = "--client-secret-file") {
+std::string read_secret_file(const std::string& path, std::vector<std::string>& warnings, const std::string& origin) {
   constexpr size_t k_secret_limit = 64 * 1024;
   auto text = read_local_file(origin, path, k_secret_limit);
   if (auto warning = loose_permissions_warning(path, "the client secret")) {
@@ -211,7 +93,7 @@ void check_url(const std::string& origin, const char* key, const std::string& va
         origin, std::string(key) + " \"" + value + "\" is not an absolute http(s) URL without user info or fragment",
         std::string("write it as https://host/path") + (endpoint ? "" : " or http://localhost:PORT/path"));
   }
-  if (endpoint && url->scheme != "https" && !util::is_loopback_host(url->host)) {
+  if (endpoint && !util::keeps_secrets_private(*url)) {
     throw config_error(origin, std::string(key) + " \"" + value + "\" must use https",
                        "plain http is allowed only to a loopback host such as the emulator; "
                        "the client secret must never cross a network in clear text");
@@ -219,10 +101,6 @@ void check_url(const std::string& origin, const char* key, const std::string& va
 }
 
 constexpr const char* k_default_credentials_name = "keap-credentials.json";
-
-const Key& key_named(std::string_view name) {
-  return *std::find_if(std::begin(k_keys), std::end(k_keys), [&](const Key& key) { return name == key.name; });
-}
 
 /// git's safe.directory idea for the one file that says where credentials go: a config that another
 /// user owns, or that others may change, could send this user's credentials anywhere.
@@ -270,6 +148,16 @@ Error no_home(const char* what) {
 
 } // namespace
 
+const FlagValue* ConfigFlags::find(const std::string& key) const {
+  auto found = std::find_if(values.rbegin(), values.rend(), [&](const FlagValue& value) { return value.key == key; });
+  return found == values.rend() ? nullptr : &*found;
+}
+
+void ConfigFlags::set(const std::string& key, const std::string& flag, const std::string& text) {
+  std::erase_if(values, [&](const FlagValue& value) { return value.key == key; });
+  values.push_back({key, flag, text});
+}
+
 std::string Config::origin_of(const std::string& key) const {
   auto found = origins.find(key);
   return found == origins.end() ? "default" : found->second;
@@ -293,81 +181,6 @@ std::vector<std::string> config_search_path(const util::EnvironmentLookup& envir
   }
   paths.emplace_back("/etc/keap-auth/config.json");
   return paths;
-}
-
-namespace {
-
-/// "postgresql://user:secret@host/..." or a keyword string with password=: text for libpq, judged
-/// without it (the light executable has no libpq).
-bool holds_password(const std::string& url) {
-  auto lower = url;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (lower.find("password") != std::string::npos) {
-    return true;
-  }
-  auto scheme = lower.find("://");
-  if (scheme == std::string::npos) {
-    return false;
-  }
-  auto authority = lower.substr(scheme + 3, lower.find_first_of("/?", scheme + 3) - (scheme + 3));
-  auto at = authority.rfind('@');
-  return at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos;
-}
-
-} // namespace
-
-std::vector<ConfigEntry> config_entries(const Config& config) {
-  std::vector<ConfigEntry> entries;
-  for (const auto& key : k_keys) {
-    ConfigEntry entry{key.name, {}, "default", key.environment ? key.environment : ""};
-    std::visit(
-        [&](auto member) {
-          using Member = decltype(member);
-          if constexpr (std::is_same_v<Member, std::string Config::*>) {
-            entry.value = config.*member;
-          } else if constexpr (std::is_same_v<Member, PathField>) {
-            entry.value = config.*member.member;
-          } else if constexpr (std::is_same_v<Member, bool Config::*>) {
-            entry.value = config.*member ? "true" : "false";
-          } else if constexpr (std::is_same_v<Member, TokenAuth Config::*>) {
-            entry.value = token_auth_name(config.*member);
-          } else {
-            entry.value = util::format_duration(config.*member);
-          }
-        },
-        key.field);
-    if (entry.key == "client_secret" && !entry.value.empty()) {
-      entry.value = "[set]";
-    }
-    // A password in store_url is refused when the store opens; it must not be shown back either.
-    if (entry.key == "store_url" && holds_password(entry.value)) {
-      entry.value = "[set; it holds a password, which is refused: use store_passfile]";
-    }
-    if (auto origin = config.origins.find(entry.key); origin != config.origins.end()) {
-      entry.origin = origin->second;
-    }
-    entries.push_back(std::move(entry));
-  }
-  return entries;
-}
-
-std::vector<std::string> config_key_names() {
-  std::vector<std::string> names;
-  for (const auto& key : k_keys) {
-    names.emplace_back(key.name);
-  }
-  return names;
-}
-
-std::chrono::seconds duration_value(const std::string& origin, const std::string& text, bool allow_zero) {
-  auto duration = util::parse_duration(text);
-  if (!duration || (!allow_zero && duration->count() == 0)) {
-    throw Error(ExitCode::usage,
-                origin + " \"" + util::printable_excerpt(text, 40) + "\" is not a " + (allow_zero ? "" : "positive ") +
-                    "duration",
-                "use " + std::string(util::k_duration_forms));
-  }
-  return *duration;
 }
 
 namespace {
@@ -405,12 +218,7 @@ void apply_object(Config& config, const json& object, const std::string& origin,
     if (name == k_profile_key || name == k_profiles_key) {
       continue; // read by ConfigSource and check_profiles
     }
-    auto key = std::find_if(std::begin(k_keys), std::end(k_keys), [&](const Key& k) { return name == k.name; });
-    if (key == std::end(k_keys)) {
-      throw config_error(origin, "unknown key \"" + name + "\"", suggestion_for(name));
-    }
-    apply_key(config, *key, item.value(), origin, base);
-    config.origins[name] = origin;
+    apply_json_value(config, name, item.value(), origin, base);
   }
 }
 
@@ -453,7 +261,7 @@ void apply_config_text(Config& config, const std::string& text, const std::strin
   check_profiles(document, origin, base);
   apply_object(config, document, origin, base, false);
   if (!config.origins.count("lock_timeout")) {
-    config.lock_timeout = config.refresh_deadline + k_lock_margin;
+    config.lock_timeout = config.refresh_deadline + defaults::lock_margin;
   }
 }
 
@@ -551,12 +359,12 @@ std::optional<std::string> ConfigSource::credentials_file_of(const std::string& 
       return std::nullopt;
     }
     Config scratch;
-    apply_key(scratch, key_named("credentials_file"), *found, m_file, base);
+    apply_json_value(scratch, "credentials_file", *found, m_file, base);
     return scratch.credentials_file;
   };
   if (profile == m_selected) {
-    if (m_flags.credentials_file) {
-      return checked_text("--credentials", *m_flags.credentials_file);
+    if (const auto* flag = m_flags.find("credentials_file")) {
+      return checked_text(flag->flag, flag->text);
     }
     if (auto variable = m_environment("KEAP_CREDENTIALS")) {
       return checked_text("KEAP_CREDENTIALS", *variable);
@@ -575,93 +383,85 @@ std::optional<std::string> ConfigSource::credentials_file_of(const std::string& 
 
 Config ConfigSource::for_profile(const std::string& profile) const {
   check_profile_name(profile, "profile");
-  // Priority 5 (lowest): the defaults in the Config struct itself.
-  Config config;
+  Config config; // the defaults are the struct's own
   config.profile = profile;
-
-  // Priorities 4 and 3: the config file's top level, then the profile's section over it.
-  if (!m_file.empty()) {
-    config.config_file = m_file;
-    config.config_in_working_folder = m_in_working_folder;
-    auto base = std::filesystem::path(m_file).parent_path();
-    apply_object(config, m_document, m_file, base, false);
-    if (profile != k_default_profile) {
-      config.credentials_file.clear(); // the top level's file is the default profile's
-      config.origins.erase("credentials_file");
-    }
-    auto profiles = m_document.find(k_profiles_key);
-    if (profiles != m_document.end() && profiles->contains(profile)) {
-      apply_object(config, (*profiles)[profile], profile_origin(m_file, profile), base, true);
-    }
-    if (!config.client_secret.empty()) {
-      if (auto warning = loose_permissions_warning(m_file, "the client secret")) {
-        config.warnings.push_back(*warning);
-      }
-    }
-  }
-
-  // Priority 2: the environment, for the keys that have a variable.
-  for (const auto& key : k_keys) {
-    bool selected_only = std::string(key.name) == "credentials_file";
-    if (key.environment == nullptr || (selected_only && profile != m_selected)) {
-      continue;
-    }
-    if (auto value = m_environment(key.environment)) {
-      auto text = checked_text(key.environment, *value);
-      config.origins[key.name] = key.environment;
-      std::visit(
-          [&](auto member) {
-            if constexpr (std::is_same_v<decltype(member), std::string Config::*>) {
-              config.*member = text;
-            } else if constexpr (std::is_same_v<decltype(member), PathField>) {
-              config.*member.member = text; // relative to the working folder, as a shell user expects
-            }
-          },
-          key.field);
-    }
-  }
-
-  // systemd's LoadCredential=keap-client-secret:PATH delivers the secret to the unit alone.
-  auto secret_origin = config.origins.find("client_secret");
-  if (secret_origin == config.origins.end() || secret_origin->second != "KEAP_CLIENT_SECRET") {
-    if (auto delivered = m_environment("CREDENTIALS_DIRECTORY")) {
-      auto path = *delivered + "/keap-client-secret";
-      if (::access(path.c_str(), F_OK) == 0) {
-        config.client_secret = read_secret_file(path, config.warnings, "$CREDENTIALS_DIRECTORY");
-        config.origins["client_secret"] = path;
-      }
-    }
-  }
-
-  // Priority 1 (highest): command-line flags. The secret comes from a file, never from argv.
-  auto from_flag = [&](const std::optional<std::string>& flag, const char* name, const char* key, std::string& target) {
-    if (flag) {
-      target = checked_text(name, *flag);
-      config.origins[key] = name;
-    }
-  };
-  from_flag(flags_credentials(profile), "--credentials", "credentials_file", config.credentials_file);
-  from_flag(m_flags.client_id, "--client-id", "client_id", config.client_id);
-  from_flag(m_flags.tls_cert, "--tls-cert", "tls_cert", config.tls_cert);
-  from_flag(m_flags.tls_key, "--tls-key", "tls_key", config.tls_key);
-  if (m_flags.client_secret_file) {
-    config.client_secret = read_secret_file(*m_flags.client_secret_file, config.warnings);
-    config.origins["client_secret"] = "--client-secret-file";
-  }
-  if (m_flags.lock_timeout) {
-    config.lock_timeout = duration_value("--lock-timeout", *m_flags.lock_timeout, true);
-    config.origins["lock_timeout"] = "--lock-timeout";
-  }
-  if (!config.origins.count("lock_timeout")) {
-    config.lock_timeout = config.refresh_deadline + k_lock_margin;
-  }
-  complete_locations(config);
+  apply_file(config);
+  apply_environment(config);
+  apply_delivered_secret(config);
+  apply_flags(config);
+  complete(config);
   validate_config(config);
   return config;
 }
 
-std::optional<std::string> ConfigSource::flags_credentials(const std::string& profile) const {
-  return profile == m_selected ? m_flags.credentials_file : std::nullopt;
+void ConfigSource::apply_file(Config& config) const {
+  if (m_file.empty()) {
+    return;
+  }
+  config.config_file = m_file;
+  config.config_in_working_folder = m_in_working_folder;
+  auto base = std::filesystem::path(m_file).parent_path();
+  apply_object(config, m_document, m_file, base, false);
+  if (config.profile != k_default_profile) {
+    config.credentials_file.clear(); // the top level's file is the default profile's
+    config.origins.erase("credentials_file");
+  }
+  auto profiles = m_document.find(k_profiles_key);
+  if (profiles != m_document.end() && profiles->contains(config.profile)) {
+    apply_object(config, (*profiles)[config.profile], profile_origin(m_file, config.profile), base, true);
+  }
+  if (!config.client_secret.empty()) {
+    if (auto warning = loose_permissions_warning(m_file, "the client secret")) {
+      config.warnings.push_back(*warning);
+    }
+  }
+}
+
+void ConfigSource::apply_environment(Config& config) const {
+  for (const auto& [key, variable] : environment_variables()) {
+    if (key == "credentials_file" && config.profile != m_selected) {
+      continue; // KEAP_CREDENTIALS is the selected profile's: no two profiles share a file
+    }
+    if (auto value = m_environment(variable.c_str())) {
+      apply_text_value(config, key, *value, variable);
+      config.origins[key] = variable;
+    }
+  }
+}
+
+void ConfigSource::apply_delivered_secret(Config& config) const {
+  if (config.origin_of("client_secret") == "KEAP_CLIENT_SECRET") {
+    return;
+  }
+  if (auto delivered = m_environment("CREDENTIALS_DIRECTORY")) {
+    auto path = *delivered + "/keap-client-secret";
+    if (::access(path.c_str(), F_OK) == 0) {
+      config.client_secret = read_secret_file(path, config.warnings, "$CREDENTIALS_DIRECTORY");
+      config.origins["client_secret"] = path;
+    }
+  }
+}
+
+void ConfigSource::apply_flags(Config& config) const {
+  for (const auto& value : m_flags.values) {
+    if (value.key == "credentials_file" && config.profile != m_selected) {
+      continue; // --credentials is the selected profile's
+    }
+    if (value.key == "client_secret") {
+      // The secret comes from a file, never from argv.
+      config.client_secret = read_secret_file(value.text, config.warnings, value.flag);
+    } else {
+      apply_text_value(config, value.key, value.text, value.flag);
+    }
+    config.origins[value.key] = value.flag;
+  }
+}
+
+void ConfigSource::complete(Config& config) const {
+  if (!config.origins.count("lock_timeout")) {
+    config.lock_timeout = config.refresh_deadline + defaults::lock_margin;
+  }
+  complete_locations(config);
 }
 
 std::optional<std::string> ConfigSource::default_file_of(const std::string& profile, const Config& config) const {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/defaults.hpp"
 #include "core/profile.hpp"
 #include "core/token_auth.hpp"
 #include "util/environment.hpp"
@@ -43,13 +44,11 @@ struct Config {
   bool pkce = true;
   std::string ca_file;
   std::chrono::seconds refresh_token_lifetime{45 * 86400}; ///< Keap's refresh tokens live about 45 days
-  std::chrono::seconds connect_timeout{10};
-  std::chrono::seconds read_timeout{40}; ///< Keap's token endpoint takes tens of seconds when busy
-  /// The longest a token exchange may take, retries included (connect + 2 x read fits once).
-  std::chrono::seconds refresh_deadline{90};
-  /// The longest wait for another process's refresh: longer than refresh_deadline, so a waiter never
-  /// gives up on a holder that is within its rights. Unless set, refresh_deadline + 30 s.
-  std::chrono::seconds lock_timeout{120};
+  std::chrono::seconds connect_timeout = defaults::connect_timeout;
+  std::chrono::seconds read_timeout = defaults::read_timeout;
+  std::chrono::seconds refresh_deadline = defaults::refresh_deadline; ///< a token exchange, retries included
+  /// The longest wait for another process's refresh. Unless set, refresh_deadline + lock_margin.
+  std::chrono::seconds lock_timeout = defaults::lock_timeout;
   std::string tls_cert; ///< the https receiver's certificate; empty: a reusable self-signed one
   std::string tls_key;
   std::chrono::seconds pending_lifetime{600}; ///< how long `login --begin` waits for `--finish`
@@ -58,15 +57,16 @@ struct Config {
   bool store_client_secret = true;
 
   // The shared PostgreSQL store (design/store.md section 12).
-  std::string store = "file";     ///< file | postgres
-  std::string store_url;          ///< libpq URI or keyword string; never with a password
-  std::string store_passfile;     ///< empty: libpq's own (PGPASSFILE, ~/.pgpass); must be 0600
-  std::string store_key_file;     ///< the keyring; /etc/keap-auth/store.keys, or $CREDENTIALS_DIRECTORY/keap-auth-store-keys
+  std::string store = "file"; ///< file | postgres
+  std::string store_url;      ///< libpq URI or keyword string; never with a password
+  std::string store_passfile; ///< empty: libpq's own (PGPASSFILE, ~/.pgpass); must be 0600
+  std::string
+      store_key_file; ///< the keyring; /etc/keap-auth/store.keys, or $CREDENTIALS_DIRECTORY/keap-auth-store-keys
   std::chrono::seconds store_connect_timeout{5};
   std::chrono::seconds store_statement_timeout{0}; ///< 0: lock_timeout + 5 s
   std::chrono::seconds store_tcp_user_timeout{20};
   std::string store_require_tls = "verify-full"; ///< the lowest sslmode accepted off loopback
-  std::string store_journal_dir; ///< $XDG_STATE_HOME/keap-auth/journal
+  std::string store_journal_dir;                 ///< $XDG_STATE_HOME/keap-auth/journal
   std::chrono::seconds store_journal_retention{86400};
   bool store_cache = true;     ///< the access-token-only cache for `token`
   std::string store_cache_dir; ///< $XDG_CACHE_HOME/keap-auth/tokens
@@ -94,16 +94,23 @@ struct Config {
   std::string origin_of(const std::string& key) const;
 };
 
-/// The values given on the command line; unset ones leave the lower layers alone.
+/// One config key's value given on the command line.
+struct FlagValue {
+  std::string key;  ///< the config key it sets: "lock_timeout"
+  std::string flag; ///< the flag that gave it, for messages and origins: "--lock-timeout"
+  std::string text; ///< as given (for client_secret: the file that holds it)
+};
+
+/// What the command line says of the configuration; what it leaves unsaid leaves the lower layers alone.
 struct ConfigFlags {
-  std::optional<std::string> config_file;
-  std::optional<std::string> credentials_file;
-  std::optional<std::string> client_id;
-  std::optional<std::string> client_secret_file;
-  std::optional<std::string> tls_cert;
-  std::optional<std::string> tls_key;
-  std::optional<std::string> lock_timeout;
-  std::optional<std::string> profile;
+  std::optional<std::string> config_file; ///< --config
+  std::optional<std::string> profile;     ///< --profile
+  std::vector<FlagValue> values;          ///< config keys' flags, in the order given
+
+  /// The value given for config key `key`, or nothing.
+  const FlagValue* find(const std::string& key) const;
+  /// Gives `key` the value `text` (a later flag replaces an earlier one).
+  void set(const std::string& key, const std::string& flag, const std::string& text);
 };
 
 inline constexpr const char* k_default_config_file = "keap-auth.json";
@@ -129,13 +136,21 @@ public:
   Config for_profile(const std::string& profile) const;
 
 private:
+  // The layers, lowest first; each applies what it says on top of what the ones before left.
+  void apply_file(Config& config) const;
+  void apply_environment(Config& config) const;
+  /// systemd's LoadCredential=keap-client-secret:PATH, delivered to the unit alone.
+  void apply_delivered_secret(Config& config) const;
+  void apply_flags(Config& config) const;
+  /// What no layer said but others imply: lock_timeout, the credentials' and the store's places.
+  void complete(Config& config) const;
+
   /// A profile's credentials file as the layers name it (flags and environment only for the selected
   /// profile), or nothing when none does.
   std::optional<std::string> credentials_file_of(const std::string& profile) const;
   /// Where a profile's credentials go when no layer says: beside the config or in the XDG state folder
   /// for the default profile, credentials_dir/PROFILE.json for the others.
   std::optional<std::string> default_file_of(const std::string& profile, const Config& config) const;
-  std::optional<std::string> flags_credentials(const std::string& profile) const;
   /// credentials_dir, the profile's credentials_file and profile_files, from what the layers left.
   void complete_locations(Config& config) const;
   /// The PostgreSQL store's local folders, key file and derived timeout.
@@ -143,10 +158,10 @@ private:
 
   ConfigFlags m_flags;
   EnvironmentLookup m_environment;
-  std::string m_file;        ///< the config file read, or empty
-  bool m_file_is_local = false; ///< named, or ./keap-auth.json: the default credentials go beside it
+  std::string m_file;               ///< the config file read, or empty
+  bool m_file_is_local = false;     ///< named, or ./keap-auth.json: the default credentials go beside it
   bool m_in_working_folder = false; ///< see Config::config_in_working_folder
-  nlohmann::json m_document; ///< its object, or an empty one
+  nlohmann::json m_document;        ///< its object, or an empty one
   std::string m_selected;
 };
 
@@ -169,21 +184,5 @@ std::optional<std::string> loose_permissions_warning(const std::string& path, co
 /// Where a config file is looked for when none is named, in order: ./keap-auth.json,
 /// CONFIG_HOME/keap-auth/config.json, /etc/keap-auth/config.json.
 std::vector<std::string> config_search_path(const util::EnvironmentLookup& environment);
-
-/// One key of an effective configuration, for `config show`.
-struct ConfigEntry {
-  std::string key;
-  std::string value;       ///< as a config file would say it; a secret is "[set]" (or empty when unset)
-  std::string origin;      ///< the flag, variable or file it came from, or "default"
-  std::string environment; ///< the variable that sets it, if any
-};
-std::vector<ConfigEntry> config_entries(const Config& config);
-
-/// The config keys, for "did you mean" and the documentation.
-std::vector<std::string> config_key_names();
-
-/// A duration given on the command line or in the environment; Error (exit 2) naming `origin` (the
-/// flag or variable) and the accepted forms otherwise. `allow_zero` for limits where 0 means "do not wait".
-std::chrono::seconds duration_value(const std::string& origin, const std::string& text, bool allow_zero = false);
 
 } // namespace keap

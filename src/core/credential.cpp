@@ -36,7 +36,8 @@ TimePoint time_field(const json& document, const char* name, const std::string& 
 std::string token_field(const json& document, const char* name, const std::string& origin) {
   auto value = text_field(document, name, origin);
   if (!util::is_visible_ascii(value)) {
-    throw damaged(origin, std::string("field \"") + name + "\" holds a blank or a control character, which no token has");
+    throw damaged(origin,
+                  std::string("field \"") + name + "\" holds a blank or a control character, which no token has");
   }
   return value;
 }

@@ -58,8 +58,8 @@ bool vouched(const Config& config, const std::string& key) {
   return !config.config_in_working_folder || config.config_file.empty() || !origin.starts_with(config.config_file);
 }
 
-void check_destination(const Config& config, const std::string& key, const util::Url& url,
-                       const Credential& credential, const std::string& credential_file) {
+void check_destination(const Config& config, const std::string& key, const util::Url& url, const Credential& credential,
+                       const std::string& credential_file) {
   auto own = own_origins(credential);
   if (contains(own, url.origin()) || vouched(config, key) || beside(config.config_file, credential_file)) {
     return;

@@ -28,8 +28,8 @@ bool vouched(const Config& config, const std::string& key);
 /// Throws Error (exit 2) unless `credential`, kept at `credential_file` (a file path, or empty for a
 /// database or the environment), may be sent to `url`, which the config's `key` names. The message
 /// names the config file and the credential, and says how to opt in.
-void check_destination(const Config& config, const std::string& key, const util::Url& url,
-                       const Credential& credential, const std::string& credential_file);
+void check_destination(const Config& config, const std::string& key, const util::Url& url, const Credential& credential,
+                       const std::string& credential_file);
 
 /// Throws Error (exit 2) unless the client secret may be sent to the token endpoint the config names:
 /// a working-folder config that sets token_url may use only a secret that it sets itself.

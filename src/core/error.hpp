@@ -47,6 +47,24 @@ inline const char* exit_class(ExitCode code) {
   return "failure";
 }
 
+/// What each exit code means, for --help, the man page and docs/reference.md.
+struct ExitCodeMeaning {
+  ExitCode code;
+  const char* meaning;
+};
+inline constexpr ExitCodeMeaning k_exit_code_meanings[] = {
+    {ExitCode::ok, "success"},
+    {ExitCode::failure, "any other error (a sealed value that does not open, stdout that cannot be written, ...)"},
+    {ExitCode::usage, "usage or configuration error, a busy port, credentials that cannot be saved"},
+    {ExitCode::denied, "access denied in the browser, or no answer in time"},
+    {ExitCode::relogin, "a login is needed: no credentials, or a refresh token Keap rejected"},
+    {ExitCode::unavailable, "network, TLS or server failure, a database that cannot be reached, a lock held too long"},
+    {ExitCode::api_refused, "api: Keap refused the request (4xx)"},
+    {ExitCode::rate_limited, "api: rate limited, or the day's quota is used up"},
+    {ExitCode::interrupted, "interrupted (Ctrl-C, SIGTERM), after any refresh already sent was saved"},
+    {ExitCode::broken_pipe, "stdout's reader went away (`| head`): a listing ends quietly"},
+};
+
 /// Something secret that an error must carry but never print in its message: the only copy of a
 /// rotated token pair that could be saved nowhere. Only the top level shows it, and only to a person
 /// at a terminal; logs, --json and summaries never see it.

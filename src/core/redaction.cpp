@@ -1,6 +1,7 @@
 #include "core/redaction.hpp"
 
 #include "util/json.hpp"
+#include "util/text.hpp"
 #include "util/url.hpp"
 
 #include <algorithm>
@@ -11,12 +12,6 @@ namespace keap {
 namespace {
 
 constexpr std::string_view k_redacted = "[redacted]";
-
-bool same_name(std::string_view left, std::string_view right) {
-  return left.size() == right.size() && std::equal(left.begin(), left.end(), right.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-         });
-}
 
 void redact(nlohmann::json& value) {
   if (value.is_object()) {
@@ -41,11 +36,12 @@ bool is_secret_name(std::string_view name) {
   std::string folded;
   for (char c : name) {
     if (c != '_' && c != '-' && c != '.' && c != ' ') {
-      folded += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      folded += c;
     }
   }
-  static constexpr std::string_view k_names[] = {"code", "codeverifier", "state", "assertion", "apikey", "xkeapapikey",
-                                                 "authorization", "cookie", "credentials", "privatekey"};
+  folded = util::lower(folded);
+  static constexpr std::string_view k_names[] = {"code",        "codeverifier",  "state",  "assertion",   "apikey",
+                                                 "xkeapapikey", "authorization", "cookie", "credentials", "privatekey"};
   static constexpr std::string_view k_endings[] = {"token", "secret", "password", "apikey"};
   return std::find(std::begin(k_names), std::end(k_names), folded) != std::end(k_names) ||
          std::any_of(std::begin(k_endings), std::end(k_endings),
@@ -76,10 +72,11 @@ std::string redact_body(std::string_view body, size_t limit) {
 }
 
 std::string redact_header(std::string_view name, std::string_view value) {
-  if (same_name(name, "Authorization") || same_name(name, "Proxy-Authorization")) {
+  if (util::same_ignoring_case(name, "Authorization") || util::same_ignoring_case(name, "Proxy-Authorization")) {
     return std::string(value.substr(0, value.find(' '))) + " " + std::string(k_redacted);
   }
-  if (same_name(name, "X-Keap-API-Key") || same_name(name, "Cookie") || same_name(name, "Set-Cookie")) {
+  if (util::same_ignoring_case(name, "X-Keap-API-Key") || util::same_ignoring_case(name, "Cookie") ||
+      util::same_ignoring_case(name, "Set-Cookie")) {
     return std::string(k_redacted);
   }
   return std::string(value);

@@ -94,8 +94,8 @@ std::string fault_names() {
 }
 
 const std::vector<std::string>& api_fault_list() {
-  static const std::vector<std::string> k_names{"401", "403", "429", "429-quota-body", "quota", "502", "503", "504",
-                                                 "reset", "slow"};
+  static const std::vector<std::string> k_names{"401", "403", "429", "429-quota-body", "quota",
+                                                "502", "503", "504", "reset",          "slow"};
   return k_names;
 }
 

@@ -1,18 +1,13 @@
 #include "emulator/multipart.hpp"
 
+#include "util/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 
 namespace keap::emulator {
 
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return result;
-}
 
 std::string_view trimmed(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
@@ -37,7 +32,7 @@ std::optional<std::string> parameter(std::string_view value, std::string_view wa
     if (equals == std::string_view::npos) {
       return std::nullopt;
     }
-    auto name = lower(trimmed(rest.substr(0, equals)));
+    auto name = util::lower(trimmed(rest.substr(0, equals)));
     auto tail = rest.substr(equals + 1);
     std::string text;
     size_t used = 0;
@@ -68,7 +63,7 @@ std::optional<std::string> parameter(std::string_view value, std::string_view wa
 } // namespace
 
 std::optional<std::string> multipart_boundary(std::string_view content_type) {
-  auto type = lower(trimmed(content_type.substr(0, content_type.find(';'))));
+  auto type = util::lower(trimmed(content_type.substr(0, content_type.find(';'))));
   if (type != "multipart/form-data") {
     return std::nullopt;
   }
@@ -104,7 +99,7 @@ std::optional<FormParts> parse_multipart(std::string_view body, std::string_view
       auto line = headers.substr(0, line_end);
       headers.remove_prefix(std::min(line_end + 2, headers.size()));
       auto colon = line.find(':');
-      if (colon != std::string_view::npos && lower(trimmed(line.substr(0, colon))) == "content-disposition") {
+      if (colon != std::string_view::npos && util::lower(trimmed(line.substr(0, colon))) == "content-disposition") {
         auto value = line.substr(colon + 1);
         name = parameter(value, "name");
         filename = parameter(value, "filename");

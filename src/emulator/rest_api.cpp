@@ -35,9 +35,7 @@ ApiReply not_found() { return html(404, "Keap - Page Not Found", "The page you r
 
 std::string header(const ApiCall& call, std::string_view name) {
   for (const auto& [key, value] : call.headers) {
-    if (key.size() == name.size() && std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-        })) {
+    if (util::same_ignoring_case(key, name)) {
       return value;
     }
   }
@@ -45,12 +43,8 @@ std::string header(const ApiCall& call, std::string_view name) {
 }
 
 bool has_header(const ApiCall& call, std::string_view name) {
-  return std::any_of(call.headers.begin(), call.headers.end(), [&](const auto& pair) {
-    return pair.first.size() == name.size() &&
-           std::equal(pair.first.begin(), pair.first.end(), name.begin(), [](char a, char b) {
-             return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-           });
-  });
+  return std::any_of(call.headers.begin(), call.headers.end(),
+                     [&](const auto& pair) { return util::same_ignoring_case(pair.first, name); });
 }
 
 std::optional<long long> number(const std::string& text) {
@@ -92,11 +86,16 @@ std::string random_key() {
 } // namespace
 
 std::optional<ApiFault> api_fault_named(std::string_view name) {
-  const std::pair<const char*, ApiFault> k_names[] = {
-      {"401", ApiFault::unauthorized},      {"403", ApiFault::forbidden},   {"429", ApiFault::throttled},
-      {"quota", ApiFault::quota_exhausted}, {"429-quota-body", ApiFault::throttled_quota_body},
-      {"502", ApiFault::bad_gateway},       {"503", ApiFault::unavailable},
-      {"504", ApiFault::gateway_timeout},   {"reset", ApiFault::reset},     {"slow", ApiFault::slow}};
+  const std::pair<const char*, ApiFault> k_names[] = {{"401", ApiFault::unauthorized},
+                                                      {"403", ApiFault::forbidden},
+                                                      {"429", ApiFault::throttled},
+                                                      {"quota", ApiFault::quota_exhausted},
+                                                      {"429-quota-body", ApiFault::throttled_quota_body},
+                                                      {"502", ApiFault::bad_gateway},
+                                                      {"503", ApiFault::unavailable},
+                                                      {"504", ApiFault::gateway_timeout},
+                                                      {"reset", ApiFault::reset},
+                                                      {"slow", ApiFault::slow}};
   for (auto [known, fault] : k_names) {
     if (name == known) {
       return fault;
@@ -223,15 +222,15 @@ std::optional<ApiReply> RestApi::take_fault() {
     return gateway_fault(429, "Spike arrest violation. Allowed rate : MessageRate{messagesPerPeriod=10}",
                          "policies.ratelimit.SpikeArrestViolation");
   case ApiFault::quota_exhausted: {
-    auto reply = gateway_fault(429, "Rate limit quota violation. Quota limit exceeded.",
-                               "policies.ratelimit.QuotaViolation");
+    auto reply =
+        gateway_fault(429, "Rate limit quota violation. Quota limit exceeded.", "policies.ratelimit.QuotaViolation");
     reply.headers = {{"x-keap-product-quota-available", "0"}, {"x-keap-product-quota-time-unit", "day"}};
     return reply;
   }
   case ApiFault::throttled_quota_body: {
     // The minute throttle in the fault Keap's gateway also uses for the day: the headers tell them apart.
-    auto reply = gateway_fault(429, "Rate limit quota violation. Quota limit exceeded.",
-                               "policies.ratelimit.QuotaViolation");
+    auto reply =
+        gateway_fault(429, "Rate limit quota violation. Quota limit exceeded.", "policies.ratelimit.QuotaViolation");
     reply.headers = {{"x-keap-product-quota-available", "1000"},
                      {"x-keap-product-quota-time-unit", "day"},
                      {"x-keap-product-throttle-available", "0"},
@@ -275,14 +274,14 @@ std::optional<ApiReply> RestApi::count_call(const Subject& subject, TimePoint no
     refused = gateway_fault(429, "Rate limit quota violation. Quota limit exceeded. Identifier : " + subject.credential,
                             "policies.ratelimit.QuotaViolation");
   } else if (static_cast<long long>(usage.minute.size()) >= m_settings.throttle_per_minute) {
-    refused = m_settings.app_throttle_body
-                  ? json(429, {{"code", "429"},
-                               {"message", "Quota Exceeded"},
-                               {"status", "Request Throttled"},
-                               {"details", nullptr}})
-                  : gateway_fault(429, "Rate limit quota violation. Quota limit exceeded. Identifier : " +
-                                           subject.credential,
-                                  "policies.ratelimit.QuotaViolation"); // the minute's fault looks like the day's
+    refused =
+        m_settings.app_throttle_body
+            ? json(429, {{"code", "429"},
+                         {"message", "Quota Exceeded"},
+                         {"status", "Request Throttled"},
+                         {"details", nullptr}})
+            : gateway_fault(429, "Rate limit quota violation. Quota limit exceeded. Identifier : " + subject.credential,
+                            "policies.ratelimit.QuotaViolation"); // the minute's fault looks like the day's
   } else {
     ++usage.used_today;
     usage.minute.push_back(now);

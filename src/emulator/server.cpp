@@ -13,10 +13,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string value_of(const Parameters& parameters, std::string_view name) {
-  return util::find_parameter(parameters, name).value_or("");
-}
-
 net::ServerResponse page(int status, const std::string& html, bool form_redirects = false) {
   net::ServerResponse response{status, {}, html, false};
   for (const auto& [name, value] : html::page_headers(form_redirects)) {
@@ -47,8 +43,9 @@ net::ServerLimits emulator_limits() {
 
 /// The head of a response written by hand, for the deliveries that play a broken server.
 std::string raw_head(int status, const std::string& content_type, size_t content_length) {
-  return "HTTP/1.1 " + std::to_string(status) + " " + net::reason_phrase_of(status) + "\r\nContent-Type: " +
-         content_type + "\r\nCache-Control: no-store\r\nContent-Length: " + std::to_string(content_length) +
+  return "HTTP/1.1 " + std::to_string(status) + " " + net::reason_phrase_of(status) +
+         "\r\nContent-Type: " + content_type +
+         "\r\nCache-Control: no-store\r\nContent-Length: " + std::to_string(content_length) +
          "\r\nConnection: close\r\n\r\n";
 }
 
@@ -169,7 +166,7 @@ void Server::serve(net::ServerRequest request, const net::Responder& responder) 
       html::TemplateValues values{{"action", k_authorize_path}, {"app", m_state.settings().app}};
       for (const char* name :
            {"client_id", "redirect_uri", "state", "scope", "code_challenge", "code_challenge_method"}) {
-        values.emplace_back(name, value_of(query, name));
+        values.emplace_back(name, util::parameter_or_empty(query, name));
       }
       send(page(200, html::render_template(html::templates::k_consent_html, values), true));
     }
@@ -179,13 +176,17 @@ void Server::serve(net::ServerRequest request, const net::Responder& responder) 
     if (auto problem = m_state.authorize_problem(form)) {
       send(page(400, problem_page(*problem)));
     } else {
-      send(redirect(m_state.decide(form, value_of(form, "decision") == "allow", util::now_seconds())));
+      send(redirect(m_state.decide(form, util::parameter_or_empty(form, "decision") == "allow", util::now_seconds())));
     }
   } else if (path == k_token_path && method == "POST") {
     if (request.count("Content-Length") == 0) {
       // Keap is known to reject bodies without a Content-Length.
-      reply({400, R"({"error":"invalid_request","error_description":"Content-Length required"})", "",
-             "application/json", "", {}});
+      reply({400,
+             R"({"error":"invalid_request","error_description":"Content-Length required"})",
+             "",
+             "application/json",
+             "",
+             {}});
     } else {
       TokenRequest token_request{request.header("Content-Type"), request.header("Authorization"), request.body};
       reply(m_state.token(token_request, util::now_seconds()));

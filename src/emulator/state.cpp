@@ -12,10 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string value_of(const Parameters& parameters, std::string_view name) {
-  return util::find_parameter(parameters, name).value_or("");
-}
-
 /// Random alphanumerics, shaped like Keap's tokens (the client must treat them as opaque).
 std::string random_alphanumeric(size_t length) {
   std::string result;
@@ -84,30 +80,31 @@ Reply State::reply_for(const Fault& fault) {
 }
 
 std::optional<std::string> State::authorize_problem(const Parameters& query) const {
-  if (value_of(query, "client_id") != m_settings.client_id) {
+  if (util::parameter_or_empty(query, "client_id") != m_settings.client_id) {
     return "Invalid Client: the client_id is not known here.";
   }
-  auto redirect = util::parse_url(value_of(query, "redirect_uri"));
+  auto redirect = util::parse_url(util::parameter_or_empty(query, "redirect_uri"));
   if (!redirect) {
     return "Invalid redirect_uri: it must be an absolute http(s) URL.";
   }
-  if (value_of(query, "response_type") != "code") {
+  if (util::parameter_or_empty(query, "response_type") != "code") {
     return "Invalid response_type: only \"code\" is supported.";
   }
   return std::nullopt;
 }
 
 std::string State::decide(const Parameters& query, bool allow, TimePoint now) {
-  auto redirect = *util::parse_url(value_of(query, "redirect_uri"));
+  auto redirect = *util::parse_url(util::parameter_or_empty(query, "redirect_uri"));
   Parameters answer;
-  auto challenge = value_of(query, "code_challenge");
-  bool pkce_ok = !m_settings.enforce_pkce || (!challenge.empty() && value_of(query, "code_challenge_method") == "S256");
+  auto challenge = util::parameter_or_empty(query, "code_challenge");
+  bool pkce_ok = !m_settings.enforce_pkce ||
+                 (!challenge.empty() && util::parameter_or_empty(query, "code_challenge_method") == "S256");
   if (!allow) {
-    answer = {{"state", value_of(query, "state")},
+    answer = {{"state", util::parameter_or_empty(query, "state")},
               {"error", "access_denied"},
               {"error_description", "User denied access to resource"}};
   } else if (!pkce_ok) {
-    answer = {{"state", value_of(query, "state")},
+    answer = {{"state", util::parameter_or_empty(query, "state")},
               {"error", "invalid_request"},
               {"error_description", "code_challenge with code_challenge_method=S256 is required"}};
   } else {
@@ -116,7 +113,7 @@ std::string State::decide(const Parameters& query, bool allow, TimePoint now) {
       std::lock_guard lock(m_mutex);
       m_codes[code] = {m_settings.client_id, redirect.to_string(), challenge, now + m_settings.code_ttl};
     }
-    answer = {{"code", code}, {"scope", granted_scope()}, {"state", value_of(query, "state")}};
+    answer = {{"code", code}, {"scope", granted_scope()}, {"state", util::parameter_or_empty(query, "state")}};
   }
   redirect.query = (redirect.query.empty() ? "" : redirect.query + "&") + util::form_encode(answer);
   return redirect.to_string();
@@ -133,10 +130,10 @@ Reply State::token(const TokenRequest& request, TimePoint now) {
   auto form = request.content_type.starts_with("application/x-www-form-urlencoded") ? util::parse_form(request.body)
                                                                                     : std::nullopt;
   if (form) {
-    record.grant_type = value_of(*form, "grant_type");
-    record.code = value_of(*form, "code");
-    record.refresh_token = value_of(*form, "refresh_token");
-    record.code_verifier = value_of(*form, "code_verifier");
+    record.grant_type = util::parameter_or_empty(*form, "grant_type");
+    record.code = util::parameter_or_empty(*form, "code");
+    record.refresh_token = util::parameter_or_empty(*form, "refresh_token");
+    record.code_verifier = util::parameter_or_empty(*form, "code_verifier");
     record.client_secret_in_body = util::find_parameter(*form, "client_secret").has_value();
   }
   Reply reply;
@@ -153,8 +150,8 @@ Reply State::token(const TokenRequest& request, TimePoint now) {
   } else {
     auto basic = parse_basic_authorization(request.authorization);
     bool basic_ok = basic && basic->first == m_settings.client_id && basic->second == m_settings.client_secret;
-    bool body_ok = value_of(*form, "client_id") == m_settings.client_id &&
-                   value_of(*form, "client_secret") == m_settings.client_secret;
+    bool body_ok = util::parameter_or_empty(*form, "client_id") == m_settings.client_id &&
+                   util::parameter_or_empty(*form, "client_secret") == m_settings.client_secret;
     if (record.grant_type == "authorization_code") {
       // Keap takes the secret in the body here; a Bearer header is rejected, a matching Basic tolerated.
       bool bad_header = !request.authorization.empty() && !basic_ok;
@@ -186,17 +183,18 @@ Reply State::authorization_code_grant(const Parameters& form, bool client_authen
     return oauth_error(401, "invalid_grant", "Unable to authenticate username and password");
   }
   std::unique_lock lock(m_mutex);
-  auto found = m_codes.find(value_of(form, "code"));
+  auto found = m_codes.find(util::parameter_or_empty(form, "code"));
   if (found == m_codes.end() || found->second.expires_at <= now) {
     return oauth_error(400, "invalid_grant", "Invalid code");
   }
   Code code = found->second;
   m_codes.erase(found); // single use, even when the rest of the request is wrong
   lock.unlock();
-  if (code.redirect_uri != value_of(form, "redirect_uri")) {
+  if (code.redirect_uri != util::parameter_or_empty(form, "redirect_uri")) {
     return oauth_error(400, "invalid_request", "Invalid redirect_uri");
   }
-  if (m_settings.enforce_pkce && util::base64url(net::sha256(value_of(form, "code_verifier"))) != code.code_challenge) {
+  if (m_settings.enforce_pkce &&
+      util::base64url(net::sha256(util::parameter_or_empty(form, "code_verifier"))) != code.code_challenge) {
     return oauth_error(400, "invalid_grant", "code_verifier does not match the code_challenge");
   }
   return issue_tokens(now);
@@ -207,7 +205,7 @@ Reply State::refresh_token_grant(const Parameters& form, bool client_authenticat
     return oauth_error(401, "invalid_grant", "Unable to authenticate username and password");
   }
   std::unique_lock lock(m_mutex);
-  auto found = m_refresh_tokens.find(value_of(form, "refresh_token"));
+  auto found = m_refresh_tokens.find(util::parameter_or_empty(form, "refresh_token"));
   if (found == m_refresh_tokens.end() || found->second <= now) {
     return m_settings.legacy_errors ? oauth_error(400, "invalid_grant", "Invalid refresh token")
                                     : oauth_error(400, "invalid_request", "Invalid Refresh Token");

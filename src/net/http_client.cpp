@@ -57,8 +57,8 @@ std::string serialize(const HttpRequest& request, Headers& sent) {
   if (!request.content_type.empty()) {
     sent.emplace_back("Content-Type", request.content_type);
   }
-  bool has_body = !request.body.empty() || request.method == "POST" || request.method == "PUT" ||
-                  request.method == "PATCH";
+  bool has_body =
+      !request.body.empty() || request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
   if (has_body) {
     sent.emplace_back("Content-Length", std::to_string(request.body.size()));
   }
@@ -348,8 +348,8 @@ HttpResponse HttpClient::send(const HttpRequest& request, std::optional<Clock::t
     if (!m_impl->tls) {
       try {
         m_impl->tls.emplace(ssl::context::tls_client);
-        m_impl->tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                                 ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+        m_impl->tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                                 ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
         m_impl->tls->set_default_verify_paths();
         if (!m_options.ca_file.empty()) {
           m_impl->tls->load_verify_file(m_options.ca_file);
@@ -374,7 +374,8 @@ HttpResponse HttpClient::send(const HttpRequest& request, std::optional<Clock::t
   }
   if (m_options.log) {
     auto milliseconds = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
-    m_options.log("< " + (response ? std::to_string(response->status) : "no response (" + std::string(failure->what()) + ")") +
+    m_options.log("< " +
+                  (response ? std::to_string(response->status) : "no response (" + std::string(failure->what()) + ")") +
                   " in " + std::to_string(milliseconds) + " ms" +
                   (response ? logged_body(response->body, response->header("content-type")) : ""));
   }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/defaults.hpp"
 #include "core/error.hpp"
 #include "util/url.hpp"
 
@@ -38,9 +39,9 @@ struct HttpResponse {
 
 struct HttpOptions {
   std::string ca_file; ///< extra CAs, trusted in addition to the system's store
-  std::chrono::seconds connect_timeout{10};
-  std::chrono::seconds read_timeout{40};
-  size_t max_body = 1024 * 1024; ///< a response larger than this is refused while it streams, not buffered
+  std::chrono::seconds connect_timeout = defaults::connect_timeout;
+  std::chrono::seconds read_timeout = defaults::read_timeout;
+  size_t max_body = 1024 * 1024;       ///< a response larger than this is refused while it streams, not buffered
   size_t max_header_bytes = 64 * 1024; ///< a response's status line and headers together
   size_t max_header_lines = 200;
   /// --verbose: told each exchange (method, URL, headers, bodies, status, time) with every secret redacted.

@@ -2,6 +2,7 @@
 
 #include "net/asio.hpp"
 #include "net/wire.hpp"
+#include "util/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -15,12 +16,7 @@ using beast::string_view;
 
 std::string text_of(string_view view) { return std::string(view.data(), view.size()); }
 
-std::string lower(string_view view) {
-  auto text = text_of(view);
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
+std::string lower(string_view view) { return util::lower(std::string_view(view.data(), view.size())); }
 
 /// Beast's own errors, said for a person.
 std::string describe(const error_code& error) { return error.message(); }
@@ -144,9 +140,9 @@ RequestReader::Progress RequestReader::feed(std::string& input) {
     auto line_end = std::string_view(input).substr(0, std::min(buffered, parser.limits.header_bytes)).find("\r\n");
     bool line = line_end == std::string_view::npos || line_end > parser.limits.target_bytes + 32;
     parser.refusal = line ? std::pair<int, std::string>{414, "the request target is longer than " +
-                                                                   std::to_string(parser.limits.target_bytes) + " bytes"}
+                                                                 std::to_string(parser.limits.target_bytes) + " bytes"}
                           : std::pair<int, std::string>{431, "the request's headers are larger than " +
-                                                                   std::to_string(parser.limits.header_bytes) + " bytes"};
+                                                                 std::to_string(parser.limits.header_bytes) + " bytes"};
     return Progress::refused;
   }
   if (error == http::error::body_limit) {
@@ -196,8 +192,8 @@ struct ResponseReader::Parser : public http::basic_parser<false> {
 
   void on_field_impl(http::field, string_view name, string_view value, error_code& ec) override {
     if (response.headers.size() >= limits.header_lines) {
-      return fail(TransportFailure::too_large,
-                  "has more than " + std::to_string(limits.header_lines) + " header lines", ec);
+      return fail(TransportFailure::too_large, "has more than " + std::to_string(limits.header_lines) + " header lines",
+                  ec);
     }
     response.headers.emplace_back(lower(name), text_of(value));
   }

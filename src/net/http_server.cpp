@@ -106,8 +106,8 @@ struct Shared {
 };
 
 /// The bytes of a response head: status line, the headers that are fit to send, and the framing.
-std::string serialize_head(const ServerResponse& response, const std::optional<size_t>& content_length,
-                           bool chunked, bool close) {
+std::string serialize_head(const ServerResponse& response, const std::optional<size_t>& content_length, bool chunked,
+                           bool close) {
   std::string head = "HTTP/1.1 " + std::to_string(response.status) + " " + reason_phrase_of(response.status) + "\r\n";
   for (const auto& [name, value] : response.headers) {
     if (valid_header(name, value) && !same_token(name, "Content-Length") && !same_token(name, "Connection") &&
@@ -154,9 +154,7 @@ public:
   void abort() override {
     m_session->post([session = m_session] { session->close(); });
   }
-  void after(Milliseconds delay, std::function<void()> action) override {
-    m_session->after(delay, std::move(action));
-  }
+  void after(Milliseconds delay, std::function<void()> action) override { m_session->after(delay, std::move(action)); }
 
 private:
   static std::string to_hex(size_t value) {
@@ -229,9 +227,7 @@ public:
 
   void answer_raw(std::string bytes, Milliseconds delay) override {
     post([self = this->shared_from_this(), bytes = std::move(bytes), delay]() mutable {
-      self->deliver_later(delay, [self, bytes = std::move(bytes)]() mutable {
-        self->write(std::move(bytes), true);
-      });
+      self->deliver_later(delay, [self, bytes = std::move(bytes)]() mutable { self->write(std::move(bytes), true); });
     });
   }
 
@@ -326,14 +322,14 @@ private:
     }
     m_phase = Phase::waiting;
     lowest().expires_after(m_shared->limits.idle_timeout);
-    m_stream.async_read_some(asio::buffer(m_chunk), [self = this->shared_from_this()](const beast::error_code& error,
-                                                                                       size_t count) {
-      if (error || self->m_phase == Phase::closed) {
-        return self->close();
-      }
-      self->m_input.append(self->m_chunk.data(), count);
-      self->start_request();
-    });
+    m_stream.async_read_some(asio::buffer(m_chunk),
+                             [self = this->shared_from_this()](const beast::error_code& error, size_t count) {
+                               if (error || self->m_phase == Phase::closed) {
+                                 return self->close();
+                               }
+                               self->m_input.append(self->m_chunk.data(), count);
+                               self->start_request();
+                             });
   }
 
   void start_request() {
@@ -375,20 +371,20 @@ private:
 
   void read_more() {
     lowest().expires_at(m_body_deadline ? *m_body_deadline : m_header_deadline);
-    m_stream.async_read_some(asio::buffer(m_chunk), [self = this->shared_from_this()](const beast::error_code& error,
-                                                                                       size_t count) {
-      if (self->m_phase == Phase::closed) {
-        return;
-      }
-      if (error == beast::error::timeout) {
-        return self->refuse(408, "the request did not arrive in time");
-      }
-      if (error) {
-        return self->close(); // the client went away in the middle of its request
-      }
-      self->m_input.append(self->m_chunk.data(), count);
-      self->process_input();
-    });
+    m_stream.async_read_some(asio::buffer(m_chunk),
+                             [self = this->shared_from_this()](const beast::error_code& error, size_t count) {
+                               if (self->m_phase == Phase::closed) {
+                                 return;
+                               }
+                               if (error == beast::error::timeout) {
+                                 return self->refuse(408, "the request did not arrive in time");
+                               }
+                               if (error) {
+                                 return self->close(); // the client went away in the middle of its request
+                               }
+                               self->m_input.append(self->m_chunk.data(), count);
+                               self->process_input();
+                             });
   }
 
   void refuse(int status, const std::string& reason) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/defaults.hpp"
 #include "net/http_client.hpp"
 #include "util/timestamp.hpp"
 
@@ -20,9 +21,9 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, ut
 struct RetryPolicy {
   int connect_attempts = 3;
   int rate_limit_retries = 2;
-  std::chrono::seconds longest_rate_limit_wait{30}; ///< a longer Retry-After ends the command instead
-  std::chrono::seconds default_rate_limit_wait{5};  ///< when a 429 says nothing
-  std::chrono::seconds deadline{90};                ///< the whole exchange, retries and waits included
+  std::chrono::seconds longest_rate_limit_wait{30};           ///< a longer Retry-After ends the command instead
+  std::chrono::seconds default_rate_limit_wait{5};            ///< when a 429 says nothing
+  std::chrono::seconds deadline = defaults::refresh_deadline; ///< the whole exchange, retries and waits included
 };
 
 /// Sends `request` under `policy`: returns the last answer (any status) or throws the last

@@ -1,5 +1,7 @@
 #include "net/wire.hpp"
 
+#include "util/text.hpp"
+
 #include <algorithm>
 
 namespace keap::net {
@@ -17,8 +19,8 @@ bool valid_field_value(std::string_view text) {
     auto byte = static_cast<unsigned char>(c);
     return byte == '\t' || (byte >= 0x20 && byte != 0x7f);
   });
-  return visible && (text.empty() || (text.front() != ' ' && text.front() != '\t' && text.back() != ' ' &&
-                                      text.back() != '\t'));
+  return visible &&
+         (text.empty() || (text.front() != ' ' && text.front() != '\t' && text.back() != ' ' && text.back() != '\t'));
 }
 
 bool valid_header(std::string_view name, std::string_view value) {
@@ -32,12 +34,7 @@ bool valid_target(std::string_view target) {
   });
 }
 
-bool same_token(std::string_view left, std::string_view right) {
-  return left.size() == right.size() && std::equal(left.begin(), left.end(), right.begin(), [](char a, char b) {
-           auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-           return lower(a) == lower(b);
-         });
-}
+bool same_token(std::string_view left, std::string_view right) { return util::same_ignoring_case(left, right); }
 
 std::string header_value(const Headers& headers, std::string_view name) {
   for (const auto& [key, value] : headers) {

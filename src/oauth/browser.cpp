@@ -22,12 +22,27 @@ namespace {
 /// What a browser needs from our environment to find the desktop, the user and the locale: an allow
 /// list, because anything else may be a secret (KEAP_CLIENT_SECRET, PGPASSWORD, a cloud key, ...).
 bool browser_may_see(std::string_view name) {
-  static constexpr std::string_view k_names[] = {
-      "PATH",          "HOME",          "USER",           "LOGNAME",           "SHELL",
-      "LANG",          "LANGUAGE",      "TZ",             "TERM",              "TMPDIR",
-      "DISPLAY",       "WAYLAND_DISPLAY", "XAUTHORITY",   "DBUS_SESSION_BUS_ADDRESS", "BROWSER",
-      "DESKTOP_SESSION", "KDE_FULL_SESSION", "KDE_SESSION_VERSION", "GNOME_DESKTOP_SESSION_ID",
-      "WSL_DISTRO_NAME", "WSL_INTEROP"};
+  static constexpr std::string_view k_names[] = {"PATH",
+                                                 "HOME",
+                                                 "USER",
+                                                 "LOGNAME",
+                                                 "SHELL",
+                                                 "LANG",
+                                                 "LANGUAGE",
+                                                 "TZ",
+                                                 "TERM",
+                                                 "TMPDIR",
+                                                 "DISPLAY",
+                                                 "WAYLAND_DISPLAY",
+                                                 "XAUTHORITY",
+                                                 "DBUS_SESSION_BUS_ADDRESS",
+                                                 "BROWSER",
+                                                 "DESKTOP_SESSION",
+                                                 "KDE_FULL_SESSION",
+                                                 "KDE_SESSION_VERSION",
+                                                 "GNOME_DESKTOP_SESSION_ID",
+                                                 "WSL_DISTRO_NAME",
+                                                 "WSL_INTEROP"};
   static constexpr std::string_view k_prefixes[] = {"LC_", "XDG_"};
   return std::find(std::begin(k_names), std::end(k_names), name) != std::end(k_names) ||
          std::any_of(std::begin(k_prefixes), std::end(k_prefixes),
@@ -60,7 +75,8 @@ bool prepare(posix_spawn_file_actions_t& actions, posix_spawnattr_t& attributes)
          // The receiver's listening sockets must not live on in a long-running browser.
          posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1) == 0 &&
          posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) == 0 &&
-         posix_spawnattr_setsigmask(&attributes, &none) == 0 && posix_spawnattr_setsigdefault(&attributes, &defaults) == 0;
+         posix_spawnattr_setsigmask(&attributes, &none) == 0 &&
+         posix_spawnattr_setsigdefault(&attributes, &defaults) == 0;
 }
 
 /// Watches `pid` for `grace`: a text when it ended badly within it.

@@ -13,9 +13,8 @@ namespace keap::oauth {
 
 namespace {
 
-bool mentions_pkce(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+bool mentions_pkce(const std::string& said) {
+  auto text = util::lower(said);
   return text.find("code_verifier") != std::string::npos || text.find("code_challenge") != std::string::npos ||
          text.find("pkce") != std::string::npos;
 }
@@ -38,7 +37,7 @@ Error explain_exchange_failure(const Error& error, const Config& config) {
 /// `use_in`: the profile the kept grant could replace (by default the one the login was for).
 Error keep_aside(const LoginContext& context, const OAuthGrant& fresh, const std::string& why, const std::string& hint,
                  ExitCode code = ExitCode::usage, const std::optional<std::string>& use_in = std::nullopt) {
-  auto [folder, stem] = context.store.rescue_place(context.profile);
+  auto [folder, stem] = context.store.rescue_location(context.profile);
   auto kept = store::write_rescue_file(store::rescue_folders(folder, context.environment), stem + ".login",
                                        serialize_credential(fresh));
   std::string where = kept ? "; the new grant was kept (0600) in " + *kept : "";
@@ -50,7 +49,7 @@ Error keep_aside(const LoginContext& context, const OAuthGrant& fresh, const std
 }
 
 /// The checks under the lock, against what is stored now.
-void check_replaceable(const LoginContext& context, const std::optional<store::Loaded>& existing,
+void check_replaceable(const LoginContext& context, const std::optional<store::StoredCredential>& existing,
                        const OAuthGrant& fresh, std::vector<std::string>& notices) {
   if (!existing) {
     return;
@@ -86,9 +85,9 @@ void check_unshared(const LoginContext& context, const OAuthGrant& fresh) {
     if (other == context.profile) {
       continue;
     }
-    std::optional<store::Loaded> loaded;
+    std::optional<store::StoredCredential> loaded;
     try {
-      loaded = context.store.inspect(other);
+      loaded = context.store.read_for_status(other);
     } catch (const Error&) {
       continue; // damaged or unreadable: it holds no grant to share
     }
@@ -127,7 +126,7 @@ LoginContext target_of(const LoginContext& context, const OAuthGrant& fresh) {
 }
 
 /// The credential stored now, with a damaged one set aside first: a login is what fixes it.
-std::optional<store::Loaded> stored_now(store::Transaction& transaction, std::vector<std::string>& notices) {
+std::optional<store::StoredCredential> stored_now(store::Transaction& transaction, std::vector<std::string>& notices) {
   try {
     return transaction.current();
   } catch (const Error& error) {
@@ -150,9 +149,9 @@ std::vector<std::string> prepare_login(const LoginContext& context) {
   if (auto created = context.store.check_writable(context.profile)) {
     notices.push_back(*created);
   }
-  std::optional<store::Loaded> existing;
+  std::optional<store::StoredCredential> existing;
   try {
-    existing = context.store.inspect(context.profile);
+    existing = context.store.read_for_status(context.profile);
   } catch (const Error& error) {
     if (error.code() != ExitCode::relogin) {
       throw; // unreadable, or a newer format: a login could not replace it
@@ -194,7 +193,7 @@ LoginResult complete_login(const LoginContext& context, const std::string& code,
     result.saved_to = target.store.describe(target.profile) + " (" + target.store.protection() + ")";
     result.location = target.store.location(target.profile);
     std::unique_ptr<store::Transaction> transaction;
-    std::optional<store::Loaded> existing;
+    std::optional<store::StoredCredential> existing;
     try {
       transaction = target.store.lock(target.profile, config.lock_timeout);
       existing = stored_now(*transaction, result.notices);

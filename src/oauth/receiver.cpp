@@ -74,8 +74,8 @@ Receiver::Receiver(const std::string& redirect_uri, std::string expected_state, 
   m_server = std::make_unique<net::HttpServer>(
       [this](net::ServerRequest request, net::Responder responder) { serve(request, responder); }, receiver_limits(),
       [](int status, const std::string& reason) {
-        return html_response(status, html::error_page("Request refused", "keap-auth's receiver refused it: " +
-                                                                               reason + "."));
+        return html_response(status,
+                             html::error_page("Request refused", "keap-auth's receiver refused it: " + reason + "."));
       },
       tls);
   bind(*redirect);
@@ -199,12 +199,13 @@ std::optional<Receiver::Page> Receiver::start_page(const net::ServerRequest& req
     return Page{303, "", m_authorize_url};
   }
   m_changed.notify_all();
-  return Page{409,
-              html::error_page("This sign-in was stopped",
-                               "Its start address was opened a second time. Another program on this computer may "
-                               "have read it, so keap-auth stopped the login; nothing was saved.",
-                               "Run keap-auth login again (or keap-auth login --no-browser and open its URL yourself)."),
-              {}};
+  return Page{
+      409,
+      html::error_page("This sign-in was stopped",
+                       "Its start address was opened a second time. Another program on this computer may "
+                       "have read it, so keap-auth stopped the login; nothing was saved.",
+                       "Run keap-auth login again (or keap-auth login --no-browser and open its URL yourself)."),
+      {}};
 }
 
 std::optional<Receiver::Page> Receiver::handle_callback(const std::string& query, const net::Responder& responder) {

@@ -92,8 +92,8 @@ private:
   void answer(const net::Responder& responder, const Page& page, const net::ServerRequest* request = nullptr);
 
   std::string m_redirect_uri;
-  util::Url m_bound;         ///< the redirect URI with the port bound
-  std::string m_start_path;  ///< /keap-auth/start/NONCE, once start_address() made it
+  util::Url m_bound;        ///< the redirect URI with the port bound
+  std::string m_start_path; ///< /keap-auth/start/NONCE, once start_address() made it
   std::string m_authorize_url;
   std::atomic<int> m_start_uses{0};
   std::string m_callback_path;

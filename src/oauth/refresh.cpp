@@ -18,15 +18,15 @@ void refuse_if_rescued(store::CredentialStore& store, const std::string& profile
   auto rescued = store::pending_rescues(store, profile, environment);
   if (!rescued.empty()) {
     throw Error(ExitCode::relogin,
-                "the " + store.describe(profile) + " holds an older pair than the rescue file " +
-                    rescued.front().path + " (saved when the new pair could not be stored), so its refresh token is "
-                                           "dead; nothing was sent",
+                "the " + store.describe(profile) + " holds an older pair than the rescue file " + rescued.front().path +
+                    " (saved when the new pair could not be stored), so its refresh token is "
+                    "dead; nothing was sent",
                 "put the newer pair in place: `" + rescued.front().restore + "`");
   }
 }
 
-store::Loaded read_or_relogin(const std::optional<store::Loaded>& loaded, const store::CredentialStore& store,
-                              const std::string& profile) {
+store::StoredCredential read_or_relogin(const std::optional<store::StoredCredential>& loaded,
+                                        const store::CredentialStore& store, const std::string& profile) {
   if (!loaded) {
     throw Error(ExitCode::relogin, "no credentials in " + store.describe(profile), "run `keap-auth login` first");
   }
@@ -92,7 +92,7 @@ std::optional<std::string> keep_unusable_answer(store::CredentialStore& store, c
   if (response.status != 200 || !token || token->empty() || *token == current.refresh_token) {
     return std::nullopt;
   }
-  auto [folder, stem] = store.rescue_place(profile);
+  auto [folder, stem] = store.rescue_location(profile);
   // Not STEM.rescue-*: this is a raw answer, not a credentials file to put in place.
   return store::write_rescue_file(store::rescue_folders(folder, settings.environment), stem + ".answer",
                                   response.body + "\n");
@@ -112,8 +112,7 @@ OAuthGrant exchange_and_commit(store::CredentialStore& store, store::Transaction
     } catch (const Error& error) {
       if (auto kept = keep_unusable_answer(store, profile, current, response, settings)) {
         throw Error(error.code(),
-                    std::string(error.what()) + "; the answer carried a new refresh token, kept as it came in " +
-                        *kept,
+                    std::string(error.what()) + "; the answer carried a new refresh token, kept as it came in " + *kept,
                     "the stored tokens were not changed; if the next refresh fails with exit 4, the token in that "
                     "file may still work: put it into the credentials by hand");
       }
@@ -141,7 +140,7 @@ OAuthGrant exchange_and_commit(store::CredentialStore& store, store::Transaction
 RefreshResult refresh_grant(store::CredentialStore& store, const std::string& profile, net::HttpClient& http,
                             const RefreshSettings& settings, const RefreshDecision& decide) {
   // "run login" before waiting for any lock.
-  auto unlocked = read_or_relogin(store.load(profile), store, profile);
+  auto unlocked = read_or_relogin(store.read_credential(profile), store, profile);
   auto before = as_grant(unlocked.credential, "refresh");
   refuse_if_rescued(store, profile, settings.environment);
   // Decided on the lock-free read first: a token that is still good waits for nobody's refresh.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/defaults.hpp"
 #include "core/expiry.hpp"
 #include "net/http_client.hpp"
 #include "net/retry_policy.hpp"
@@ -16,7 +17,7 @@ namespace keap::oauth {
 
 /// How to refresh.
 struct RefreshSettings {
-  std::chrono::milliseconds lock_timeout{120000};
+  std::chrono::milliseconds lock_timeout = defaults::lock_timeout;
   net::RetryPolicy retry; ///< its deadline caps the whole exchange, so it fits inside a waiter's lock_timeout
   util::EnvironmentLookup environment; ///< where rescue files may go
   /// The client a refresh authenticates as is the one stored with the grant (the refresh token belongs

@@ -208,7 +208,7 @@ OAuthGrant rotated_grant(const OAuthGrant& old, const TokenResponse& response, u
 
 TokenEndpoint endpoint_of(const OAuthGrant& grant, const std::string& origin) {
   auto url = util::parse_url(grant.token_url);
-  if (!url || (url->scheme != "https" && !util::is_loopback_host(url->host))) {
+  if (!url || !util::keeps_secrets_private(*url)) {
     throw Error(ExitCode::relogin,
                 origin + ": token_url \"" + util::printable_excerpt(grant.token_url) +
                     "\" is not an https URL (or http to a loopback host)",

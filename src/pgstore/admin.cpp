@@ -59,14 +59,17 @@ void export_credential(PgStore& store, const std::string& profile, bool keep, st
 
 DoctorReport doctor(PgStore& store) {
   DoctorReport report;
-  auto fact = [&](std::string what, std::string found) { report.facts.emplace_back(std::move(what), std::move(found)); };
+  auto fact = [&](std::string what, std::string found) {
+    report.facts.emplace_back(std::move(what), std::move(found));
+  };
   auto connection = store.connect();
   auto deadline = store.deadline();
   fact("database", connection.where());
   fact("server", connection.exec("SELECT version()", deadline).text(0, 0));
-  auto ssl = connection.exec("SELECT coalesce((SELECT ssl::text || ' ' || coalesce(version, '') FROM pg_stat_ssl "
-                             "WHERE pid = pg_backend_pid()), 'unknown')",
-                             deadline)
+  auto ssl = connection
+                 .exec("SELECT coalesce((SELECT ssl::text || ' ' || coalesce(version, '') FROM pg_stat_ssl "
+                       "WHERE pid = pg_backend_pid()), 'unknown')",
+                       deadline)
                  .text(0, 0);
   fact("TLS", ssl.starts_with("true") ? "in use (" + ssl.substr(5) + ")" : "not in use (a Unix socket or loopback)");
   fact("store id", store.store_id());
@@ -117,8 +120,8 @@ DoctorReport doctor(PgStore& store) {
     report.problems.push_back(std::to_string(journals) + " journals wait in " + store.journal_folder() +
                               ": run `keap-auth store reconcile`");
   }
-  auto needing = connection.exec("SELECT profile FROM keap_auth.credentials WHERE state = 'needs_login' ORDER BY 1",
-                                 deadline);
+  auto needing =
+      connection.exec("SELECT profile FROM keap_auth.credentials WHERE state = 'needs_login' ORDER BY 1", deadline);
   for (int i = 0; i < needing.size(); ++i) {
     report.problems.push_back("the profile " + needing.text(i, 0) + " needs a login: run `keap-auth login --profile " +
                               needing.text(i, 0) + "`");

@@ -131,16 +131,17 @@ void check_effective_options(pg_conn* connection, const std::string& lowest_sslm
 } // namespace
 
 PgError::PgError(PgFailure failure, std::string sqlstate, const std::string& message, std::string hint)
-    : Error(exit_code_of(failure), message, hint.empty() ? default_hint(failure) : std::move(hint)),
-      m_failure(failure), m_sqlstate(std::move(sqlstate)) {}
+    : Error(exit_code_of(failure), message, hint.empty() ? default_hint(failure) : std::move(hint)), m_failure(failure),
+      m_sqlstate(std::move(sqlstate)) {}
 
 Rows::Rows(pg_result* result) : m_result(result, PQclear), m_rows(result ? PQntuples(result) : 0) {}
 
 bool Rows::is_null(int row, int column) const { return PQgetisnull(m_result.get(), row, column) == 1; }
 
 std::string Rows::text(int row, int column) const {
-  return is_null(row, column) ? std::string() : std::string(PQgetvalue(m_result.get(), row, column),
-                                                            static_cast<size_t>(PQgetlength(m_result.get(), row, column)));
+  return is_null(row, column) ? std::string()
+                              : std::string(PQgetvalue(m_result.get(), row, column),
+                                            static_cast<size_t>(PQgetlength(m_result.get(), row, column)));
 }
 
 std::optional<std::string> Rows::value(int row, int column) const {
@@ -220,11 +221,11 @@ Connection::Connection(const ConnectionSettings& settings) {
   auto connect_timeout = std::to_string(std::max<long long>(2, settings.connect_timeout.count()));
   auto user_timeout = std::to_string(settings.tcp_user_timeout.count());
   // The URL first (expanded), then what keap-auth always sets, which overrides it.
-  std::vector<const char*> keywords{"dbname",          "application_name", "connect_timeout", "keepalives",
+  std::vector<const char*> keywords{"dbname",          "application_name",    "connect_timeout",  "keepalives",
                                     "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout"};
-  std::vector<const char*> values{settings.url.c_str(), settings.application_name.c_str(), connect_timeout.c_str(),
-                                  "1",                  "30",                             "10",
-                                  "3",                  user_timeout.c_str()};
+  std::vector<const char*> values{
+      settings.url.c_str(), settings.application_name.c_str(), connect_timeout.c_str(), "1", "30", "10", "3",
+      user_timeout.c_str()};
   if (!settings.passfile.empty()) {
     keywords.push_back("passfile");
     values.push_back(settings.passfile.c_str());
@@ -250,9 +251,12 @@ Connection::Connection(const ConnectionSettings& settings) {
   }
   if (m_connection == nullptr || PQstatus(m_connection) != CONNECTION_OK) {
     std::string message = m_connection ? message_of(PQerrorMessage(m_connection)) : "out of memory";
-    close();
-    bool authentication = message.find("authentication") != std::string::npos ||
+    // A failed start-up leaves no PGresult, so no SQLSTATE (28P01, 28000): besides libpq's one typed
+    // answer, its message is all there is, read here and nowhere else.
+    bool authentication = (m_connection != nullptr && PQconnectionNeedsPassword(m_connection) == 1) ||
+                          message.find("authentication") != std::string::npos ||
                           message.find("password") != std::string::npos;
+    close();
     throw PgError(authentication ? PgFailure::authentication : PgFailure::connection_lost, "",
                   "cannot connect to the PostgreSQL store: " + message);
   }

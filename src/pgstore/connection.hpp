@@ -51,9 +51,9 @@ public:
   int size() const { return m_rows; }
   bool empty() const { return m_rows == 0; }
   bool is_null(int row, int column) const;
-  std::string text(int row, int column) const;            ///< "" for NULL
+  std::string text(int row, int column) const; ///< "" for NULL
   std::optional<std::string> value(int row, int column) const;
-  int column(const char* name) const;                     ///< -1 when absent
+  int column(const char* name) const; ///< -1 when absent
 
 private:
   std::shared_ptr<pg_result> m_result;

@@ -161,11 +161,11 @@ Replay replay_journal(Connection& connection, const std::string& store_id, const
   }
 }
 
-std::vector<std::string> replay_journals(Connection& connection, const std::string& store_id,
-                                         const std::string& folder, std::chrono::seconds retention,
-                                         const std::string& actor, Clock::time_point deadline,
-                                         const std::string& only_profile) {
-  std::vector<std::string> notices;
+std::vector<ReplayNotice> replay_journals(Connection& connection, const std::string& store_id,
+                                          const std::string& folder, std::chrono::seconds retention,
+                                          const std::string& actor, Clock::time_point deadline,
+                                          const std::string& only_profile) {
+  std::vector<ReplayNotice> notices;
   std::error_code missing;
   std::vector<std::filesystem::path> paths;
   for (std::filesystem::directory_iterator entry(folder, missing), end; !missing && entry != end;
@@ -190,10 +190,12 @@ std::vector<std::string> replay_journals(Connection& connection, const std::stri
     }
     auto outcome = replay_journal(connection, store_id, file.string(), actor, deadline);
     if (outcome == Replay::applied) {
-      notices.push_back("the journal " + file.string() + " held a pair the store lacked; it was put in");
+      notices.push_back({"the journal " + file.string() + " held a pair the store lacked; it was put in", false});
     } else if (outcome == Replay::conflict && !committed) {
-      notices.push_back("the journal " + file.string() + " does not fit its row any more (it was kept): run "
-                        "`keap-auth store reconcile` and see `keap-auth store doctor`");
+      notices.push_back({"the journal " + file.string() +
+                             " does not fit its row any more (it was kept): run `keap-auth store reconcile` and see "
+                             "`keap-auth store doctor`",
+                         true});
     }
   }
   return notices;

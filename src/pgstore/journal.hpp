@@ -15,8 +15,8 @@ struct JournalEntry {
   std::string profile;
   long long from_generation = 0; ///< 0: a new row
   long long to_generation = 0;
-  std::string sealed;            ///< the sealed secrets (the same bytes as the row)
-  std::vector<Param> params;     ///< write_params for the UPDATE or INSERT
+  std::string sealed;        ///< the sealed secrets (the same bytes as the row)
+  std::vector<Param> params; ///< write_params for the UPDATE or INSERT
 };
 
 /// Writes the entry to FOLDER/PROFILE.TO.PID.journal (0600, fsynced with its folder) and returns the
@@ -49,11 +49,17 @@ std::string lock_key(const std::string& store_id, const std::string& profile);
 Replay replay_journal(Connection& connection, const std::string& store_id, const std::string& path,
                       const std::string& actor, Clock::time_point deadline);
 
+/// What replaying one journal did, for the person.
+struct ReplayNotice {
+  std::string text;
+  bool conflict = false; ///< it no longer fits its row and was kept: reconcile and doctor are needed
+};
+
 /// Every leftover journal of the folder, replayed (committed ones past `retention` are deleted).
-/// Returns a line per journal that was applied or is in conflict, for the person.
-std::vector<std::string> replay_journals(Connection& connection, const std::string& store_id,
-                                         const std::string& folder, std::chrono::seconds retention,
-                                         const std::string& actor, Clock::time_point deadline,
-                                         const std::string& only_profile = {});
+/// Returns a notice per journal that was applied or is in conflict.
+std::vector<ReplayNotice> replay_journals(Connection& connection, const std::string& store_id,
+                                          const std::string& folder, std::chrono::seconds retention,
+                                          const std::string& actor, Clock::time_point deadline,
+                                          const std::string& only_profile = {});
 
 } // namespace keap::pgstore

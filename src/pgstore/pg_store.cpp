@@ -1,8 +1,8 @@
 #include "pgstore/pg_store.hpp"
 
 #include "pgstore/journal.hpp"
-#include "pgstore/transaction.hpp"
 #include "pgstore/rows.hpp"
+#include "pgstore/transaction.hpp"
 #include "store/token_cache.hpp"
 #include "util/crash_point.hpp"
 #include "util/encoding.hpp"
@@ -38,9 +38,12 @@ PgSettings settings_of(const Config& config, const util::EnvironmentLookup& envi
     }
   }
   PgSettings settings;
-  settings.connection = {config.store_url,          "keap-auth/" + host_name() + "/" + std::to_string(::getpid()),
-                         config.store_connect_timeout, config.store_tcp_user_timeout,
-                         config.store_passfile,     config.store_require_tls};
+  settings.connection = {config.store_url,
+                         "keap-auth/" + host_name() + "/" + std::to_string(::getpid()),
+                         config.store_connect_timeout,
+                         config.store_tcp_user_timeout,
+                         config.store_passfile,
+                         config.store_require_tls};
   settings.require_tls = config.store_require_tls;
   settings.key_file = config.store_key_file;
   settings.statement_timeout = config.store_statement_timeout;
@@ -90,20 +93,20 @@ void PgStore::give_back(Connection connection) {
 
 /// Under m_mutex.
 void PgStore::first_session(Connection& connection) {
-  auto rows = connection.exec("SELECT store_id::text, extract(epoch from clock_timestamp())::bigint FROM keap_auth.meta",
-                              deadline());
+  auto rows = connection.exec(
+      "SELECT store_id::text, extract(epoch from clock_timestamp())::bigint FROM keap_auth.meta", deadline());
   if (rows.empty()) {
-    throw PgError(PgFailure::not_initialised, "", "the PostgreSQL store " + display_of(m_settings.store_url) +
-                                                      " is not initialised");
+    throw PgError(PgFailure::not_initialised, "",
+                  "the PostgreSQL store " + display_of(m_settings.store_url) + " is not initialised");
   }
   m_store_id = rows.text(0, 0);
   m_skew = std::stoll(rows.text(0, 1)) - util::now_seconds().time_since_epoch().count();
   m_replayed = true;
-  auto notices = replay_journals(connection, m_store_id, m_settings.journal_dir + "/" + m_store_id, m_settings.journal_retention,
-                                 m_settings.actor, deadline());
+  auto notices = replay_journals(connection, m_store_id, m_settings.journal_dir + "/" + m_store_id,
+                                 m_settings.journal_retention, m_settings.actor, deadline());
   for (const auto& notice : notices) {
     if (m_settings.notice) {
-      m_settings.notice(notice);
+      m_settings.notice(notice.text);
     }
   }
 }
@@ -144,7 +147,7 @@ std::string PgStore::cache_file(const std::string& profile) const {
   return store::token_cache_path(m_settings.cache_dir, m_settings.store_url, profile);
 }
 
-std::optional<store::Loaded> PgStore::read(const std::string& profile, bool open_secrets) {
+std::optional<store::StoredCredential> PgStore::read(const std::string& profile, bool open_secrets) {
   check_profile_name(profile, "profile");
   auto connection = take();
   auto rows = connection.exec(std::string("SELECT ") + k_row_columns + " FROM keap_auth.credentials WHERE profile = $1",
@@ -158,16 +161,20 @@ std::optional<store::Loaded> PgStore::read(const std::string& profile, bool open
     return std::nullopt; // exported: the live copy is elsewhere
   }
   if (!open_secrets) {
-    return store::Loaded{row.plain, {}};
+    return store::StoredCredential{row.plain, {}};
   }
   auto credential = with_secrets(row, open_sealed(row.sealed, keyring(), {store_id_bytes(), profile, row.generation}));
   cache_token(*this, profile, credential, row.generation);
-  return store::Loaded{credential, {}};
+  return store::StoredCredential{credential, {}};
 }
 
-std::optional<store::Loaded> PgStore::load(const std::string& profile) { return read(profile, true); }
+std::optional<store::StoredCredential> PgStore::read_credential(const std::string& profile) {
+  return read(profile, true);
+}
 
-std::optional<store::Loaded> PgStore::inspect(const std::string& profile) { return read(profile, false); }
+std::optional<store::StoredCredential> PgStore::read_for_status(const std::string& profile) {
+  return read(profile, false);
+}
 
 std::unique_ptr<store::Transaction> PgStore::lock(const std::string& profile, std::chrono::milliseconds timeout) {
   check_profile_name(profile, "profile");
@@ -201,11 +208,11 @@ std::optional<std::string> PgStore::check_writable(const std::string& profile) {
   return std::nullopt;
 }
 
-std::pair<std::string, std::string> PgStore::rescue_place(const std::string& profile) const {
+std::pair<std::string, std::string> PgStore::rescue_location(const std::string& profile) const {
   return {m_settings.state_dir, profile + ".json"};
 }
 
-std::string PgStore::local_file(const std::string& profile, const std::string& suffix) const {
+std::string PgStore::companion_file(const std::string& profile, const std::string& suffix) const {
   return m_settings.state_dir + "/" + profile + ".json" + suffix;
 }
 

@@ -19,14 +19,14 @@ struct PgSettings {
   std::string require_tls = "verify-full";
   std::string key_file;
   std::chrono::milliseconds statement_timeout{125000};
-  std::chrono::milliseconds refresh_deadline{90000};  ///< D: the Keap exchange's hard cap
+  std::chrono::milliseconds refresh_deadline{90000}; ///< D: the Keap exchange's hard cap
   std::chrono::seconds journal_retention{86400};
-  std::string journal_dir; ///< the store's journals go in JOURNAL_DIR/STORE_ID
-  std::string cache_dir;   ///< the token cache; empty: none
+  std::string journal_dir;            ///< the store's journals go in JOURNAL_DIR/STORE_ID
+  std::string cache_dir;              ///< the token cache; empty: none
   std::chrono::seconds cache_ttl{60}; ///< how long the light program serves a cached token unconfirmed
-  std::string state_dir;   ///< local files (a pending login, rate limits) and rescue files
-  std::string store_url;   ///< as configured, for the cache's name
-  std::string actor;       ///< HOST/PID, in events and last_attempt_by
+  std::string state_dir;              ///< local files (a pending login, rate limits) and rescue files
+  std::string store_url;              ///< as configured, for the cache's name
+  std::string actor;                  ///< HOST/PID, in events and last_attempt_by
   /// Told what the person should know as it happens: a journal replayed at the first connection
   /// (applied, or in conflict).
   std::function<void(const std::string&)> notice;
@@ -44,16 +44,16 @@ public:
   explicit PgStore(PgSettings settings);
   ~PgStore() override;
 
-  std::optional<store::Loaded> load(const std::string& profile) override;
-  std::optional<store::Loaded> inspect(const std::string& profile) override;
+  std::optional<store::StoredCredential> read_credential(const std::string& profile) override;
+  std::optional<store::StoredCredential> read_for_status(const std::string& profile) override;
   std::unique_ptr<store::Transaction> lock(const std::string& profile, std::chrono::milliseconds timeout) override;
   std::vector<std::string> profiles() override;
   std::string describe(const std::string& profile) const override;
   std::string protection() const override { return "tokens and secret sealed with AES-256-GCM"; }
   std::string location(const std::string& profile) const override;
   std::optional<std::string> check_writable(const std::string& profile) override;
-  std::pair<std::string, std::string> rescue_place(const std::string& profile) const override;
-  std::string local_file(const std::string& profile, const std::string& suffix) const override;
+  std::pair<std::string, std::string> rescue_location(const std::string& profile) const override;
+  std::string companion_file(const std::string& profile, const std::string& suffix) const override;
   std::string restore_command(const std::string& rescue_file, const std::string& profile) const override;
   bool shares_work() const override { return true; }
   util::TimePoint now() override;
@@ -78,7 +78,7 @@ public:
   Clock::time_point deadline() const { return Clock::now() + m_settings.statement_timeout; }
 
 private:
-  std::optional<store::Loaded> read(const std::string& profile, bool open_secrets);
+  std::optional<store::StoredCredential> read(const std::string& profile, bool open_secrets);
   void first_session(Connection& connection);
 
   PgSettings m_settings;

@@ -21,12 +21,10 @@ util::TimePoint time_of(const Rows& rows, int row, int column) {
 
 Param optional_text(const std::optional<std::string>& value) { return value; }
 
-Param epoch(util::TimePoint time, long long skew) {
-  return std::to_string(time.time_since_epoch().count() + skew);
-}
+Param epoch(util::TimePoint time, long long skew) { return std::to_string(time.time_since_epoch().count() + skew); }
 
 KeyKind key_kind_of(const std::string& name) {
-  return name == "pat" ? KeyKind::personal_access_token
+  return name == "pat"   ? KeyKind::personal_access_token
          : name == "sak" ? KeyKind::service_account_key
                          : KeyKind::unknown;
 }
@@ -170,7 +168,8 @@ const std::vector<std::string>& schema_statements() {
       "created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), "
       "CHECK (kind <> 'oauth_grant' OR (client_id IS NOT NULL AND token_url IS NOT NULL "
       "AND access_expires_at IS NOT NULL AND refresh_obtained_at IS NOT NULL)))",
-      "CREATE INDEX IF NOT EXISTS credentials_due ON keap_auth.credentials (refresh_obtained_at) WHERE state = 'active'",
+      "CREATE INDEX IF NOT EXISTS credentials_due ON keap_auth.credentials (refresh_obtained_at) WHERE state = "
+      "'active'",
       "CREATE TABLE IF NOT EXISTS keap_auth.events (id bigserial PRIMARY KEY, "
       "profile text NOT NULL REFERENCES keap_auth.credentials(profile) ON DELETE CASCADE, "
       "at timestamptz NOT NULL DEFAULT now(), actor text NOT NULL, kind text NOT NULL, "

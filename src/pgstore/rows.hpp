@@ -19,7 +19,7 @@ struct Row {
   std::string profile;
   std::string kind; ///< oauth_grant | api_key
   long long generation = 0;
-  std::string state; ///< active | needs_login | disabled
+  std::string state;  ///< active | needs_login | disabled
   std::string sealed; ///< the secrets, as sealed bytes
   std::string key_id;
   long long db_now = 0; ///< the database's clock when it was read (epoch seconds)

@@ -33,8 +33,9 @@ Error key_file_error(const std::string& origin, const std::string& problem) {
 }
 
 bool valid_key_id(std::string_view id) {
-  return !id.empty() && id.size() <= 32 &&
-         std::all_of(id.begin(), id.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-'; });
+  return !id.empty() && id.size() <= 32 && std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
 }
 
 std::string associated_data(std::string_view header, const SealContext& context) {
@@ -117,7 +118,8 @@ Keyring Keyring::load(const std::string& path) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) {
     throw Error(ExitCode::usage, "store_key_file " + path + " does not exist",
-                "create it with `keap-auth store key generate` (it writes the file, mode 0600), or copy it from a host that has it");
+                "create it with `keap-auth store key generate` (it writes the file, mode 0600), or copy it from a host "
+                "that has it");
   }
   if ((info.st_mode & 077) != 0) {
     throw Error(ExitCode::usage, "store_key_file " + path + " may be read by other users",
@@ -227,8 +229,9 @@ std::string open_sealed(std::string_view blob, const Keyring& keyring, const Sea
   }
   const Key* key = keyring.find(id);
   if (key == nullptr) {
-    throw Error(ExitCode::usage, "a credential in the PostgreSQL store is sealed with the key " + id +
-                                     ", which store_key_file does not hold",
+    throw Error(ExitCode::usage,
+                "a credential in the PostgreSQL store is sealed with the key " + id +
+                    ", which store_key_file does not hold",
                 "add that key's line (inactive) to store_key_file on this host");
   }
   auto aad = associated_data(blob.substr(0, header_size), context);

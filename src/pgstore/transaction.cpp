@@ -49,11 +49,11 @@ PgTransaction::~PgTransaction() {
   m_store.give_back(std::move(m_connection));
 }
 
-std::optional<store::Loaded> PgTransaction::current() {
+std::optional<store::StoredCredential> PgTransaction::current() {
   if (!m_row || m_row->state == "disabled") {
     return std::nullopt;
   }
-  return store::Loaded{open_row(), {}};
+  return store::StoredCredential{open_row(), {}};
 }
 
 util::TimePoint PgTransaction::now() {
@@ -105,7 +105,8 @@ void PgTransaction::begin(std::chrono::milliseconds timeout) {
     m_row = row_of(rows, 0);
     m_db_now = m_row->db_now;
   } else {
-    m_db_now = std::stoll(m_connection.exec("SELECT extract(epoch from clock_timestamp())::bigint", deadline).text(0, 0));
+    m_db_now =
+        std::stoll(m_connection.exec("SELECT extract(epoch from clock_timestamp())::bigint", deadline).text(0, 0));
   }
   m_skew = m_db_now - util::now_seconds().time_since_epoch().count();
 }
@@ -181,8 +182,7 @@ void PgTransaction::commit_secrets(const Credential& fresh) {
     if (m_row) {
       auto guarded = params;
       guarded.push_back(std::to_string(from));
-      if (m_connection.exec(std::string(k_update_sql) + " RETURNING generation", guarded, m_store.deadline())
-              .empty()) {
+      if (m_connection.exec(std::string(k_update_sql) + " RETURNING generation", guarded, m_store.deadline()).empty()) {
         throw Error(ExitCode::failure, "the row of the profile " + m_profile + " changed under its lock",
                     "run `keap-auth store doctor`");
       }
@@ -212,7 +212,8 @@ void PgTransaction::settle_from_journal(const std::string& journal, const PgErro
   for (int attempt = 0; attempt < 4; ++attempt) {
     try {
       auto connection = m_store.connect();
-      auto outcome = replay_journal(connection, m_store.store_id(), journal, m_store.settings().actor, m_store.deadline());
+      auto outcome =
+          replay_journal(connection, m_store.store_id(), journal, m_store.settings().actor, m_store.deadline());
       if (outcome == Replay::busy) {
         // This transaction's own session may still hold the lock (its COMMIT in flight): ask again.
         std::this_thread::sleep_for(std::chrono::milliseconds(500 << attempt));
@@ -221,9 +222,9 @@ void PgTransaction::settle_from_journal(const std::string& journal, const PgErro
       if (outcome != Replay::conflict) {
         return;
       }
-      throw Error(ExitCode::failure,
-                  "the new pair of the profile " + m_profile + " could not be put into the store (its row changed); " +
-                      "it is safe in the journal " + journal)
+      throw Error(ExitCode::failure, "the new pair of the profile " + m_profile +
+                                         " could not be put into the store (its row changed); " +
+                                         "it is safe in the journal " + journal)
           .with_rescue_file(journal);
     } catch (const PgError&) {
       std::this_thread::sleep_for(std::chrono::milliseconds(500 << attempt));

@@ -19,7 +19,7 @@ public:
   PgTransaction(PgStore& store, std::string profile, std::chrono::milliseconds timeout);
   ~PgTransaction() override;
 
-  std::optional<store::Loaded> current() override;
+  std::optional<store::StoredCredential> current() override;
   util::TimePoint now() override;
   void commit(const Credential& fresh) override;
   std::optional<std::string> set_aside_damaged() override { return std::nullopt; }

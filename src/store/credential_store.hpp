@@ -22,7 +22,7 @@ public:
 };
 
 /// A credential as read, with what the reader should be told (loose permissions, say).
-struct Loaded {
+struct StoredCredential {
   Credential credential;
   std::vector<std::string> warnings;
 };
@@ -34,7 +34,7 @@ public:
   virtual ~Transaction() = default;
   /// The credential as re-read under the lock (another process may have just changed it); nothing when
   /// there is none. Throws Error when it is damaged or of a newer format.
-  virtual std::optional<Loaded> current() = 0;
+  virtual std::optional<StoredCredential> current() = 0;
   /// Makes `fresh` the profile's credential, durably, before returning. Throws Error, leaving the old
   /// credential as it was.
   virtual void commit(const Credential& fresh) = 0;
@@ -54,11 +54,13 @@ public:
   /// Lock-free read, for the hot path and status: writers replace whole records, so a reader never
   /// sees a part. Nothing means "run login"; a damaged record throws Error (exit 4), one that cannot be
   /// read at all exit 1.
-  virtual std::optional<Loaded> load(const std::string& profile) = 0;
+  virtual std::optional<StoredCredential> read_credential(const std::string& profile) = 0;
 
   /// What `status` and `list` show: the credential with its plain parts, and its secrets only when they
   /// can be had cheaply (a shared store keeps them sealed, and this works without the key).
-  virtual std::optional<Loaded> inspect(const std::string& profile) { return load(profile); }
+  virtual std::optional<StoredCredential> read_for_status(const std::string& profile) {
+    return read_credential(profile);
+  }
 
   /// True when several hosts share the store, so `refresh --all` skips what another host is refreshing
   /// instead of waiting for it.
@@ -91,12 +93,12 @@ public:
 
   /// The folder a rescue file for `profile` should go to first, and the stem of its name. Says where;
   /// creates nothing (the rescue makes the folder, or moves on to the next).
-  virtual std::pair<std::string, std::string> rescue_place(const std::string& profile) const = 0;
+  virtual std::pair<std::string, std::string> rescue_location(const std::string& profile) const = 0;
 
   /// Where state that belongs with the profile's credential but is not one lives (the pending two-step
   /// login, the last rate limits): beside the credentials file for the file store. Says where; whoever
   /// writes there makes the folder (util::create_private_folders).
-  virtual std::string local_file(const std::string& profile, const std::string& suffix) const = 0;
+  virtual std::string companion_file(const std::string& profile, const std::string& suffix) const = 0;
 
   /// What a person types to put a rescued credential back.
   virtual std::string restore_command(const std::string& rescue_file, const std::string& profile) const = 0;

@@ -54,14 +54,14 @@ public:
                     "interrupted while waiting for the lock " + m_lock->path() + "; nothing was changed");
       }
       throw Busy(ExitCode::unavailable,
-                  "another keap-auth process has held the lock " + m_lock->path() + " for more than " +
-                      util::format_duration(std::chrono::duration_cast<std::chrono::seconds>(timeout)) +
-                      "; nothing was changed",
-                  "it is probably refreshing against a slow token endpoint; try again, or raise --lock-timeout");
+                 "another keap-auth process has held the lock " + m_lock->path() + " for more than " +
+                     util::format_duration(std::chrono::duration_cast<std::chrono::seconds>(timeout)) +
+                     "; nothing was changed",
+                 "it is probably refreshing against a slow token endpoint; try again, or raise --lock-timeout");
     }
   }
 
-  std::optional<Loaded> current() override { return read_credentials_file(m_target); }
+  std::optional<StoredCredential> current() override { return read_credentials_file(m_target); }
 
   void commit(const Credential& fresh) override {
     try {
@@ -119,7 +119,7 @@ std::string resolve_links(const std::string& path) {
               "point the link at a file");
 }
 
-std::optional<Loaded> read_credentials_file(const std::string& path) {
+std::optional<StoredCredential> read_credentials_file(const std::string& path) {
   std::optional<std::string> text;
   try {
     text = util::read_regular_file(path);
@@ -129,7 +129,7 @@ std::optional<Loaded> read_credentials_file(const std::string& path) {
   if (!text) {
     return std::nullopt;
   }
-  Loaded loaded{parse_credential(*text, path), {}};
+  StoredCredential loaded{parse_credential(*text, path), {}};
   if (auto warning = loose_permissions_warning(path, "your Keap tokens")) {
     loaded.warnings.push_back(*warning);
   }
@@ -174,7 +174,9 @@ std::string FileStore::path_of(const std::string& profile) const {
   return m_layout.folder + "/" + profile + ".json";
 }
 
-std::optional<Loaded> FileStore::load(const std::string& profile) { return read_credentials_file(path_of(profile)); }
+std::optional<StoredCredential> FileStore::read_credential(const std::string& profile) {
+  return read_credentials_file(path_of(profile));
+}
 
 std::unique_ptr<Transaction> FileStore::lock(const std::string& profile, std::chrono::milliseconds timeout) {
   return std::make_unique<FileTransaction>(resolve_links(path_of(profile)), timeout);
@@ -243,12 +245,12 @@ std::optional<std::string> FileStore::check_writable(const std::string& profile)
   return notice;
 }
 
-std::pair<std::string, std::string> FileStore::rescue_place(const std::string& profile) const {
+std::pair<std::string, std::string> FileStore::rescue_location(const std::string& profile) const {
   auto target = resolve_links(path_of(profile));
   return {util::folder_of(target), std::filesystem::path(target).filename().string()};
 }
 
-std::string FileStore::local_file(const std::string& profile, const std::string& suffix) const {
+std::string FileStore::companion_file(const std::string& profile, const std::string& suffix) const {
   return resolve_links(path_of(profile)) + suffix;
 }
 

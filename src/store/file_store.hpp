@@ -35,15 +35,15 @@ public:
   /// Only the default profile, in `default_file`; `create_folders` as for FileLayout::creatable.
   explicit FileStore(std::string default_file, bool create_folders = false);
 
-  std::optional<Loaded> load(const std::string& profile) override;
+  std::optional<StoredCredential> read_credential(const std::string& profile) override;
   std::unique_ptr<Transaction> lock(const std::string& profile, std::chrono::milliseconds timeout) override;
   std::vector<std::string> profiles() override;
   std::string describe(const std::string& profile) const override;
   std::string protection() const override { return "mode 0600"; }
   std::string location(const std::string& profile) const override;
   std::optional<std::string> check_writable(const std::string& profile) override;
-  std::pair<std::string, std::string> rescue_place(const std::string& profile) const override;
-  std::string local_file(const std::string& profile, const std::string& suffix) const override;
+  std::pair<std::string, std::string> rescue_location(const std::string& profile) const override;
+  std::string companion_file(const std::string& profile, const std::string& suffix) const override;
   std::string restore_command(const std::string& rescue_file, const std::string& profile) const override;
 
   /// The path a profile's credentials are found at (as configured; links not resolved). Error (exit 2)
@@ -60,6 +60,6 @@ std::string resolve_links(const std::string& path);
 
 /// Reads one credentials file: nothing when it does not exist; Error naming it otherwise. Pure apart
 /// from the read; used by the store and by the light program's hot path alike.
-std::optional<Loaded> read_credentials_file(const std::string& path);
+std::optional<StoredCredential> read_credentials_file(const std::string& path);
 
 } // namespace keap::store

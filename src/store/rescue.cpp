@@ -120,16 +120,15 @@ Error rescue(CredentialStore& store, const std::string& profile, const Credentia
   std::string described = "the store", first, stem = profile + ".json", content = serialize_credential(fresh);
   try {
     described = store.describe(profile);
-    std::tie(first, stem) = store.rescue_place(profile);
+    std::tie(first, stem) = store.rescue_location(profile);
     content = labelled(fresh, store.location(profile), profile);
   } catch (const std::exception&) {
     // Whatever the store could not say, the pair still goes somewhere: the folders below need none of it.
   }
-  std::string what =
-      std::string(failure.what()) +
-      (cause == RescueCause::rotation ? ". Keap has already rotated the refresh token, so the old one in " +
-                                            described + " is dead"
-                                      : ". The login's code is spent, so the new grant exists only here");
+  std::string what = std::string(failure.what()) +
+                     (cause == RescueCause::rotation
+                          ? ". Keap has already rotated the refresh token, so the old one in " + described + " is dead"
+                          : ". The login's code is spent, so the new grant exists only here");
   if (auto path = write_rescue_file(rescue_folders(first, environment), stem, content)) {
     std::string restore;
     try {
@@ -152,11 +151,11 @@ std::vector<PendingRescue> pending_rescues(CredentialStore& store, const std::st
                                            const util::EnvironmentLookup& environment) {
   std::vector<PendingRescue> found;
   try {
-    auto [first, stem] = store.rescue_place(profile);
+    auto [first, stem] = store.rescue_location(profile);
     auto location = store.location(profile);
     std::optional<Credential> stored;
     try {
-      if (auto loaded = store.inspect(profile)) {
+      if (auto loaded = store.read_for_status(profile)) {
         stored = loaded->credential;
       }
     } catch (const std::exception&) {

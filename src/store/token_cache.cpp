@@ -5,10 +5,9 @@
 #include "util/json.hpp"
 #include "util/posix_file.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
-
-#include <algorithm>
 
 #include <sys/stat.h>
 #include <unistd.h>

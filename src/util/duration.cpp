@@ -40,6 +40,20 @@ std::string format_duration(std::chrono::seconds duration) {
   return result.empty() ? "0s" : result;
 }
 
+std::string format_exact_duration(std::chrono::seconds duration) {
+  auto total = duration.count();
+  if (total == 0) {
+    return "0";
+  }
+  const std::pair<long long, const char*> units[] = {{86400, "d"}, {3600, "h"}, {60, "m"}};
+  for (auto [size, name] : units) {
+    if (total % size == 0) {
+      return std::to_string(total / size) + name;
+    }
+  }
+  return std::to_string(total) + "s";
+}
+
 std::string format_relative(std::chrono::seconds from_now) {
   if (from_now.count() == 0) {
     return "just now";

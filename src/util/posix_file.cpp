@@ -132,7 +132,8 @@ bool shared(const std::string& folder) {
 /// Why a folder found in a shared one cannot be trusted: another user made it (or the link to it), so
 /// it is theirs to swap under us, as a /tmp/keap-auth made by someone else would be.
 std::optional<std::string> untrusted(const std::string& folder) {
-  struct stat link {}, target {};
+  struct stat link {
+  }, target{};
   if (::lstat(folder.c_str(), &link) != 0 || ::stat(folder.c_str(), &target) != 0) {
     return "it cannot be examined";
   }

@@ -4,6 +4,23 @@
 
 namespace keap::util {
 
+namespace {
+char lower_letter(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+} // namespace
+
+std::string lower(std::string_view text) {
+  std::string result(text);
+  for (auto& c : result) {
+    c = lower_letter(c);
+  }
+  return result;
+}
+
+bool same_ignoring_case(std::string_view left, std::string_view right) {
+  return left.size() == right.size() && std::equal(left.begin(), left.end(), right.begin(),
+                                                   [](char a, char b) { return lower_letter(a) == lower_letter(b); });
+}
+
 std::string printable_excerpt(std::string_view text, size_t limit) {
   std::string result;
   for (char c : text.substr(0, limit)) {

@@ -20,6 +20,12 @@ std::string terminal_safe(std::string_view text, size_t limit);
 /// header word may be.
 bool is_visible_ascii(std::string_view text);
 
+/// `text` with ASCII letters in lower case (locale-free: header names, schemes, hosts, keywords).
+std::string lower(std::string_view text);
+
+/// True when `left` and `right` differ at most in the case of ASCII letters.
+bool same_ignoring_case(std::string_view left, std::string_view right);
+
 /// "a, b, c".
 std::string join(const std::vector<std::string>& parts, std::string_view separator = ", ");
 

@@ -1,5 +1,7 @@
 #include "util/url.hpp"
 
+#include "util/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -7,13 +9,6 @@
 namespace keap::util {
 
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return result;
-}
 
 int default_port(const std::string& scheme) { return scheme == "https" ? 443 : 80; }
 
@@ -54,7 +49,8 @@ std::string Url::to_string() const { return origin() + path + (query.empty() ? "
 
 std::optional<Url> parse_url(std::string_view text) {
   // A blank or a control byte has no place in a URL, and in a request line it would end the line.
-  if (std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; })) {
+  if (std::any_of(text.begin(), text.end(),
+                  [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; })) {
     return std::nullopt;
   }
   Url url;
@@ -119,6 +115,8 @@ std::optional<Url> parse_url(std::string_view text) {
   }
   return url;
 }
+
+bool keeps_secrets_private(const Url& url) { return url.scheme == "https" || is_loopback_host(url.host); }
 
 bool is_loopback_host(std::string_view host) {
   return host == "localhost" || host == "::1" || host == "0:0:0:0:0:0:0:1" ||
@@ -204,6 +202,10 @@ std::optional<std::string> find_parameter(const Parameters& parameters, std::str
     }
   }
   return std::nullopt;
+}
+
+std::string parameter_or_empty(const Parameters& parameters, std::string_view name) {
+  return find_parameter(parameters, name).value_or("");
 }
 
 } // namespace keap::util

@@ -34,6 +34,10 @@ std::optional<Url> parse_url(std::string_view text);
 /// True for "localhost", 127.0.0.0/8 and ::1: hosts whose traffic never leaves the machine.
 bool is_loopback_host(std::string_view host);
 
+/// True when a secret may be sent to `url`: https, or plain http to a loopback host (the emulator), where
+/// the traffic never crosses a network.
+bool keeps_secrets_private(const Url& url);
+
 /// Percent-encodes everything but RFC 3986's unreserved characters.
 std::string percent_encode(std::string_view text);
 
@@ -50,5 +54,8 @@ std::optional<Parameters> parse_form(std::string_view text);
 
 /// The first value of `name` in `parameters`, or nothing.
 std::optional<std::string> find_parameter(const Parameters& parameters, std::string_view name);
+
+/// The same, or "" when it is absent (for checks where absent and empty are one refusal).
+std::string parameter_or_empty(const Parameters& parameters, std::string_view name);
 
 } // namespace keap::util

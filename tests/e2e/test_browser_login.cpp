@@ -42,7 +42,8 @@ struct BrowserLogin {
     if (through_start_address) {
       // keap-auth starts "a browser" that only hands its address to the test, which opens it in Chromium:
       // what a confined browser (snap, flatpak) is given, with no file of keap-auth's to read.
-      write_file(dir.file("browser.sh"), "#!/bin/sh\nprintf '%s' \"$1\" > \"$0.tmp\" && mv \"$0.tmp\" \"$0.url\"\n", 0755);
+      write_file(dir.file("browser.sh"), "#!/bin/sh\nprintf '%s' \"$1\" > \"$0.tmp\" && mv \"$0.tmp\" \"$0.url\"\n",
+                 0755);
       env["BROWSER"] = dir.file("browser.sh");
     } else {
       arguments.insert(arguments.begin(), "--no-browser");
@@ -52,9 +53,7 @@ struct BrowserLogin {
     chromium = std::make_unique<Chromium>(chromium_arguments ? chromium_arguments(dir) : std::vector<std::string>{});
     auto url = login.authorize_url;
     if (through_start_address) {
-      for (int i = 0; i < 500 && !file_exists(dir.file("browser.sh.url")); ++i) {
-        usleep(20000);
-      }
+      REQUIRE(eventually([&] { return file_exists(dir.file("browser.sh.url")); }));
       url = read_file(dir.file("browser.sh.url"));
       REQUIRE(url.find("/keap-auth/start/") != std::string::npos);
     }

@@ -387,7 +387,9 @@ TEST_CASE("api: a terminal never gets a server's escape sequences, nor a binary 
   Setup setup({}, {{"api_base_url", api.url() + "/crm/rest"}});
   std::map<std::string, std::string> key{{"KEAP_API_KEY", "KeapAK-0123456789abcdef"}};
   std::vector<std::string> call{keap_auth(), "--config", setup.config, "api", "v1/files/1"};
-  body = "<title>\x1b]0;owned\x07" "Error</title>\x1b[2J\xc2\x9b" "31mplain text";
+  body = "<title>\x1b]0;owned\x07"
+         "Error</title>\x1b[2J\xc2\x9b"
+         "31mplain text";
   auto text = run_on_terminal(call, key);
   INFO(text.out);
   REQUIRE(text.exit_code == 0);
@@ -414,7 +416,7 @@ TEST_CASE("api: --dry-run prints a curl command that runs as it is, with no secr
   REQUIRE(dry.exit_code == 0);
   REQUIRE(dry.out.find("curl ") != std::string::npos);
   REQUIRE(dry.out.find(seeded.access_token) == std::string::npos);
-  REQUIRE(api_requests(setup).empty()); // nothing sent
+  REQUIRE(api_requests(setup).empty());       // nothing sent
   auto ran = run({"/bin/sh", "-c", dry.out}); // dash: POSIX sh, no bash needed
   INFO(dry.out << ran.err);
   REQUIRE(ran.exit_code == 0);
@@ -570,8 +572,8 @@ TEST_CASE("token --rejected: the store's newer token, else one refresh under the
   auto again = setup.keap_with_input({"token", "--rejected", "-"}, seeded.access_token + "\n");
   REQUIRE(again.out == fresh + "\n");
   REQUIRE(refresh_grants(setup.emulator, 0) == 1);
-  REQUIRE(setup.keap_with_input({"token", "--rejected", "-", "--header"}, fresh)
-              .out.starts_with("Authorization: Bearer "));
+  REQUIRE(
+      setup.keap_with_input({"token", "--rejected", "-", "--header"}, fresh).out.starts_with("Authorization: Bearer "));
   REQUIRE(refresh_grants(setup.emulator, 0) == 2);
 }
 
@@ -617,7 +619,8 @@ TEST_CASE("emulator: the command it prints for storing a key works as printed, a
 
 TEST_CASE("emulator: --log-requests shows what Keap would have seen, and never a credential", "[api][emulator]") {
   TempDir dir;
-  Process emulator({keap_auth(), "emulator", "--port", "0", "--log-requests", "--write-config", dir.file("keap-auth.json")});
+  Process emulator(
+      {keap_auth(), "emulator", "--port", "0", "--log-requests", "--write-config", dir.file("keap-auth.json")});
   REQUIRE(emulator.wait_for_err("press Ctrl-C", 10s));
   auto key = read_file(dir.file("keap-emulator-pat.txt"));
   key.pop_back();

@@ -80,8 +80,12 @@ TEST_CASE("usage errors say what was wrong: a repeated option, an unknown subcom
   };
   for (const auto& test : std::vector<Case>{
            {{"--profile", "a", "--profile", "b", "token"}, "option --profile was given more than once", "give it once"},
-           {{"config", "shw"}, "unknown subcommand \"shw\" for `keap-auth config`", "did you mean `keap-auth config show`?"},
-           {{"store", "key", "lst"}, "unknown subcommand \"lst\" for `keap-auth store key`", "did you mean `keap-auth store key list`?"},
+           {{"config", "shw"},
+            "unknown subcommand \"shw\" for `keap-auth config`",
+            "did you mean `keap-auth config show`?"},
+           {{"store", "key", "lst"},
+            "unknown subcommand \"lst\" for `keap-auth store key`",
+            "did you mean `keap-auth store key list`?"},
            {{"list", "--json", "--names"}, "--json cannot be used with --names", ""},
            {{"foo"}, "unknown command \"foo\"", "see `keap-auth --help` for the commands"},
            {{"stats"}, "unknown command \"stats\"", "did you mean `keap-auth status`?"},

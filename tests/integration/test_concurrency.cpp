@@ -54,10 +54,11 @@ TEST_CASE("concurrency: a refresh that waited while the credentials changed says
           "[concurrency]") {
   Setup setup;
   seed_credentials(setup.emulator, setup.path(), 1h, 40 * 24h);
-  int lock = ::open((setup.path() + ".lock").c_str(), O_RDWR | O_CREAT, 0600);
+  int lock = ::open((setup.path() + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   REQUIRE(::flock(lock, LOCK_EX) == 0);
   auto refresh = setup.start({"refresh", "--if-older-than", "30d", "--verbose"});
-  std::this_thread::sleep_for(500ms);
+  // It opens the lock file after its lock-free read: from then on it waits for the lock we hold.
+  REQUIRE(eventually([&] { return holds_open(refresh->pid(), setup.path() + ".lock"); }));
   auto fresh = seed_credentials(setup.emulator, setup.path(), 20h, 0s); // a login, as far as the file can tell
   ::close(lock);
   auto result = refresh->wait(10s);

@@ -53,8 +53,10 @@ TEST_CASE("destinations: a working-folder config cannot send the user's credenti
   // The same host, vouched for by a config outside the working folder: the user's own choice.
   TempDir elsewhere;
   auto chosen = elsewhere.file("keap-auth.json");
-  write_file(chosen, nlohmann::json{{"credentials_file", user.path()}, {"api_base_url", evil.server.url() + "/crm/rest"}}.dump(),
-             0600);
+  write_file(
+      chosen,
+      nlohmann::json{{"credentials_file", user.path()}, {"api_base_url", evil.server.url() + "/crm/rest"}}.dump(),
+      0600);
   auto opted_in = run({keap_auth(), "--config", chosen, "api", "v1/contacts"}, {}, repository.path());
   INFO(opted_in.err);
   REQUIRE(opted_in.exit_code == 0);

@@ -120,8 +120,8 @@ std::string endless_headers(int port, const std::string& target, const std::stri
 
 TEST_CASE("receiver: 200 MiB of header lines are cut at 16 KiB and cost the login no memory", "[hostile][peers]") {
   Waiting waiting;
-  auto answer = endless_headers(waiting.redirect.port, waiting.redirect.path, waiting.redirect.authority(),
-                                200 * 1024 * 1024);
+  auto answer =
+      endless_headers(waiting.redirect.port, waiting.redirect.path, waiting.redirect.authority(), 200 * 1024 * 1024);
   INFO(answer);
   REQUIRE((answer.empty() || answer.find(" 431 ") != std::string::npos));
   // The headers were never kept: the whole login stays as small as a login is.
@@ -167,7 +167,9 @@ TEST_CASE("client: a token endpoint whose headers never end is refused, and the 
   auto result = setup.keap({"refresh"});
   INFO(result.err);
   REQUIRE(result.exit_code == 5);
-  REQUIRE(result.err.find("headers larger than 65536 bytes") != std::string::npos);
+  // Which limit is met first depends on how the bytes arrive: 200 lines, or 64 KiB read at once.
+  REQUIRE((result.err.find("headers larger than 65536 bytes") != std::string::npos ||
+           result.err.find("more than 200 header lines") != std::string::npos));
   REQUIRE(tokens_of(setup.path()) == before);
 }
 
@@ -474,8 +476,8 @@ TEST_CASE("files: 0600 and 0700 whatever the umask, and a symlinked credentials 
 TEST_CASE("stdin: every read of it is capped, with a message naming the flag", "[hostile][stdin]") {
   Setup setup({}, {{"redirect_uri", "http://localhost:8765/callback"}}); // --begin needs a fixed port
   seed_credentials(setup.emulator, setup.path(), 2h);
-  auto huge = setup.keap_with_input({"api", "-X", "POST", "v1/contacts", "--input", "-"},
-                                    std::string(65 * 1024 * 1024, 'x'));
+  auto huge =
+      setup.keap_with_input({"api", "-X", "POST", "v1/contacts", "--input", "-"}, std::string(65 * 1024 * 1024, 'x'));
   REQUIRE(huge.exit_code == 2);
   REQUIRE(huge.err.find("--input: stdin holds more than 65536 KiB") != std::string::npos);
   REQUIRE(setup.emulator.server.rest().requests().empty());

@@ -107,7 +107,7 @@ TEST_CASE("token: the hot path prints the token without lock, network or TLS", "
   Setup setup;
   auto credentials = seed_credentials(setup.emulator, setup.path(), 2h);
   // Hold the refresh lock: a token command that wanted it would wait and fail.
-  int lock = ::open((setup.path() + ".lock").c_str(), O_RDWR | O_CREAT, 0600);
+  int lock = ::open((setup.path() + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   REQUIRE(::flock(lock, LOCK_EX) == 0);
   auto result = setup.keap({"token", "--lock-timeout", "1s"}, {{"LD_DEBUG", "libs"}});
   ::close(lock);
@@ -303,7 +303,7 @@ TEST_CASE("refresh: a token endpoint that is down is exit 5 with the file untouc
 TEST_CASE("refresh: waiting for the lock is bounded", "[refresh]") {
   Setup setup;
   seed_credentials(setup.emulator, setup.path(), -1h);
-  int lock = ::open((setup.path() + ".lock").c_str(), O_RDWR | O_CREAT, 0600);
+  int lock = ::open((setup.path() + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   REQUIRE(::flock(lock, LOCK_EX) == 0);
   auto result = setup.keap({"token", "--lock-timeout", "1s"});
   ::close(lock);

@@ -79,8 +79,9 @@ TEST_CASE("output: a reader that goes away (| head) ends a listing quietly with 
   }());
   seed_credentials(setup.emulator, setup.path(), 2h);
   auto keap = "'" + keap_auth() + "' --config '" + setup.config + "'";
-  auto listing = run({"/bin/bash", "-c", keap + " api v1/contacts --paginate --items | head -n 1 > /dev/null; "
-                                                "echo \"exit ${PIPESTATUS[0]}\" >&2"});
+  auto listing = run({"/bin/bash", "-c",
+                      keap + " api v1/contacts --paginate --items | head -n 1 > /dev/null; "
+                             "echo \"exit ${PIPESTATUS[0]}\" >&2"});
   INFO(listing.err);
   REQUIRE(listing.err.find("exit 141") != std::string::npos);
   REQUIRE(listing.err.find("Broken pipe") == std::string::npos);

@@ -313,19 +313,22 @@ std::string recording_browser(const TempDir& dir) {
   auto script = dir.file("fake-browser.sh");
   write_file(script,
              "#!/bin/sh\n"
-             "printf '%s\\n' \"$@\" > \"" + dir.file("argv") + "\"\n"
-             "tr '\\0' '\\n' < /proc/$$/cmdline > \"" + dir.file("cmdline") + "\"\n"
-             "env > \"" + dir.file("env.tmp") + "\" && mv \"" + dir.file("env.tmp") + "\" \"" + dir.file("env") + "\"\n"
-             "sleep 30\n",
+             "printf '%s\\n' \"$@\" > \"" +
+                 dir.file("argv") +
+                 "\"\n"
+                 "tr '\\0' '\\n' < /proc/$$/cmdline > \"" +
+                 dir.file("cmdline") +
+                 "\"\n"
+                 "env > \"" +
+                 dir.file("env.tmp") + "\" && mv \"" + dir.file("env.tmp") + "\" \"" + dir.file("env") +
+                 "\"\n"
+                 "sleep 30\n",
              0755);
   return script;
 }
 
 bool wait_for_file(const std::string& path) {
-  for (int i = 0; i < 500 && !file_exists(path); ++i) {
-    usleep(20000);
-  }
-  return file_exists(path);
+  return eventually([&] { return file_exists(path); });
 }
 
 } // namespace

@@ -6,7 +6,6 @@
 #include "util/encoding.hpp"
 
 #include <catch2/catch.hpp>
-#include <sys/file.h>
 
 #include <csignal>
 #include <cstring>
@@ -14,6 +13,7 @@
 #include <thread>
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -69,8 +69,8 @@ TEST_CASE("status: 'refresh soon' follows the configured lifetime, and the emula
   REQUIRE(soon["refresh_soon_after_seconds"] == 20 * 86400 * 2 / 3);
 
   TempDir dir;
-  Process emulator({keap_auth(), "emulator", "--port", "0", "--refresh-ttl", "20s", "--write-config",
-                    dir.file("c.json")});
+  Process emulator(
+      {keap_auth(), "emulator", "--port", "0", "--refresh-ttl", "20s", "--write-config", dir.file("c.json")});
   REQUIRE(emulator.wait_for_err("press Ctrl-C", 10s));
   auto written = nlohmann::json::parse(read_file(dir.file("c.json")));
   REQUIRE(written["refresh_token_lifetime"] == "20s");
@@ -127,7 +127,8 @@ TEST_CASE("credentials go beside the config by default, or to the XDG state fold
 
   // No config file at all: the XDG state folder, made with its parents (as the XDG spec says).
   auto env = std::map<std::string, std::string>{{"XDG_STATE_HOME", state.file("deep/state")},
-                                                {"KEAP_CLIENT_ID", k_client_id}, {"KEAP_CLIENT_SECRET", k_client_secret}};
+                                                {"KEAP_CLIENT_ID", k_client_id},
+                                                {"KEAP_CLIENT_SECRET", k_client_secret}};
   auto begin = run({keap_auth(), "login", "--begin"}, env, elsewhere.path());
   INFO(begin.err);
   REQUIRE(begin.exit_code == 0);
@@ -144,13 +145,15 @@ TEST_CASE("token: a token endpoint that is down does not stop a token that is st
   REQUIRE(result.out == grant.access_token + "\n");
   REQUIRE(result.err.find("answered HTTP 503") != std::string::npos);
   INFO(result.err);
-  REQUIRE((result.err.find("still valid for 2m") != std::string::npos || result.err.find("still valid for 3m") != std::string::npos));
+  REQUIRE((result.err.find("still valid for 2m") != std::string::npos ||
+           result.err.find("still valid for 3m") != std::string::npos));
   seed_credentials(setup.emulator, setup.path(), 30s); // inside the safety margin: no
   REQUIRE(setup.keap({"token"}).exit_code == 5);
 }
 
 TEST_CASE("refresh: when config and credentials disagree it says which client it uses, and --use-config-client "
-          "switches", "[refresh][operations]") {
+          "switches",
+          "[refresh][operations]") {
   Setup setup;
   auto grant = seed_credentials(setup.emulator, setup.path(), 2h);
   grant.client_secret = "the-secret-before-rotation";
@@ -193,9 +196,9 @@ TEST_CASE("permissions: every read warns, and a config or secret file others may
     REQUIRE(result.err.find("permissions 0644 for " + setup.path()) != std::string::npos);
   }
   ::chmod(setup.config.c_str(), 0644);
-  REQUIRE(setup.keap({"status"}).err.find("permissions 0644 for " + setup.config +
-                                          " are too open: other users may read the client secret") !=
-          std::string::npos);
+  REQUIRE(setup.keap({"status"})
+              .err.find("permissions 0644 for " + setup.config +
+                        " are too open: other users may read the client secret") != std::string::npos);
   write_file(setup.dir.file("secret"), k_client_secret, 0640);
   REQUIRE(setup.keap({"status", "--client-secret-file", setup.dir.file("secret")})
               .err.find("permissions 0640 for " + setup.dir.file("secret")) != std::string::npos);
@@ -223,7 +226,8 @@ TEST_CASE("usage errors: keap-auth's own words, the flag named, the nearest sugg
   REQUIRE(emulator.err.find("use --emulated-client-id") != std::string::npos);
   // Checked before anything is done: a valid token does not hide a bad flag.
   seed_credentials(setup.emulator, setup.path(), 2h);
-  check({"token", "--lock-timeout", "abc"}, "--lock-timeout: \"abc\" is not a duration", "see `keap-auth token --help`");
+  check({"token", "--lock-timeout", "abc"}, "--lock-timeout: \"abc\" is not a duration",
+        "see `keap-auth token --help`");
   auto help = setup.keap({"refresh", "--help"});
   REQUIRE(help.exit_code == 0);
   REQUIRE(help.out.find("Global options (before or after the command):") != std::string::npos);
@@ -279,7 +283,8 @@ TEST_CASE("login details: a newer file is never downgraded, a damaged one is kep
 }
 
 TEST_CASE("login details: browsers that fail are reported, the next one in $BROWSER is tried, and over SSH none "
-          "is started", "[login][browser]") {
+          "is started",
+          "[login][browser]") {
   Setup setup(emulator_settings(), {{"redirect_uri", "http://localhost:0/callback"}});
   auto browser = std::string(KEAP_SOURCE_DIR) + "/scripts/curl-browser.sh";
   auto login = start_login({"--config", setup.config}, {{"BROWSER", "false:" + browser}});
@@ -342,8 +347,8 @@ TEST_CASE("json: refresh --json, and an error as a JSON object on stdout when --
   REQUIRE(error["exit_code"] == 4);
   REQUIRE(error["message"].get<std::string>().find("no credentials") != std::string::npos);
   auto status = json_of(setup.keap({"status", "--json"}));
-  for (const char* field : {"app", "access_token_expires_at", "refresh_token_age_seconds", "last_refresh_failure",
-                            "pending_login"}) {
+  for (const char* field :
+       {"app", "access_token_expires_at", "refresh_token_age_seconds", "last_refresh_failure", "pending_login"}) {
     INFO(field);
     REQUIRE(status.contains(field)); // absent values are null, never missing
     REQUIRE(status[field].is_null());
@@ -378,8 +383,9 @@ TEST_CASE("logout: the credential and what was kept beside it are removed, and K
   REQUIRE(again.err.find("held no credentials") != std::string::npos);
 }
 
-TEST_CASE("status: inside the refresh margin a token is still valid and said so, and a second of skew is no clock problem",
-          "[status][clock]") {
+TEST_CASE(
+    "status: inside the refresh margin a token is still valid and said so, and a second of skew is no clock problem",
+    "[status][clock]") {
   Setup setup;
   auto grant = seed_credentials(setup.emulator, setup.path(), 30s);
   auto human = setup.keap({"status"});
@@ -405,7 +411,7 @@ TEST_CASE("status: inside the refresh margin a token is still valid and said so,
 TEST_CASE("whoami and token --rejected with a good token wait for nobody's refresh", "[lock]") {
   Setup setup({}, {{"lock_timeout", "60s"}});
   auto grant = seed_credentials(setup.emulator, setup.path(), 2h);
-  auto lock = ::open((setup.path() + ".lock").c_str(), O_RDWR | O_CREAT, 0600);
+  auto lock = ::open((setup.path() + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   REQUIRE(::flock(lock, LOCK_EX) == 0); // an unrelated refresh holding the lock for its 60 s
   auto started = std::chrono::steady_clock::now();
   REQUIRE(setup.keap({"whoami"}).exit_code == 0);

@@ -38,8 +38,9 @@ struct Discovered {
 
 } // namespace
 
-TEST_CASE("config: one in ~/.config is found, and config path and config show say which file and where each value came from",
-          "[cli][config][operator]") {
+TEST_CASE(
+    "config: one in ~/.config is found, and config path and config show say which file and where each value came from",
+    "[cli][config][operator]") {
   Setup setup;
   Discovered discovered(setup);
   auto path = discovered.keap({"config", "path"});
@@ -60,7 +61,8 @@ TEST_CASE("config: one in ~/.config is found, and config path and config show sa
   auto state_file = discovered.home.file("state/keap-auth/keap-credentials.json");
   CHECK(json["keys"]["credentials_file"]["value"] == state_file);
   CHECK(show.out.find(k_client_secret) == std::string::npos);
-  auto with_password = discovered.keap({"config", "show"}, {{"KEAP_STORE_URL", "postgresql://keap:hunter2-pw@db/keap"}});
+  auto with_password =
+      discovered.keap({"config", "show"}, {{"KEAP_STORE_URL", "postgresql://keap:hunter2-pw@db/keap"}});
   CHECK(with_password.exit_code == 0);
   CHECK(with_password.out.find("hunter2-pw") == std::string::npos);
   CHECK(with_password.out.find("store_passfile") != std::string::npos);
@@ -82,11 +84,12 @@ TEST_CASE("config: one in ~/.config is found, and config path and config show sa
   CHECK(discovered.keap({"config", "path"}).out == "keap-auth.json\n");
 }
 
-TEST_CASE("config: with no file anywhere, config path exits 1 naming every place it looked", "[cli][config][operator]") {
+TEST_CASE("config: with no file anywhere, config path exits 1 naming every place it looked",
+          "[cli][config][operator]") {
   TempDir home;
   TempDir cwd;
-  auto result = run({keap_auth(), "config", "path"}, {{"HOME", home.path()}, {"XDG_CONFIG_HOME", home.file("c")}},
-                    cwd.path());
+  auto result =
+      run({keap_auth(), "config", "path"}, {{"HOME", home.path()}, {"XDG_CONFIG_HOME", home.file("c")}}, cwd.path());
   CHECK(result.exit_code == 1);
   CHECK(result.out.empty());
   CHECK(result.err.find("./keap-auth.json") != std::string::npos);
@@ -121,9 +124,9 @@ TEST_CASE("config: under systemd, $CREDENTIALS_DIRECTORY gives the secret and $S
 
   // Without a named config, the credentials' default home is the unit's state folder.
   TempDir cwd;
-  auto paths = run({keap_auth(), "config", "show", "--json"},
-                   {{"STATE_DIRECTORY", state.path()}, {"HOME", cwd.path()}, {"XDG_CONFIG_HOME", cwd.file("none")}},
-                   cwd.path());
+  auto paths =
+      run({keap_auth(), "config", "show", "--json"},
+          {{"STATE_DIRECTORY", state.path()}, {"HOME", cwd.path()}, {"XDG_CONFIG_HOME", cwd.file("none")}}, cwd.path());
   REQUIRE(paths.exit_code == 0);
   CHECK(json_of(paths)["keys"]["credentials_file"]["value"] == state.file("keap-credentials.json"));
   CHECK(json_of(paths)["keys"]["credentials_dir"]["value"] == state.file("credentials"));
@@ -183,7 +186,8 @@ TEST_CASE("playbook: the login include's commands, run twice, change nothing the
   auto secret_file = setup.dir.file("client-secret");
   write_file(secret_file, k_client_secret + "\n", 0400);
   auto playbook = read_file(std::string(KEAP_SOURCE_DIR) + "/examples/keap-auth-login.ansible.yml");
-  REQUIRE(playbook.find("keap-auth login --if-needed --begin --json --profile {{ keap_profile }}") != std::string::npos);
+  REQUIRE(playbook.find("keap-auth login --if-needed --begin --json --profile {{ keap_profile }}") !=
+          std::string::npos);
   REQUIRE(playbook.find("changed_when: (keap_begin.stdout | from_json).changed") != std::string::npos);
   REQUIRE(playbook.find("keap-auth login --finish - --profile {{ keap_profile }}") != std::string::npos);
   std::vector<std::string> common{"--profile", "acme", "--client-secret-file", secret_file};
@@ -241,14 +245,14 @@ TEST_CASE("examples: the systemd units pass systemd-analyze verify", "[operator]
   write_file(units.file("keap-auth-refresh.service"), service);
   write_file(units.file("keap-auth-refresh.timer"),
              read_file(std::string(KEAP_SOURCE_DIR) + "/examples/keap-auth-refresh.timer"));
-  auto result = run({k_systemd_analyze, "verify", units.file("keap-auth-refresh.service"),
-                     units.file("keap-auth-refresh.timer")});
+  auto result = run(
+      {k_systemd_analyze, "verify", units.file("keap-auth-refresh.service"), units.file("keap-auth-refresh.timer")});
   INFO(result.out + result.err);
   CHECK(result.exit_code == 0);
   CHECK(result.err.find("keap-auth-refresh") == std::string::npos); // no complaint about our units
   for (const char* hardening : {"ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes", "NoNewPrivileges=yes",
-                                "RestrictAddressFamilies=", "SystemCallFilter=@system-service", "StateDirectory=",
-                                "LoadCredential=keap-client-secret:"}) {
+                                "RestrictAddressFamilies=", "SystemCallFilter=@system-service",
+                                "StateDirectory=", "LoadCredential=keap-client-secret:"}) {
     CHECK(service.find(hardening) != std::string::npos);
   }
 }

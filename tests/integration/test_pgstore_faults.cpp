@@ -33,17 +33,6 @@ std::string trimmed(std::string text) {
   return text;
 }
 
-template <typename Condition> bool eventually(Condition condition, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) {
-      return true;
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  return condition();
-}
-
 struct Journals {
   std::vector<std::string> pending;   ///< PROFILE.N.PID.journal: a pair the store may still lack
   std::vector<std::string> committed; ///< retired, kept for the failover guard
@@ -335,8 +324,8 @@ TEST_CASE("pgstore faults: zombie: the holder's session is terminated, another h
 
   auto host_a = setup.start({"token"}, 0);
   REQUIRE(wait_for_token_requests(setup.emulator, before + 1, 10s));
-  auto sessions_of_a = "from pg_stat_activity where application_name like 'keap-auth/%/" +
-                       std::to_string(host_a->pid()) + "'";
+  auto sessions_of_a =
+      "from pg_stat_activity where application_name like 'keap-auth/%/" + std::to_string(host_a->pid()) + "'";
   REQUIRE(trimmed(setup.sql("select count(*) " + sessions_of_a + " and state = 'idle in transaction'")) == "1");
   setup.sql("select pg_terminate_backend(pid) " + sessions_of_a);
   REQUIRE(eventually([&] { return trimmed(setup.sql("select count(*) " + sessions_of_a)) == "0"; }, 5s));

@@ -99,13 +99,8 @@ TEST_CASE("pgstore trust: a journal whose writer holds the profile's lock is lef
                       ":default', 0)); SELECT 'locked'; SELECT pg_sleep(60);"},
                  {{"PGPASSFILE", setup.cluster.passfile()}});
   // Wait for the lock to be held (the event), not for a time.
-  std::string held;
-  for (int i = 0; i < 500 && held != "1"; ++i) {
-    held = setup.sql("select count(*) from pg_locks where locktype = 'advisory' and granted");
-    held.erase(held.find_last_not_of("\n ") + 1);
-    std::this_thread::sleep_for(held == "1" ? 0ms : 20ms);
-  }
-  REQUIRE(held == "1");
+  REQUIRE(eventually(
+      [&] { return setup.sql("select count(*) from pg_locks where locktype = 'advisory' and granted") == "1\n"; }));
   for (const auto& command : std::vector<std::vector<std::string>>{{"status"}, {"token"}, {"list"}}) {
     auto result = setup.keap(command);
     INFO(command.front() << ": " << result.err);
@@ -177,8 +172,8 @@ TEST_CASE("pgstore trust: a store_url without a host is judged as libpq resolves
   REQUIRE(through_pghost.exit_code == 2);
   REQUIRE(through_pghost.err.find("would be reached at 192.0.2.10 with sslmode prefer") != std::string::npos);
   write_file(setup.dir.file("pg_service.conf"), "[keap]\nhost=192.0.2.10\ndbname=keap\nsslmode=require\n", 0600);
-  auto service = setup.keap({"status"}, {{"PGSERVICEFILE", setup.dir.file("pg_service.conf")},
-                                         {"KEAP_STORE_URL", "service=keap"}});
+  auto service = setup.keap({"status"},
+                            {{"PGSERVICEFILE", setup.dir.file("pg_service.conf")}, {"KEAP_STORE_URL", "service=keap"}});
   INFO(service.err);
   REQUIRE(service.exit_code == 2);
   REQUIRE(service.err.find("with sslmode require") != std::string::npos);

@@ -41,7 +41,7 @@ std::string name(const char* prefix, int i) { return prefix + std::to_string(i);
 /// Holds a profile's lock from this process, as a refresh in another process would.
 struct HeldLock {
   explicit HeldLock(const std::string& credentials)
-      : fd(::open((credentials + ".lock").c_str(), O_RDWR | O_CREAT, 0600)) {
+      : fd(::open((credentials + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
     REQUIRE(::flock(fd, LOCK_EX) == 0);
   }
   ~HeldLock() { ::close(fd); }
@@ -187,7 +187,7 @@ TEST_CASE("refresh --all --jobs 4 while 16 token processes read random profiles:
   std::mt19937 random{42};
   std::vector<std::pair<std::string, std::unique_ptr<Process>>> readers;
   for (int i = 0; i < 16; ++i) {
-    std::this_thread::sleep_for(30ms);
+    std::this_thread::sleep_for(30ms); // spacing, so readers land all through the run (any order passes)
     auto profile = name("p", static_cast<int>(random() % 20));
     readers.emplace_back(profile, setup.start({"token", "--profile", profile}));
   }
@@ -217,7 +217,7 @@ TEST_CASE("refresh --all killed with SIGKILL at random moments leaves every file
   std::mt19937 random{7};
   for (int round = 0; round < 15; ++round) {
     auto run = setup.start({"refresh", "--all", "--jobs", "2"});
-    std::this_thread::sleep_for(std::chrono::milliseconds(random() % 250));
+    std::this_thread::sleep_for(std::chrono::milliseconds(random() % 250)); // a random moment is the point
     run->send_signal(SIGKILL);
     run->wait();
     require_whole_and_private(setup.dir.file("creds"));

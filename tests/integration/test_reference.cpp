@@ -1,6 +1,7 @@
 // The man page and the completions are generated from the program's own tables; these tests prove it
 // against the program itself: nothing --help shows is missing from them, and the shells accept them.
 #include "core/config.hpp"
+#include "core/config_keys.hpp"
 #include "support/fixtures.hpp"
 
 #include <catch2/catch.hpp>
@@ -50,8 +51,9 @@ std::string completions(const std::vector<std::string>& words, const std::map<st
   for (const auto& word : words) {
     array += " '" + word + "'";
   }
-  auto script = "source '" + share("keap-auth.bash") + "'; COMP_WORDS=(" + array + "); COMP_CWORD=" +
-                std::to_string(words.size() - 1) + "; _keap_auth; printf '%s\\n' \"${COMPREPLY[@]}\"";
+  auto script = "source '" + share("keap-auth.bash") + "'; COMP_WORDS=(" + array +
+                "); COMP_CWORD=" + std::to_string(words.size() - 1) +
+                "; _keap_auth; printf '%s\\n' \"${COMPREPLY[@]}\"";
   auto result = run({"/bin/bash", "-c", script}, env);
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
@@ -134,8 +136,7 @@ TEST_CASE("bash completion: commands, nested commands, flags, fixed values and p
 }
 
 TEST_CASE("zsh and fish completions parse in their shells", "[reference]") {
-  for (const auto& [shell, file, check] :
-       std::vector<std::tuple<std::string, std::string, std::vector<std::string>>>{
+  for (const auto& [shell, file, check] : std::vector<std::tuple<std::string, std::string, std::vector<std::string>>>{
            {"zsh", "_keap-auth", {"-n"}}, {"fish", "keap-auth.fish", {"--no-execute"}}}) {
     auto path = program(shell);
     if (path.empty()) {

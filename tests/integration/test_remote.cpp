@@ -105,8 +105,9 @@ TEST_CASE("two-step: each wrong answer has its own message and writes nothing", 
   REQUIRE(garbage.err.find("neither the address the browser landed on nor an authorization code") != std::string::npos);
 
   auto state = query_parameter(url, "state");
-  auto denied = remote.login({"--finish", "-"}, "http://localhost:8765/callback?state=" + state +
-                                              "&error=access_denied&error_description=User+denied+access+to+resource");
+  auto denied =
+      remote.login({"--finish", "-"}, "http://localhost:8765/callback?state=" + state +
+                                          "&error=access_denied&error_description=User+denied+access+to+resource");
   REQUIRE(denied.exit_code == 3);
   REQUIRE(denied.err.find("error=access_denied (User denied access to resource)") != std::string::npos);
   REQUIRE_FALSE(file_exists(remote.credentials() + ".pending"));

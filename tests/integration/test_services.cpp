@@ -38,7 +38,9 @@ const std::vector<Client>& clients() {
   return all;
 }
 
-std::string script_path(const Client& client) { return std::string(KEAP_SOURCE_DIR) + "/examples/services/" + client.script; }
+std::string script_path(const Client& client) {
+  return std::string(KEAP_SOURCE_DIR) + "/examples/services/" + client.script;
+}
 
 std::vector<std::string> search_path() {
   std::vector<std::string> folders{"/usr/bin"};
@@ -238,8 +240,8 @@ TEST_CASE("services: with no credentials each client exits with keap-auth's 4 an
     INFO(result.err);
     REQUIRE(result.exit_code == 4);
     REQUIRE(result.out.empty());
-    REQUIRE(contains(result.err, "keap-auth login"));            // keap-auth's own hint, passed through
-    REQUIRE(contains(result.err, client.script + ": "));         // and the client's line saying what failed
+    REQUIRE(contains(result.err, "keap-auth login"));    // keap-auth's own hint, passed through
+    REQUIRE(contains(result.err, client.script + ": ")); // and the client's line saying what failed
     REQUIRE(api_requests(setup).empty());
   });
 }

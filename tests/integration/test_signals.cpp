@@ -14,10 +14,10 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <spawn.h>
-#include <sys/wait.h>
-#include <termios.h>
 #include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 extern char** environ;
@@ -72,10 +72,10 @@ TEST_CASE("signals: before anything is sent, SIGTERM ends the process at once an
   Setup setup;
   seed_credentials(setup.emulator, setup.path(), -1h);
   auto before = read_file(setup.path());
-  int lock = ::open((setup.path() + ".lock").c_str(), O_RDWR | O_CREAT, 0600);
+  int lock = ::open((setup.path() + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   REQUIRE(::flock(lock, LOCK_EX) == 0);
   auto process = setup.start({"refresh"});
-  std::this_thread::sleep_for(500ms); // waiting for the lock
+  REQUIRE(eventually([&] { return holds_open(process->pid(), setup.path() + ".lock"); })); // waiting for the lock
   process->send_signal(SIGTERM);
   auto result = process->wait(5s);
   ::close(lock);
@@ -94,6 +94,7 @@ TEST_CASE("login: after success it exits within about a second, whatever other c
   // One client that sends a byte a second, twenty that send one every 200 ms, and 200 that connect and
   // say nothing: none of them ever finishes a request.
   std::atomic<bool> stop{false};
+  std::atomic<int> dripping{0};
   std::vector<std::thread> drippers;
   std::vector<int> idle;
   auto connect_to_receiver = [&] {
@@ -111,7 +112,8 @@ TEST_CASE("login: after success it exits within about a second, whatever other c
       auto pause = i == 0 ? 1000ms : 200ms;
       while (!stop) {
         ::send(fd, "G", 1, MSG_NOSIGNAL);
-        std::this_thread::sleep_for(pause);
+        dripping += 1;
+        std::this_thread::sleep_for(pause); // the dripping itself is what is tested
       }
       ::close(fd);
     });
@@ -119,7 +121,7 @@ TEST_CASE("login: after success it exits within about a second, whatever other c
   for (int i = 0; i < 200; ++i) {
     idle.push_back(connect_to_receiver());
   }
-  std::this_thread::sleep_for(300ms);
+  REQUIRE(eventually([&] { return dripping >= 21; })); // every dripper under way
   auto page = browse(login.authorize_url);
   REQUIRE(page.body.find("Signed in to Keap") != std::string::npos);
   REQUIRE(login.process->wait_for_err("saved to the credentials file", 10s));

@@ -42,17 +42,6 @@ std::map<std::string, std::string> password(const PostgresCluster& cluster) {
   return {{"PGPASSFILE", cluster.passfile()}};
 }
 
-template <typename Condition> bool eventually(Condition condition, std::chrono::milliseconds timeout = 5s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      return false;
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
-
 /// A blocking loopback client socket with a receive timeout, so a missing answer fails the test.
 int connect_to(int port) {
   int socket = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -301,7 +290,10 @@ TEST_CASE("tcp proxy: stall holds traffic, old and new, until pass lets it go on
   auto url = cluster.url("postgres", proxy.port());
   Process running(psql(url, {"select pg_sleep(0.5)", "select 42"}), password(cluster));
   REQUIRE(eventually([&] { return proxy.connections() == 1; }));
-  std::this_thread::sleep_for(100ms); // into its session, which cannot end before its sleep does
+  // Into its session, which cannot end before its sleep does.
+  REQUIRE(eventually([&] {
+    return cluster.query("select count(*) from pg_stat_activity where query = 'select pg_sleep(0.5)'") == "1\n";
+  }));
   proxy.set_mode(TcpProxy::Mode::stall);
   auto stalled_at = std::chrono::steady_clock::now();
   REQUIRE(proxy.mode() == TcpProxy::Mode::stall);

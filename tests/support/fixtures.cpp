@@ -9,7 +9,6 @@
 #include <httplib.h>
 
 #include <filesystem>
-
 #include <stdexcept>
 #include <thread>
 
@@ -269,11 +268,16 @@ void UserHome::give(const std::string& path) const {
   }
 }
 
-Limits UserHome::limits() const { return Limits{other ? std::optional<uid_t>(uid) : std::nullopt, std::nullopt, std::nullopt}; }
+Limits UserHome::limits() const {
+  return Limits{other ? std::optional<uid_t>(uid) : std::nullopt, std::nullopt, std::nullopt};
+}
 
 std::map<std::string, std::string> UserHome::env() const {
-  return {{"HOME", home.path()}, {"XDG_STATE_HOME", home.file("state")}, {"XDG_CONFIG_HOME", home.file("config")},
-          {"XDG_CACHE_HOME", home.file("cache")}, {"TMPDIR", home.file("tmp")}};
+  return {{"HOME", home.path()},
+          {"XDG_STATE_HOME", home.file("state")},
+          {"XDG_CONFIG_HOME", home.file("config")},
+          {"XDG_CACHE_HOME", home.file("cache")},
+          {"TMPDIR", home.file("tmp")}};
 }
 
 int free_port() {

@@ -62,7 +62,8 @@ std::unique_ptr<Process> PgSetup::start(std::vector<std::string> arguments, size
   return std::make_unique<Process>(arguments, env);
 }
 
-OAuthGrant PgSetup::seed(const std::string& profile, std::chrono::seconds access_left, std::chrono::seconds refresh_age) {
+OAuthGrant PgSetup::seed(const std::string& profile, std::chrono::seconds access_left,
+                         std::chrono::seconds refresh_age) {
   auto file = dir.file("seed-" + profile + ".json");
   auto grant = seed_credentials(emulator, file, access_left, refresh_age);
   auto imported = keap({"store", "import", "--profile", profile, "--from", file});

@@ -24,8 +24,7 @@ struct PgSetup {
   explicit PgSetup(size_t hosts = 1, emulator::Settings settings = emulator_settings(), nlohmann::json extra = {});
 
   /// keap-auth ARGUMENTS --config CONFIG on host `host`, to completion.
-  ProcessResult keap(std::vector<std::string> arguments, size_t host = 0,
-                     std::map<std::string, std::string> env = {});
+  ProcessResult keap(std::vector<std::string> arguments, size_t host = 0, std::map<std::string, std::string> env = {});
   std::unique_ptr<Process> start(std::vector<std::string> arguments, size_t host = 0,
                                  std::map<std::string, std::string> env = {});
   /// A grant minted by the emulator (access token good for `access_left`), imported as `profile`.

@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <atomic>
+#include <exception>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -29,10 +32,42 @@ TempDir::TempDir() {
   m_path = pattern;
 }
 
+namespace {
+
+std::atomic<bool> g_test_case_failed{false};
+
+} // namespace
+
+void note_test_case_started() { g_test_case_failed = false; }
+void note_assertion_failed() { g_test_case_failed = true; }
+
 TempDir::~TempDir() {
+  if (g_test_case_failed || std::uncaught_exceptions() > 0) {
+    std::fprintf(stderr, "kept for a look: %s\n", m_path.c_str());
+    return;
+  }
   std::error_code ignored;
   std::filesystem::permissions(m_path, std::filesystem::perms::owner_all, ignored);
   std::filesystem::remove_all(m_path, ignored);
+}
+
+void pause_briefly() { std::this_thread::sleep_for(std::chrono::milliseconds(10)); }
+
+bool holds_open(pid_t pid, const std::string& path) {
+  std::error_code error;
+  auto proc = "/proc/" + std::to_string(pid);
+  if (std::filesystem::read_symlink(proc + "/exe", error) == std::filesystem::read_symlink("/proc/self/exe", error)) {
+    return false; // not exec'ed yet: what it holds may be ours
+  }
+  auto wanted = std::filesystem::weakly_canonical(path, error);
+  auto folder = proc + "/fd";
+  for (std::filesystem::directory_iterator entry(folder, error), end; !error && entry != end; entry.increment(error)) {
+    std::error_code unreadable;
+    if (std::filesystem::read_symlink(entry->path(), unreadable) == wanted) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::string read_file(const std::string& path) {
@@ -62,8 +97,9 @@ std::string describe_hung_process(pid_t pid) {
   auto proc = "/proc/" + std::to_string(pid) + "/";
   auto command = read_file(proc + "cmdline");
   std::replace(command.begin(), command.end(), '\0', ' ');
-  std::string description = "\n[test support: process " + std::to_string(pid) + " still running at the timeout: " +
-                            command + "; wchan " + read_file(proc + "wchan") + "; stat " + read_file(proc + "stat");
+  std::string description = "\n[test support: process " + std::to_string(pid) +
+                            " still running at the timeout: " + command + "; wchan " + read_file(proc + "wchan") +
+                            "; stat " + read_file(proc + "stat");
   std::error_code ignored;
   for (const auto& task : std::filesystem::directory_iterator(proc + "task", ignored)) {
     description += "; thread " + task.path().filename().string() + " in " + read_file(task.path() / "wchan");

@@ -10,7 +10,8 @@
 
 namespace keap::test {
 
-/// A folder under /tmp that is removed with everything in it when the test ends.
+/// A folder under /tmp that is removed with everything in it when it goes, unless the test case has
+/// failed by then: it is then kept, and its path printed, for a look at what the processes wrote.
 class TempDir {
 public:
   TempDir();
@@ -23,6 +24,32 @@ public:
 private:
   std::string m_path;
 };
+
+/// Told by the test runner (support/main.cpp) when a test case starts, and when one of its assertions
+/// fails.
+void note_test_case_started();
+void note_assertion_failed();
+
+void pause_briefly();
+
+/// Polls `condition` until it holds (true) or `timeout` passes (false): waiting for an event that
+/// leaves no other trace to wait on.
+template <typename Condition>
+bool eventually(Condition condition, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return false;
+    }
+    pause_briefly();
+  }
+  return true;
+}
+
+/// True when child `pid` holds `path` open itself: it has exec'ed its program (so nothing it holds was
+/// inherited from the test between fork and exec) and got as far as opening `path` (a lock file it is
+/// waiting on, say).
+bool holds_open(pid_t pid, const std::string& path);
 
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& content, unsigned mode = 0644);

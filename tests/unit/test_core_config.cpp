@@ -1,4 +1,5 @@
 #include "core/config.hpp"
+#include "core/config_keys.hpp"
 #include "core/error.hpp"
 #include "support/process.hpp"
 
@@ -72,9 +73,9 @@ TEST_CASE("core::config: flags > environment > file > defaults", "[config]") {
   REQUIRE(from_env.client_secret == "env-secret");
   REQUIRE(from_env.credentials_file == "env-creds.json");
 
-  flags.client_id = "from-flag";
-  flags.client_secret_file = dir.file("secret");
-  flags.credentials_file = "flag-creds.json";
+  flags.set("client_id", "--client-id", "from-flag");
+  flags.set("client_secret", "--client-secret-file", dir.file("secret"));
+  flags.set("credentials_file", "--credentials", "flag-creds.json");
   auto from_flags = load_config(flags, env);
   REQUIRE(from_flags.client_id == "from-flag");
   REQUIRE(from_flags.client_secret == "flag-secret");
@@ -121,7 +122,7 @@ TEST_CASE("core::config: values from the environment and flags must be UTF-8", "
   REQUIRE(error_of([&] {
             load_config(flags, environment({{"KEAP_CLIENT_ID", "id\xff"}}));
           }) == "KEAP_CLIENT_ID is not valid UTF-8 (byte 3)");
-  flags.credentials_file = "x\xff.json";
+  flags.set("credentials_file", "--credentials", "x\xff.json");
   REQUIRE(error_of([&] { load_config(flags, environment({})); }).find("--credentials is not valid UTF-8") !=
           std::string::npos);
 }
@@ -131,12 +132,12 @@ TEST_CASE("core::config: a secret file holds one line", "[config]") {
   write_file(dir.file("c.json"), "{}");
   ConfigFlags flags;
   flags.config_file = dir.file("c.json");
-  flags.client_secret_file = dir.file("secret");
+  flags.set("client_secret", "--client-secret-file", dir.file("secret"));
   write_file(dir.file("secret"), "s3cret\r\n");
   REQUIRE(load_config(flags, environment({})).client_secret == "s3cret");
   write_file(dir.file("secret"), "s3cret\nsomething else\n");
   REQUIRE(error_of([&] { load_config(flags, environment({})); }).find("holds more than one line") != std::string::npos);
-  flags.client_secret_file = dir.path();
+  flags.set("client_secret", "--client-secret-file", dir.path());
   REQUIRE(error_of([&] { load_config(flags, environment({})); }).find("a folder, not a regular file") !=
           std::string::npos);
 }
@@ -231,27 +232,27 @@ TEST_CASE("core::config: a profile's values sit between the environment and the 
   REQUIRE(top.credentials_file == dir.file("default.json"));
   auto acme = source.for_profile("acme");
   REQUIRE(acme.profile == "acme");
-  REQUIRE(acme.client_id == "acme-id");           // the profile over the top level
-  REQUIRE(acme.client_secret == "top-secret");    // the top level where the profile is silent
+  REQUIRE(acme.client_id == "acme-id");        // the profile over the top level
+  REQUIRE(acme.client_secret == "top-secret"); // the top level where the profile is silent
   REQUIRE(acme.read_timeout == std::chrono::seconds(50));
   REQUIRE(acme.credentials_file == dir.file("creds/acme.json")); // never the default profile's file
   REQUIRE(acme.origin_of("client_id") == file + " (profile \"acme\")");
   REQUIRE(source.for_profile("globex").credentials_file == "/srv/globex.json");
   REQUIRE(source.for_profile("other").credentials_file == dir.file("creds/other.json"));
   REQUIRE(acme.profile_files == std::map<std::string, std::string>{{"acme", dir.file("creds/acme.json")},
-                                                                     {"default", dir.file("default.json")},
-                                                                     {"globex", "/srv/globex.json"}});
+                                                                   {"default", dir.file("default.json")},
+                                                                   {"globex", "/srv/globex.json"}});
 
   // The environment over the profile, a flag over both; --credentials only for the selected profile.
   flags.profile = "acme";
-  flags.credentials_file = dir.file("flag.json");
+  flags.set("credentials_file", "--credentials", dir.file("flag.json"));
   ConfigSource selected(flags, environment({{"KEAP_CLIENT_ID", "env-id"}, {"KEAP_CREDENTIALS", dir.file("env.json")}}));
   auto chosen = selected.for_profile("acme");
   REQUIRE(chosen.client_id == "env-id");
   REQUIRE(chosen.credentials_file == dir.file("flag.json"));
   REQUIRE(selected.for_profile("globex").credentials_file == "/srv/globex.json");
   REQUIRE(selected.for_profile("default").credentials_file == dir.file("default.json"));
-  flags.client_id = "flag-id";
+  flags.set("client_id", "--client-id", "flag-id");
   REQUIRE(ConfigSource(flags, environment({{"KEAP_CLIENT_ID", "env-id"}})).for_profile("acme").client_id == "flag-id");
 }
 
@@ -282,7 +283,8 @@ TEST_CASE("core::config: profile names and sections are checked like everything 
     write_file(file, text);
     load_config(flags, environment(env));
   };
-  for (const char* bad : {"Acme", "a b", "", "x/y", "ünï", "a234567890123456789012345678901234567890123456789012345678901234"}) {
+  for (const char* bad :
+       {"Acme", "a b", "", "x/y", "ünï", "a234567890123456789012345678901234567890123456789012345678901234"}) {
     INFO(bad);
     REQUIRE(error_of([&] { load("{}", {{"KEAP_PROFILE", bad}}); }).find("is not a profile name") != std::string::npos);
   }
@@ -291,8 +293,9 @@ TEST_CASE("core::config: profile names and sections are checked like everything 
           std::string::npos);
   REQUIRE(error_of([&] { load(R"({"profiles": {"acme": {"credentials_dir": "x"}}})"); }).find("belongs at the top") !=
           std::string::npos);
-  REQUIRE(error_of([&] { load(R"({"profiles": {"acme": {"client_ide": "x"}}})"); }).find(
-              "(profile \"acme\"): unknown key \"client_ide\"") != std::string::npos);
+  REQUIRE(error_of([&] {
+            load(R"({"profiles": {"acme": {"client_ide": "x"}}})");
+          }).find("(profile \"acme\"): unknown key \"client_ide\"") != std::string::npos);
   REQUIRE(error_of([&] { load(R"({"profiles": {"acme": {"pkce": "yes"}}})"); }).find("must be true or false") !=
           std::string::npos);
   REQUIRE(error_of([&] { load(R"({"profiles": {"acme": {"profiles": {}}}})"); }).find("belongs at the top") !=

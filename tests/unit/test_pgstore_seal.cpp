@@ -58,10 +58,11 @@ TEST_CASE("seal: a sealed value opens only for the store, profile and generation
 
 TEST_CASE("seal: the key file is KID BASE64 [active] lines with exactly one active", "[pgstore]") {
   CHECK(Keyring::parse("# a comment\n\n" + key_line("k.1_a-b", 'a', true), "f").active().id == "k.1_a-b");
-  for (const std::string& bad : {std::string(), key_line("a", 'a', false), key_line("a", 'a', true) + key_line("b", 'b', true),
-                                 key_line("a", 'a', true) + key_line("a", 'b', false), std::string("a c2hvcnQ= active\n"),
-                                 key_line("bad/id", 'a', true), key_line("a", 'a', true) + "b x y z\n",
-                                 key_line(std::string(33, 'k'), 'a', true)}) {
+  for (const std::string& bad :
+       {std::string(), key_line("a", 'a', false), key_line("a", 'a', true) + key_line("b", 'b', true),
+        key_line("a", 'a', true) + key_line("a", 'b', false), std::string("a c2hvcnQ= active\n"),
+        key_line("bad/id", 'a', true), key_line("a", 'a', true) + "b x y z\n",
+        key_line(std::string(33, 'k'), 'a', true)}) {
     INFO(bad);
     CHECK(code_of([&] { Keyring::parse(bad, "f"); }) == ExitCode::usage);
   }
@@ -95,9 +96,10 @@ TEST_CASE("pgstore: store_url may hold no password, and needs verify-full off lo
   CHECK_NOTHROW(check_url("postgresql://keap@127.0.0.1:5432/keap?sslmode=disable", "verify-full"));
   CHECK_NOTHROW(check_url("host=/run/postgresql dbname=keap", "verify-full"));
   CHECK_NOTHROW(check_url("postgresql://keap@db.internal/keap?sslmode=verify-full", "verify-full"));
-  for (const std::string bad : {"postgresql://keap:pw@127.0.0.1/keap", "host=127.0.0.1 password=pw dbname=keap",
-                                 "postgresql://keap@db.internal/keap", "postgresql://keap@db.internal/keap?sslmode=require",
-                                 "postgresql://keap@127.0.0.1,db.internal/keap?sslmode=prefer", "host='unclosed"}) {
+  for (const std::string bad :
+       {"postgresql://keap:pw@127.0.0.1/keap", "host=127.0.0.1 password=pw dbname=keap",
+        "postgresql://keap@db.internal/keap", "postgresql://keap@db.internal/keap?sslmode=require",
+        "postgresql://keap@127.0.0.1,db.internal/keap?sslmode=prefer", "host='unclosed"}) {
     INFO(bad);
     try {
       check_url(bad, "verify-full");
@@ -124,9 +126,12 @@ TEST_CASE("pgstore: a journal's text is parsed, and anything else is not a journ
   CHECK_FALSE(entry->params[5].has_value());
   CHECK_FALSE(parse_journal(""));
   CHECK_FALSE(parse_journal("[]"));
-  CHECK_FALSE(parse_journal(R"({"profile":"../etc","from_generation":3,"to_generation":4,"sealed":"4b","params":)" + params + "}"));
-  CHECK_FALSE(parse_journal(R"({"profile":"acme","from_generation":3,"to_generation":9,"sealed":"4b","params":)" + params + "}"));
-  CHECK_FALSE(parse_journal(R"({"profile":"acme","from_generation":3,"to_generation":4,"sealed":"zz","params":)" + params + "}"));
+  CHECK_FALSE(parse_journal(R"({"profile":"../etc","from_generation":3,"to_generation":4,"sealed":"4b","params":)" +
+                            params + "}"));
+  CHECK_FALSE(parse_journal(R"({"profile":"acme","from_generation":3,"to_generation":9,"sealed":"4b","params":)" +
+                            params + "}"));
+  CHECK_FALSE(parse_journal(R"({"profile":"acme","from_generation":3,"to_generation":4,"sealed":"zz","params":)" +
+                            params + "}"));
   CHECK_FALSE(parse_journal(R"({"profile":"acme","from_generation":3,"to_generation":4,"sealed":"4b","params":[]})"));
 }
 
@@ -149,7 +154,8 @@ TEST_CASE("token cache: only an access token, 0600, read back only when it is ou
   CHECK_FALSE(store::parse_token_cache(R"({"access_token":"ab","expires_at":"2030-01-01T00:00:00Z","generation":1})"));
   ::chmod(path.c_str(), 0644);
   CHECK_FALSE(store::read_token_cache(path));
-  CHECK_FALSE(store::parse_token_cache(R"({"access_token":"a\nb","expires_at":"2030-01-01T00:00:00Z","generation":1})"));
+  CHECK_FALSE(
+      store::parse_token_cache(R"({"access_token":"a\nb","expires_at":"2030-01-01T00:00:00Z","generation":1})"));
   CHECK_FALSE(store::parse_token_cache(R"({"access_token":"ab","expires_at":"soon","generation":1})"));
   CHECK_FALSE(store::parse_token_cache("{"));
   store::forget_token_cache(path);

@@ -21,7 +21,7 @@ namespace {
 ApiKey key(const std::string& text) { return {text, KeyKind::personal_access_token, util::now_seconds(), ""}; }
 
 std::string stored_key(CredentialStore& store) {
-  return std::get<ApiKey>(store.load(k_default_profile)->credential).key;
+  return std::get<ApiKey>(store.read_credential(k_default_profile)->credential).key;
 }
 
 } // namespace
@@ -29,7 +29,7 @@ std::string stored_key(CredentialStore& store) {
 TEST_CASE("store::file_store: a missing file is 'nothing', a commit is whole and 0600", "[store]") {
   TempDir dir;
   FileStore store(dir.file("c.json"));
-  REQUIRE_FALSE(store.load(k_default_profile));
+  REQUIRE_FALSE(store.read_credential(k_default_profile));
   REQUIRE(store.profiles().empty());
   auto transaction = store.lock(k_default_profile, 1s);
   REQUIRE_FALSE(transaction->current());
@@ -93,7 +93,7 @@ TEST_CASE("store::file_store: loose permissions are a warning on every read", "[
   FileStore store(dir.file("c.json"));
   store.lock(k_default_profile, 1s)->commit(key("KeapAK-x"));
   ::chmod(dir.file("c.json").c_str(), 0644);
-  auto loaded = store.load(k_default_profile);
+  auto loaded = store.read_credential(k_default_profile);
   REQUIRE(loaded->warnings.size() == 1);
   REQUIRE(loaded->warnings[0].find("permissions 0644") != std::string::npos);
   REQUIRE(store.lock(k_default_profile, 1s)->current()->warnings.size() == 1);
@@ -104,7 +104,7 @@ TEST_CASE("store::file_store: a damaged file is an exit-4 error, and can be set 
   write_file(dir.file("c.json"), "{ not json", 0600);
   FileStore store(dir.file("c.json"));
   try {
-    store.load(k_default_profile);
+    store.read_credential(k_default_profile);
     FAIL("a damaged file was read");
   } catch (const Error& error) {
     REQUIRE(error.code() == ExitCode::relogin);
@@ -229,11 +229,11 @@ TEST_CASE("store::rescue: only this credential's own private rescue files are of
   };
   auto newer = plant("c.json.rescue-2026-01-01T00:00:00Z-1", grant_of("ab123", now - 1h), location);
   auto newest = plant("c.json.rescue-2026-01-01T00:00:00Z-2", grant_of("ab123", now - 1min), location);
-  plant("c.json.rescue-2099-01-01T00:00:00Z-99999", grant_of("ab123", now - 20h), location); // older than stored
-  plant("c.json.rescue-2099-01-01T00:00:00Z-3", grant_of("zz999", now), location);           // another Keap app
+  plant("c.json.rescue-2099-01-01T00:00:00Z-99999", grant_of("ab123", now - 20h), location);  // older than stored
+  plant("c.json.rescue-2099-01-01T00:00:00Z-3", grant_of("zz999", now), location);            // another Keap app
   plant("c.json.rescue-2099-01-01T00:00:00Z-4", grant_of("ab123", now), "/elsewhere/c.json"); // another project
-  plant("c.json.rescue-2099-01-01T00:00:00Z-5", grant_of("ab123", now), location, 0644);    // others may read it
-  plant("c.json.rescue-2099-01-01T00:00:00Z-6", key("KeapAK-a-key"), location);             // another kind
+  plant("c.json.rescue-2099-01-01T00:00:00Z-5", grant_of("ab123", now), location, 0644);      // others may read it
+  plant("c.json.rescue-2099-01-01T00:00:00Z-6", key("KeapAK-a-key"), location);               // another kind
   write_file(dir.file("c.json.rescue-2099-01-01T00:00:00Z-7"), serialize_credential(grant_of("ab123", now)), 0600);
   if (::geteuid() == 0) {
     auto foreign = plant("c.json.rescue-2099-01-01T00:00:00Z-8", grant_of("ab123", now), location);

@@ -26,9 +26,10 @@ TEST_CASE("util::url: parses absolute http(s) URLs", "[url]") {
 }
 
 TEST_CASE("util::url: rejects what is not an absolute http(s) URL", "[url]") {
-  for (const char* text : {"/callback", "localhost:8765/cb", "ftp://host/", "http://user:pw@host/", "http://host/#frag",
-                           "http://host:99999/", "http://host:/", "http://[::1/", "http:///path", "http://ho st/",
-                           "https://h/crm/rest/v1/x\r\nInjected: 1", "https://h/a b", "https://h/a\tb", "https://h/a\x7f"}) {
+  for (const char* text :
+       {"/callback", "localhost:8765/cb", "ftp://host/", "http://user:pw@host/", "http://host/#frag",
+        "http://host:99999/", "http://host:/", "http://[::1/", "http:///path", "http://ho st/",
+        "https://h/crm/rest/v1/x\r\nInjected: 1", "https://h/a b", "https://h/a\tb", "https://h/a\x7f"}) {
     INFO(text);
     REQUIRE_FALSE(parse_url(text));
   }
