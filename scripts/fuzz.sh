@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan + UBSan) into build-fuzz/ and runs each for SECONDS
-# (default 60), two at a time. Prints executions per target; any crash fails the script, and its input
+# (default 30), two at a time. Prints executions per target; any crash fails the script, and its input
 # is kept in build-fuzz/crashes/ (copy it to fuzz/regressions/TARGET/ to make it a unit test).
 #   scripts/fuzz.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${1:-60}
+seconds=${1:-30}
 scripts/setup.sh > /dev/null
 missing=()
 for package in clang libclang-rt-14-dev; do
@@ -26,7 +26,7 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 run_one() {
   local name=$1 seconds=$2
   mkdir -p "build-fuzz/corpus/$name"
-  if build-fuzz/fuzz/fuzz_"$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  if KEAP_FUZZ_TARGET=$name build-fuzz/fuzz/keap_fuzz -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
        -artifact_prefix="build-fuzz/crashes/$name-" "build-fuzz/corpus/$name" "fuzz/corpus/$name" \
        > "build-fuzz/logs/$name.log" 2>&1; then
     echo "$name ok"
