@@ -57,7 +57,7 @@ trap 'kill $emulator 2>/dev/null || true; rm -rf "$work"
 for _ in $(seq 100); do [ -s "$work/keap-auth.json" ] && break; sleep 0.1; done
 [ -s "$work/keap-auth.json" ] || { cat "$work/emulator.log"; exit 1; }
 cd "$work"
-BROWSER=$root/scripts/curl-browser.sh /usr/bin/keap-auth login --config keap-auth.json --timeout 60 --json \
+BROWSER=$root/scripts/curl-browser.sh /usr/bin/keap-auth login --config keap-auth.json --timeout 60s --json \
   > login.json 2> login.log || { cat login.log; exit 1; }
 grep -q '"changed": true' login.json
 [ "$(stat -c %a keap-credentials.json)" = 600 ]
