@@ -33,10 +33,16 @@ configure_file(packaging/systemd/keap-auth-refresh@.service.in ${KEAP_PACKAGE_FO
                @ONLY)
 configure_file(packaging/systemd/user/keap-auth-refresh.service.in ${KEAP_PACKAGE_FOLDER}/user/keap-auth-refresh.service
                @ONLY)
+configure_file(packaging/systemd/keap-auth-agent.service.in ${KEAP_PACKAGE_FOLDER}/system/keap-auth-agent.service @ONLY)
+configure_file(packaging/systemd/user/keap-auth-agent.service.in ${KEAP_PACKAGE_FOLDER}/user/keap-auth-agent.service
+               @ONLY)
 
+# Installed, never enabled: the agent's account and group are the administrator's to make first.
 install(FILES ${KEAP_PACKAGE_FOLDER}/system/keap-auth-refresh@.service packaging/systemd/keap-auth-refresh@.timer
+              ${KEAP_PACKAGE_FOLDER}/system/keap-auth-agent.service packaging/systemd/keap-auth-agent.socket
         DESTINATION ${KEAP_AUTH_SYSTEMD_FOLDER}/system)
 install(FILES ${KEAP_PACKAGE_FOLDER}/user/keap-auth-refresh.service packaging/systemd/user/keap-auth-refresh.timer
+              ${KEAP_PACKAGE_FOLDER}/user/keap-auth-agent.service packaging/systemd/user/keap-auth-agent.socket
         DESTINATION ${KEAP_AUTH_SYSTEMD_FOLDER}/user)
 install(FILES README.md SECURITY.md keap-auth.example.json packaging/copyright ${KEAP_PACKAGE_FOLDER}/changelog.gz
               ${KEAP_PACKAGE_FOLDER}/changelog.Debian.gz

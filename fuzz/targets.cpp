@@ -1,5 +1,7 @@
 #include "targets.hpp"
 
+#include "agent/endpoints.hpp"
+#include "agent/settings.hpp"
 #include "api/error_body.hpp"
 #include "api/fields.hpp"
 #include "api/pagination.hpp"
@@ -409,6 +411,45 @@ void token_cache(std::string_view input) {
 
 } // namespace
 
+/// A request to the agent: read by the server's reader, then what its endpoints parse of it (the query
+/// of /v1/token, the body of /v1/token/rejected).
+void agent_request(std::string_view input) {
+  net::ServerLimits limits; // the agent's own
+  net::RequestReader reader(limits);
+  std::string buffered(input);
+  if (reader.feed(buffered) != net::RequestReader::Progress::complete) {
+    return;
+  }
+  auto request = reader.take();
+  if (auto query = agent::parse_token_query(request.query)) {
+    require(!query->profile || is_profile_name(*query->profile));
+    require(query->min_valid.count() >= 0);
+  }
+  if (auto body = agent::parse_rejected_body(request.body)) {
+    require(util::is_visible_ascii(body->token));
+  }
+}
+
+/// A config file's "agent" object, as `keap-auth agent` reads it.
+void agent_settings(std::string_view input) {
+  Config config;
+  config.agent = util::parse_json(input);
+  if (!config.agent.is_object()) {
+    return;
+  }
+  try {
+    auto settings = agent::read_settings(config, {}, [](const char* name) -> std::optional<std::string> {
+      return std::string(name) == "XDG_RUNTIME_DIR" ? std::optional<std::string>("/run/user/1000") : std::nullopt;
+    });
+    require(!settings.listen.empty());
+    for (const auto& listen : settings.listen) {
+      require(listen.kind == agent::Listen::Kind::unix_socket || util::is_loopback_host(listen.host));
+    }
+  } catch (const Error& error) {
+    require(error.code() == ExitCode::usage);
+  }
+}
+
 const std::vector<Target>& targets() {
   static const std::vector<Target> k_targets{
       {"callback", callback},
@@ -431,6 +472,8 @@ const std::vector<Target>& targets() {
       {"http_request", http_request},
       {"http_response", http_response},
       {"multipart", multipart},
+      {"agent_request", agent_request},
+      {"agent_settings", agent_settings},
   };
   return k_targets;
 }

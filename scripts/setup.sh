@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 tests_option=() # without --tests, an existing build keeps its setting
-packages=(g++ cmake ninja-build pkg-config libboost-dev libssl-dev nlohmann-json3-dev libcli11-dev libpq-dev curl)
+packages=(g++ cmake ninja-build pkg-config libboost-dev libssl-dev nlohmann-json3-dev libcli11-dev libpq-dev libsystemd-dev curl)
 # --tests also needs: catch2, cpp-httplib (a client that is not ours, for talking to our servers), chromium (the browser tests), util-linux's script and prlimit (present on
 # every Debian), dpkg-dev (the build matrix reads dpkg-buildflags), postgresql-15 (the PostgreSQL
 # store's tests start throwaway clusters of their own; Debian's 15/main is never used),
@@ -16,7 +16,7 @@ packages=(g++ cmake ninja-build pkg-config libboost-dev libssl-dev nlohmann-json
 # systemd (systemd-analyze verify checks the units; nothing is started).
 if [ "${1:-}" = "--tests" ]; then
   tests_option=(-DKEAP_AUTH_BUILD_TESTS=ON)
-  packages+=(catch2 libcpp-httplib-dev chromium dpkg-dev postgresql-15 python3-requests nodejs php-cli php-curl zsh fish groff-base systemd)
+  packages+=(catch2 libcpp-httplib-dev chromium dpkg-dev postgresql-15 python3-requests nodejs php-cli php-curl zsh fish groff-base systemd procps)
 fi
 
 missing=()

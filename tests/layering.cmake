@@ -2,7 +2,7 @@ cmake_minimum_required(VERSION 3.21)
 # cmake -P script: fails when a source file under src/ includes something its folder may not use.
 # The rule (ARCHITECTURE.md):
 #   util <- core <- store <- term <- light                   the light executable
-#   core <- net <- oauth <- api <- cli <- commands <- full   the full program
+#   core <- net <- oauth <- api <- cli <- agent <- commands <- full   the full program
 #   html beside net; emulator uses util, core, net and html; pgstore uses store; term is the only printer
 # Only net sees Boost.Asio and Beast; net, oauth, emulator and pgstore may see OpenSSL; only cli and
 # commands see CLI11. light may include only what the static light executable links.
@@ -18,7 +18,8 @@ set(allowed_api "util;core;store;net;oauth;api")
 set(allowed_emulator "util;core;net;html;emulator")
 set(allowed_pgstore "util;core;store;pgstore")
 set(allowed_cli "util;core;store;term;net;html;oauth;api;pgstore;cli")
-set(allowed_commands "util;core;store;term;net;html;oauth;api;emulator;pgstore;cli;commands")
+set(allowed_agent "util;core;store;term;net;html;oauth;api;pgstore;cli;agent")
+set(allowed_commands "util;core;store;term;net;html;oauth;api;emulator;pgstore;cli;agent;commands")
 set(allowed_full "cli;commands")
 set(third_party_util "nlohmann/")
 set(third_party_core "nlohmann/")
@@ -32,6 +33,7 @@ set(third_party_api "nlohmann/")
 set(third_party_emulator "nlohmann/;openssl/")
 set(third_party_pgstore "nlohmann/;libpq-fe.h;openssl/")
 set(third_party_cli "nlohmann/;CLI/")
+set(third_party_agent "nlohmann/;systemd/")
 set(third_party_commands "nlohmann/;CLI/")
 set(third_party_full "")
 
@@ -53,7 +55,7 @@ foreach(source IN LISTS sources)
       if(NOT target IN_LIST allowed_${folder})
         list(APPEND failures "${source}: ${folder}/ may not include ${included}")
       endif()
-    elseif(included MATCHES "^(httplib\\.h|boost/|openssl/|CLI/|nlohmann/|libpq-fe\\.h|catch2/)")
+    elseif(included MATCHES "^(httplib\\.h|boost/|openssl/|CLI/|nlohmann/|libpq-fe\\.h|catch2/|systemd/)")
       set(known FALSE)
       foreach(prefix IN LISTS third_party_${folder})
         string(FIND "${included}" "${prefix}" at)

@@ -14,11 +14,12 @@ std::unique_ptr<cli::Command> whoami_command();
 std::unique_ptr<cli::Command> logout_command();
 std::unique_ptr<cli::Command> api_command();
 std::unique_ptr<cli::Command> emulator_command();
+std::unique_ptr<cli::Command> agent_command();
 
 cli::CommandTable all() {
   cli::CommandTable table;
   for (auto make : {login_command, refresh_command, token_command, status_command, list_command, store_command,
-                    config_command, whoami_command, logout_command, api_command, emulator_command}) {
+                    config_command, whoami_command, logout_command, api_command, agent_command, emulator_command}) {
     table.push_back(make());
   }
   return table;

@@ -5,8 +5,10 @@
 #include "cli/flags.hpp"
 #include "cli/input.hpp"
 #include "core/config_keys.hpp"
+#include "core/token_answer.hpp"
 #include "term/output.hpp"
 #include "util/duration.hpp"
+#include "util/json.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -22,14 +24,20 @@ struct TokenOptions {
   bool header = false;
   bool no_cache = false;               ///< ask the store, not the PostgreSQL store's access-token cache
   std::optional<std::string> rejected; ///< --rejected -: the token that got a 401, on stdin
+  bool json = false;                   ///< --json: the agent's /v1/token answer
 };
 
 void define(CLI::App& token, TokenOptions& options, GlobalOptions& global) {
   token.add_option("--min-valid", options.min_valid, "Refresh first if it expires within DUR (default 5m)")
       ->type_name("DUR")
       ->check(duration_check(false));
-  token.add_flag("--header", options.header,
-                 "Print the header line instead: 'Authorization: Bearer TOKEN' (or 'X-Keap-API-Key: KEY')");
+  auto* header =
+      token.add_flag("--header", options.header,
+                     "Print the header line instead: 'Authorization: Bearer TOKEN' (or 'X-Keap-API-Key: KEY')");
+  token
+      .add_flag("--json", options.json,
+                "Print it as the agent's /v1/token answers: profile, kind, token, header, expires_at, refresh_at, app")
+      ->excludes(header);
   token.add_flag("--no-cache", options.no_cache,
                  "Ask the PostgreSQL store itself, not this host's access-token cache (store_cache_ttl)");
   token
@@ -43,7 +51,7 @@ void define(CLI::App& token, TokenOptions& options, GlobalOptions& global) {
 /// The stored access token when a refresh failed but the token still works for more than the safety
 /// margin: a service keeps running while the token endpoint is down (as gcloud and Google's auth
 /// libraries do), and the warning says what failed.
-std::optional<std::string> still_valid_token(const Context& context, const Error& failure) {
+std::optional<OAuthGrant> still_valid_grant(const Context& context, const Error& failure) {
   if (failure.code() != ExitCode::unavailable && failure.code() != ExitCode::relogin) {
     return std::nullopt;
   }
@@ -59,7 +67,7 @@ std::optional<std::string> still_valid_token(const Context& context, const Error
     if (!failure.hint().empty()) {
       context.warn(failure.hint());
     }
-    return grant->access_token;
+    return *grant;
   } catch (const Error&) {
     return std::nullopt;
   }
@@ -67,7 +75,7 @@ std::optional<std::string> still_valid_token(const Context& context, const Error
 
 /// The token to print: the stored one while it stays valid for `min_valid`, else a refreshed one (or,
 /// when the refresh fails, a stored one that is still valid).
-std::string current_token(const Context& context, std::chrono::seconds min_valid) {
+OAuthGrant current_grant(const Context& context, std::chrono::seconds min_valid) {
   try {
     auto result = oauth::refresh_grant(*context.store, context.profile, *context.http, context.refresh_settings(),
                                        [&](const OAuthGrant& grant, util::TimePoint now) {
@@ -76,9 +84,9 @@ std::string current_token(const Context& context, std::chrono::seconds min_valid
                                                     : RefreshReason::none;
                                        });
     context.warn_all(result.warnings);
-    return result.grant.access_token;
+    return result.grant;
   } catch (const Error& error) {
-    if (auto fallback = still_valid_token(context, error)) {
+    if (auto fallback = still_valid_grant(context, error)) {
       return *fallback;
     }
     throw;
@@ -87,7 +95,7 @@ std::string current_token(const Context& context, std::chrono::seconds min_valid
 
 /// --rejected: the store's token when it is not the one that just got a 401 (another process
 /// refreshed), else one refresh under the lock. Never the rejected token again.
-std::string replacement_token(const Context& context, const std::string& rejected) {
+OAuthGrant replacement_grant(const Context& context, const std::string& rejected) {
   auto result = oauth::refresh_grant(*context.store, context.profile, *context.http, context.refresh_settings(),
                                      [&](const OAuthGrant& grant, util::TimePoint) {
                                        return grant.access_token == rejected ? RefreshReason::access_token_rejected
@@ -98,7 +106,7 @@ std::string replacement_token(const Context& context, const std::string& rejecte
     throw Error(ExitCode::relogin, "the refreshed access token is the one that was rejected",
                 "the token endpoint gave the same token back: run `keap-auth login`");
   }
-  return result.grant.access_token;
+  return result.grant;
 }
 
 int run(const TokenOptions& options, const GlobalOptions& global) {
@@ -110,21 +118,21 @@ int run(const TokenOptions& options, const GlobalOptions& global) {
     rejected = read_secret("the rejected token", {"Authorization: Bearer ", "X-Keap-API-Key: "});
   }
   Credential credential = context.credential();
-  std::string secret;
   if (auto* key = std::get_if<ApiKey>(&credential)) {
     if (rejected && *rejected == key->key) {
       throw Error(ExitCode::relogin, "Keap rejected " + describe_key_kind(key->kind) + ", and keys are not refreshed",
                   "a key goes in X-Keap-API-Key (an OAuth token in Authorization: Bearer); if that was so, create a "
                   "new key in Keap and store it with `keap-auth login --api-key-file FILE`");
     }
-    secret = key->key;
   } else {
-    secret = rejected ? replacement_token(context, *rejected) : current_token(context, min_valid);
-    std::get<OAuthGrant>(credential).access_token = secret;
+    credential = rejected ? replacement_grant(context, *rejected) : current_grant(context, min_valid);
   }
-  auto header = credential_header(credential);
+  // The same object as the agent's /v1/token, so a script can keep it until its refresh_at.
+  auto answer = token_answer(context.profile, credential, std::nullopt);
   try {
-    print_stdout((options.header ? header.first + ": " + header.second : secret) + "\n");
+    print_stdout(options.json     ? util::dump_json(answer, 2)
+                 : options.header ? answer["header"].get<std::string>() + "\n"
+                                  : answer["token"].get<std::string>() + "\n");
   } catch (const Error& error) {
     throw loud_output(error);
   }
@@ -134,8 +142,12 @@ int run(const TokenOptions& options, const GlobalOptions& global) {
 } // namespace
 
 std::unique_ptr<Command> token_command() {
-  return make_command<TokenOptions>(
-      {"token", "Print a valid access token (refreshing first when needed), or the stored key", define, {}, run});
+  return make_command<TokenOptions>({"token",
+                                     "Print a valid access token (refreshing first when needed), or the stored key",
+                                     define,
+                                     {},
+                                     run,
+                                     [](const TokenOptions& options) { return options.json; }});
 }
 
 } // namespace keap::commands

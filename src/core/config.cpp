@@ -28,9 +28,10 @@ using Seconds = std::chrono::seconds;
 /// Keys of the file's top level that are not values of a profile.
 constexpr const char* k_profile_key = "profile";
 constexpr const char* k_profiles_key = "profiles";
-/// Keys a profile's section may not set: they describe the file or the store, not one profile.
+constexpr const char* k_agent_key = "agent";
+/// Keys a profile's section may not set: they describe the file, the store or the agent, not one profile.
 bool top_level_only(const std::string& name) {
-  return name == k_profile_key || name == k_profiles_key || name == "credentials_dir";
+  return name == k_profile_key || name == k_profiles_key || name == "credentials_dir" || name == k_agent_key;
 }
 
 Error config_error(const std::string& origin, const std::string& message, std::string hint = {}) {
@@ -217,6 +218,15 @@ void apply_object(Config& config, const json& object, const std::string& origin,
     }
     if (name == k_profile_key || name == k_profiles_key) {
       continue; // read by ConfigSource and check_profiles
+    }
+    if (name == k_agent_key) {
+      if (!item.value().is_object()) {
+        throw config_error(origin, std::string("key \"agent\" must be an object, not ") + item.value().type_name(),
+                           R"(for example "agent": {"listen": ["unix:/run/keap-auth/agent.sock"]})");
+      }
+      config.agent = item.value(); // its keys are the agent's to check (agent/settings.cpp)
+      config.origins[name] = origin;
+      continue;
     }
     apply_json_value(config, name, item.value(), origin, base);
   }

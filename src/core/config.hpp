@@ -75,6 +75,10 @@ struct Config {
   std::chrono::seconds store_cache_ttl{60};
   std::chrono::seconds failure_cooldown{600}; ///< `refresh --all` skips a credential that failed this recently
 
+  /// The file's "agent" object as written (an object; empty when absent): `keap-auth agent` reads and
+  /// checks its keys (agent/settings.hpp).
+  nlohmann::json agent = nlohmann::json::object();
+
   std::string config_file; ///< the file that was read, or empty when none was
   /// True when that file is in the working folder or below it, where a cloned repository could have put
   /// it: what it says about where credentials go is then trusted only for its own credentials

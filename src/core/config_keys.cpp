@@ -115,7 +115,7 @@ Error config_error(const std::string& origin, const std::string& message, std::s
 
 std::string suggestion_for(const std::string& unknown) {
   auto names = config_key_names();
-  names.insert(names.end(), {"profile", "profiles"});
+  names.insert(names.end(), {"profile", "profiles", "agent"});
   auto best = util::nearest(unknown, names);
   return best ? "did you mean \"" + *best + "\"?" : "see keap-auth.example.json for the keys";
 }
@@ -191,7 +191,10 @@ std::vector<KeyDescription> key_descriptions() {
                   "The profile used when no flag or variable names one (a name of letters, digits, . _ and -).",
                   "default", "NAME", ""});
   keys.push_back({"profiles", "", "",
-                  "An object of profile names, each with any of the keys above but credentials_dir (top level only).",
+                  "An object of profile names, each with any of the keys above but credentials_dir and agent (top "
+                  "level only).",
+                  "(none)", "", ""});
+  keys.push_back({"agent", "", "", "An object of `keap-auth agent`'s settings (their table follows; top level only).",
                   "(none)", "", ""});
   return keys;
 }

@@ -71,6 +71,7 @@ struct RequestReader::Parser : public http::basic_parser<true> {
     request.path = request.target.substr(0, question);
     request.query = question == std::string::npos ? "" : request.target.substr(question + 1);
     request.version = version;
+    line_read = true;
   }
 
   void on_response_impl(int, string_view, int, error_code&) override {}
@@ -115,6 +116,7 @@ struct RequestReader::Parser : public http::basic_parser<true> {
 
   ServerLimits limits;
   ServerRequest request;
+  bool line_read = false; ///< the request line is in: an overrun now is the headers'
   int content_lengths = 0;
   bool transfer_encoding = false;
   bool continue_expected = false;
@@ -138,7 +140,7 @@ RequestReader::Progress RequestReader::feed(std::string& input) {
   if (error == http::error::header_limit) {
     // Which part ran over: a request line that never ends is a 414, anything else a 431.
     auto line_end = std::string_view(input).substr(0, std::min(buffered, parser.limits.header_bytes)).find("\r\n");
-    bool line = line_end == std::string_view::npos || line_end > parser.limits.target_bytes + 32;
+    bool line = !parser.line_read && (line_end == std::string_view::npos || line_end > parser.limits.target_bytes + 32);
     parser.refusal = line ? std::pair<int, std::string>{414, "the request target is longer than " +
                                                                  std::to_string(parser.limits.target_bytes) + " bytes"}
                           : std::pair<int, std::string>{431, "the request's headers are larger than " +

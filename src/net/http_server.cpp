@@ -8,11 +8,17 @@
 
 #include <array>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace keap::net {
 
@@ -176,8 +182,9 @@ private:
 template <class Stream>
 class Session : public detail::Connection, public std::enable_shared_from_this<Session<Stream>> {
 public:
-  Session(Stream stream, std::shared_ptr<Shared> shared)
-      : m_stream(std::move(stream)), m_shared(std::move(shared)), m_timer(m_stream.get_executor()) {}
+  Session(Stream stream, std::shared_ptr<Shared> shared, std::optional<Peer> peer = std::nullopt)
+      : m_stream(std::move(stream)), m_shared(std::move(shared)), m_timer(m_stream.get_executor()),
+        m_read_deadline(m_stream.get_executor()), m_peer(peer) {}
 
   ~Session() override {
     std::function<void()> room;
@@ -262,9 +269,10 @@ public:
     }
     m_phase = Phase::closed;
     beast::error_code ignored;
-    beast::get_lowest_layer(m_stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(m_stream).socket().shutdown(asio::socket_base::shutdown_both, ignored);
     beast::get_lowest_layer(m_stream).close();
     m_timer.cancel();
+    m_read_deadline.cancel();
   }
 
   void stream_write(std::string data, std::function<void(bool)> done) {
@@ -369,14 +377,26 @@ private:
     read_more();
   }
 
+  /// Reads more of the request. Its deadline is a timer of our own that cancels the read: Beast's own
+  /// stream timeout would close the socket, and the client would never see the 408.
   void read_more() {
-    lowest().expires_at(m_body_deadline ? *m_body_deadline : m_header_deadline);
+    lowest().expires_never();
+    m_timed_out = false;
+    m_read_deadline.expires_at(m_body_deadline ? *m_body_deadline : m_header_deadline);
+    m_read_deadline.async_wait([self = this->shared_from_this()](const beast::error_code& error) {
+      if (!error && self->m_phase == Phase::reading) {
+        self->m_timed_out = true;
+        beast::error_code ignored;
+        self->lowest().socket().cancel(ignored);
+      }
+    });
     m_stream.async_read_some(asio::buffer(m_chunk),
                              [self = this->shared_from_this()](const beast::error_code& error, size_t count) {
+                               self->m_read_deadline.cancel();
                                if (self->m_phase == Phase::closed) {
                                  return;
                                }
-                               if (error == beast::error::timeout) {
+                               if (self->m_timed_out) {
                                  return self->refuse(408, "the request did not arrive in time");
                                }
                                if (error) {
@@ -400,6 +420,7 @@ private:
     lowest().expires_never();
     m_keep_alive = m_reader->keep_alive() && m_shared->limits.keep_alive;
     auto request = m_reader->take();
+    request.peer = m_peer;
     m_head_only = request.method == "HEAD";
     Responder responder(std::make_shared<detail::Exchange>(this->shared_from_this()));
     try {
@@ -453,7 +474,7 @@ private:
     }
     m_phase = Phase::writing;
     beast::error_code ignored;
-    lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    lowest().socket().shutdown(asio::socket_base::shutdown_send, ignored);
     lowest().expires_after(Milliseconds(1000));
     drain(0);
   }
@@ -508,6 +529,8 @@ private:
   Stream m_stream;
   std::shared_ptr<Shared> m_shared;
   asio::steady_timer m_timer;
+  asio::steady_timer m_read_deadline; ///< a request's header or body deadline (read_more)
+  bool m_timed_out = false;
   std::array<char, 16384> m_chunk{};
   std::string m_input; ///< read and not yet parsed: a part of a request, or the next one (pipelining)
   std::optional<RequestReader> m_reader;
@@ -522,6 +545,27 @@ private:
   std::deque<std::pair<std::string, std::function<void(bool)>>> m_pending;
   bool m_writing = false;
   bool m_finish_after_pieces = false;
+  std::optional<Peer> m_peer;
+};
+
+using UnixStream = beast::basic_stream<asio::local::stream_protocol>;
+
+/// The peer of an accepted Unix socket, or nothing when the kernel will not say.
+std::optional<Peer> peer_of(int fd) {
+  ucred credentials{};
+  socklen_t size = sizeof credentials;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &size) != 0) {
+    return std::nullopt;
+  }
+  return Peer{credentials.pid, credentials.uid, credentials.gid};
+}
+
+/// A listening socket of either kind.
+class Listener {
+public:
+  virtual ~Listener() = default;
+  virtual void accept() = 0;
+  virtual void close() = 0;
 };
 
 } // namespace
@@ -532,42 +576,51 @@ struct HttpServer::Impl {
   std::shared_ptr<Shared> shared;
   std::optional<ssl::context> tls;
   asio::io_context io;
-  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::vector<std::unique_ptr<Listener>> listeners;
+  std::vector<std::string> unix_paths; ///< removed when the server stops
   std::vector<std::thread> threads;
   std::mutex paused_mutex;
-  std::vector<tcp::acceptor*> paused; ///< acceptors waiting for a connection to end (max_connections)
+  std::vector<Listener*> paused; ///< listeners waiting for a connection to end (max_connections)
 
-  void accept(tcp::acceptor& acceptor) {
-    acceptor.async_accept(asio::make_strand(io), [this, &acceptor](const beast::error_code& error, tcp::socket socket) {
-      if (shared->stopping || !acceptor.is_open()) {
-        return;
-      }
-      if (!error) {
-        start_session(std::move(socket));
-      }
-      if (connections() >= shared->limits.max_connections) {
-        std::lock_guard lock(paused_mutex);
-        paused.push_back(&acceptor); // the next connection to end accepts again
-        return;
-      }
-      accept(acceptor);
-    });
+  /// Accepts the next connection on `acceptor`, unless the server has max_connections open: then the
+  /// listener waits until one ends.
+  template <class Acceptor, class Start> void accept_on(Acceptor& acceptor, Listener& listener, Start start) {
+    acceptor.async_accept(asio::make_strand(io),
+                          [this, &acceptor, &listener, start](const beast::error_code& error, auto socket) {
+                            if (shared->stopping || !acceptor.is_open()) {
+                              return;
+                            }
+                            if (!error) {
+                              start(std::move(socket));
+                            }
+                            if (connections() >= shared->limits.max_connections) {
+                              std::lock_guard lock(paused_mutex);
+                              paused.push_back(&listener); // the next connection to end accepts again
+                              return;
+                            }
+                            listener.accept();
+                          });
+  }
+
+  unsigned long long next_id() {
+    std::lock_guard lock(shared->mutex);
+    return ++shared->next_id;
   }
 
   void start_session(tcp::socket socket) {
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    unsigned long long id = 0;
-    {
-      std::lock_guard lock(shared->mutex);
-      id = ++shared->next_id;
-    }
     if (tls) {
       using Tls = beast::ssl_stream<beast::tcp_stream>;
-      std::make_shared<Session<Tls>>(Tls(beast::tcp_stream(std::move(socket)), *tls), shared)->run(id);
+      std::make_shared<Session<Tls>>(Tls(beast::tcp_stream(std::move(socket)), *tls), shared)->run(next_id());
     } else {
-      std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), shared)->run(id);
+      std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), shared)->run(next_id());
     }
+  }
+
+  void start_session(asio::local::stream_protocol::socket socket) {
+    auto peer = peer_of(socket.native_handle());
+    std::make_shared<Session<UnixStream>>(UnixStream(std::move(socket)), shared, peer)->run(next_id());
   }
 
   size_t connections() {
@@ -575,6 +628,27 @@ struct HttpServer::Impl {
     return shared->open.size();
   }
 };
+
+namespace {
+
+template <class Protocol> class SocketListener : public Listener {
+public:
+  SocketListener(HttpServer::Impl& impl, typename Protocol::acceptor acceptor)
+      : m_impl(impl), m_acceptor(std::move(acceptor)) {}
+  void accept() override {
+    m_impl.accept_on(m_acceptor, *this, [impl = &m_impl](auto socket) { impl->start_session(std::move(socket)); });
+  }
+  void close() override {
+    beast::error_code ignored;
+    m_acceptor.close(ignored);
+  }
+
+private:
+  HttpServer::Impl& m_impl;
+  typename Protocol::acceptor m_acceptor;
+};
+
+} // namespace
 
 HttpServer::HttpServer(RequestHandler handler, ServerLimits limits, RefusalPage refusal, const TlsIdentity* tls) {
   auto shared = std::make_shared<Shared>();
@@ -595,13 +669,13 @@ HttpServer::HttpServer(RequestHandler handler, ServerLimits limits, RefusalPage 
     }
   }
   shared->room_again = [impl = m_impl.get()] {
-    std::vector<tcp::acceptor*> resumed;
+    std::vector<Listener*> resumed;
     {
       std::lock_guard lock(impl->paused_mutex);
       resumed.swap(impl->paused);
     }
-    for (auto* acceptor : resumed) {
-      asio::post(impl->io, [impl, acceptor] { impl->accept(*acceptor); });
+    for (auto* listener : resumed) {
+      asio::post(impl->io, [listener] { listener->accept(); });
     }
   };
 }
@@ -639,13 +713,122 @@ int HttpServer::listen_tcp(const std::string& host, int port, const std::string&
     throw refused();
   }
   int bound = acceptor->local_endpoint().port();
-  m_impl->acceptors.push_back(std::move(acceptor));
+  m_impl->listeners.push_back(std::make_unique<SocketListener<tcp>>(*m_impl, std::move(*acceptor)));
   return bound;
 }
 
+namespace {
+
+Error unix_refusal(const std::string& path, const std::string& purpose, const std::string& why, std::string hint) {
+  return Error(ExitCode::usage, "cannot listen on " + path + " for " + purpose + ": " + why, std::move(hint));
+}
+
+/// What is at `path` now: nothing (or a socket nobody answers on, which is removed), or an Error.
+void clear_stale_socket(const std::string& path, const std::string& purpose) {
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) != 0) {
+    return;
+  }
+  if (!S_ISSOCK(info.st_mode)) {
+    throw unix_refusal(path, purpose, "something that is not a socket is there", "remove it, or listen elsewhere");
+  }
+  asio::io_context probe_context;
+  asio::local::stream_protocol::socket probe(probe_context);
+  beast::error_code error;
+  probe.connect(asio::local::stream_protocol::endpoint(path), error);
+  if (!error) {
+    throw unix_refusal(path, purpose, "another process (an agent?) already listens there",
+                       "stop it first, or give another --listen");
+  }
+  if (error != asio::error::connection_refused) {
+    throw unix_refusal(path, purpose, "the socket there cannot be checked (" + error.message() + ")",
+                       "remove it if no process uses it");
+  }
+  ::unlink(path.c_str()); // left by a process that is gone
+}
+
+} // namespace
+
+void HttpServer::listen_unix(const std::string& path, unsigned mode, std::optional<gid_t> group,
+                             const std::string& purpose) {
+  clear_stale_socket(path, purpose);
+  auto slash = path.rfind('/');
+  auto folder = slash == std::string::npos ? std::string(".") : path.substr(0, slash == 0 ? 1 : slash);
+  // Made in a folder only we may enter, given its mode and group there, then renamed into place: at no
+  // moment can anyone connect to a socket with looser permissions than asked for.
+  std::string scratch = folder + "/.keap-auth-socket-XXXXXX";
+  if (::mkdtemp(scratch.data()) == nullptr) {
+    throw unix_refusal(path, purpose, std::string("cannot make a folder beside it (") + std::strerror(errno) + ")",
+                       "check that the folder exists and is writable");
+  }
+  auto made = scratch + "/socket";
+  auto cleanup = [&] {
+    ::unlink(made.c_str());
+    ::rmdir(scratch.c_str());
+  };
+  asio::local::stream_protocol::acceptor acceptor(m_impl->io);
+  beast::error_code error;
+  asio::local::stream_protocol::endpoint endpoint(made);
+  acceptor.open(endpoint.protocol(), error);
+  if (!error) {
+    acceptor.bind(endpoint, error);
+  }
+  if (!error) {
+    acceptor.listen(asio::socket_base::max_listen_connections, error);
+  }
+  bool placed = !error && ::chmod(made.c_str(), mode) == 0 &&
+                (!group || ::chown(made.c_str(), static_cast<uid_t>(-1), *group) == 0) &&
+                ::rename(made.c_str(), path.c_str()) == 0;
+  int saved = errno;
+  cleanup();
+  if (!placed) {
+    throw unix_refusal(path, purpose, error ? error.message() : std::string(std::strerror(saved)),
+                       group ? "check the folder and that this user may give the socket that group"
+                             : "check the folder and its permissions");
+  }
+  m_impl->unix_paths.push_back(path);
+  m_impl->listeners.push_back(
+      std::make_unique<SocketListener<asio::local::stream_protocol>>(*m_impl, std::move(acceptor)));
+}
+
+void HttpServer::adopt(int fd, const std::string& purpose) {
+  sockaddr_storage address{};
+  socklen_t size = sizeof address;
+  int listening = 0;
+  socklen_t flag_size = sizeof listening;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0 ||
+      ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &flag_size) != 0 || listening == 0) {
+    throw Error(ExitCode::usage,
+                "the socket handed over for " + purpose + " (descriptor " + std::to_string(fd) +
+                    ") is not a listening stream socket",
+                "check the .socket unit: ListenStream= only");
+  }
+  beast::error_code error;
+  if (address.ss_family == AF_UNIX) {
+    asio::local::stream_protocol::acceptor acceptor(m_impl->io);
+    acceptor.assign(asio::local::stream_protocol(), fd, error);
+    if (!error) {
+      m_impl->listeners.push_back(
+          std::make_unique<SocketListener<asio::local::stream_protocol>>(*m_impl, std::move(acceptor)));
+      return;
+    }
+  } else if (address.ss_family == AF_INET || address.ss_family == AF_INET6) {
+    tcp::acceptor acceptor(m_impl->io);
+    acceptor.assign(address.ss_family == AF_INET ? tcp::v4() : tcp::v6(), fd, error);
+    if (!error) {
+      m_impl->listeners.push_back(std::make_unique<SocketListener<tcp>>(*m_impl, std::move(acceptor)));
+      return;
+    }
+  }
+  throw Error(ExitCode::usage,
+              "the socket handed over for " + purpose + " cannot be served" +
+                  (error ? " (" + error.message() + ")" : std::string()),
+              "check the .socket unit");
+}
+
 void HttpServer::start(int threads) {
-  for (auto& acceptor : m_impl->acceptors) {
-    m_impl->accept(*acceptor);
+  for (auto& listener : m_impl->listeners) {
+    listener->accept();
   }
   for (int i = 0; i < threads; ++i) {
     m_impl->threads.emplace_back([this] {
@@ -661,11 +844,13 @@ void HttpServer::stop(std::chrono::milliseconds grace) {
     return;
   }
   asio::post(impl.io, [&impl] {
-    for (auto& acceptor : impl.acceptors) {
-      beast::error_code ignored;
-      acceptor->close(ignored);
+    for (auto& listener : impl.listeners) {
+      listener->close();
     }
   });
+  for (const auto& path : impl.unix_paths) {
+    ::unlink(path.c_str()); // nobody can connect any more: the next agent finds no stale socket
+  }
   std::vector<std::function<void()>> closers;
   {
     std::lock_guard lock(impl.shared->mutex);

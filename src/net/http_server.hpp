@@ -17,6 +17,13 @@
 /// thread, and every request is read whole within limits before any handler sees it.
 namespace keap::net {
 
+/// The process at the other end of a Unix socket, as the kernel vouches for it (SO_PEERCRED).
+struct Peer {
+  pid_t pid = 0;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
 /// A request as the server read it: its line, headers and body all within the limits.
 struct ServerRequest {
   std::string method;
@@ -26,6 +33,7 @@ struct ServerRequest {
   int version = 11;   ///< 10 or 11
   Headers headers;    ///< names as sent, in order
   std::string body;
+  std::optional<Peer> peer; ///< on a Unix socket: who asked; over TCP: nothing (the kernel cannot say)
 
   /// The first value of a header (any case), or empty.
   std::string header(std::string_view name) const;
@@ -115,6 +123,16 @@ public:
   /// taken or the address is not on this machine; `hint` says what to change.
   int listen_tcp(const std::string& host, int port, const std::string& purpose, const std::string& hint);
 
+  /// Listens on the Unix socket `path`, which is created with `mode` (and group `group`, when given)
+  /// before anyone can connect to it: it is made in a private folder beside `path`, then renamed into
+  /// place. A socket left there by a process that is gone is replaced; Error (exit 2) when one still
+  /// answers ("already listens"), or when `path` is something else, naming `purpose`.
+  void listen_unix(const std::string& path, unsigned mode, std::optional<gid_t> group, const std::string& purpose);
+
+  /// Serves a listening socket it is handed (systemd's socket activation: LISTEN_FDS), Unix or TCP.
+  /// Error (exit 2) when `fd` is not a listening stream socket.
+  void adopt(int fd, const std::string& purpose);
+
   /// Serves on `threads` background threads until stop().
   void start(int threads = 1);
 
@@ -125,8 +143,9 @@ public:
   /// Connections open now.
   size_t connections() const;
 
+  struct Impl; ///< the library's side, opaque
+
 private:
-  struct Impl;
   std::unique_ptr<Impl> m_impl;
 };
 

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <sstream>
 
 using namespace keap::test;
 using namespace std::chrono_literals;
@@ -232,6 +233,31 @@ void require_systemd_analyze() {
   REQUIRE(file_exists(k_systemd_analyze));
 }
 
+/// A unit as the build writes it for installation (`path` under build/package/), its ExecStart pointed
+/// at the build's program: verify wants the program to exist.
+std::string installed_unit(const std::string& path) {
+  auto unit = read_file(std::string(KEAP_BINARY_DIR) + "/package/" + path);
+  auto program = std::string(KEAP_INSTALL_PREFIX) + "/bin/keap-auth";
+  auto at = unit.find("ExecStart=" + program);
+  REQUIRE(at != std::string::npos);
+  unit.replace(at + 10, program.size(), keap_auth());
+  return unit;
+}
+
+std::string packaged_unit(const std::string& path) {
+  return read_file(std::string(KEAP_SOURCE_DIR) + "/packaging/systemd/" + path);
+}
+
+/// `systemd-analyze verify` of `unit` in `folder`, which holds the units it names; `name` is what a
+/// complaint about our own units would mention.
+void verify_unit(const TempDir& folder, const std::string& unit, const std::string& name) {
+  // --man=no: the man page they name is installed with the package, not in a build tree.
+  auto result = run({k_systemd_analyze, "verify", "--man=no", folder.file(unit)});
+  INFO(unit << ": " << result.out + result.err);
+  CHECK(result.exit_code == 0);
+  CHECK(result.err.find(name) == std::string::npos); // verify warns about unknown keys and exits 0
+}
+
 } // namespace
 
 TEST_CASE("examples: the systemd units pass systemd-analyze verify", "[operator][systemd]") {
@@ -262,33 +288,101 @@ TEST_CASE("package: the installed systemd units pass systemd-analyze verify, har
   require_systemd_analyze();
   // The units as the build writes them for installation, pointed at the build's program; the
   // template is verified as an instance for root, a user that exists everywhere.
-  auto installed = std::string(KEAP_BINARY_DIR) + "/package/";
-  auto pointed = [](std::string unit) {
-    auto program = std::string(KEAP_INSTALL_PREFIX) + "/bin/keap-auth";
-    auto at = unit.find("ExecStart=" + program);
-    REQUIRE(at != std::string::npos);
-    unit.replace(at + 10, program.size(), keap_auth());
-    return unit;
-  };
   TempDir units;
-  auto system = pointed(read_file(installed + "system/keap-auth-refresh@.service"));
+  auto system = installed_unit("system/keap-auth-refresh@.service");
   write_file(units.file("keap-auth-refresh@root.service"), system);
-  write_file(units.file("keap-auth-refresh@root.timer"),
-             read_file(std::string(KEAP_SOURCE_DIR) + "/packaging/systemd/keap-auth-refresh@.timer"));
-  write_file(units.file("keap-auth-refresh.service"), pointed(read_file(installed + "user/keap-auth-refresh.service")));
-  write_file(units.file("keap-auth-refresh.timer"),
-             read_file(std::string(KEAP_SOURCE_DIR) + "/packaging/systemd/user/keap-auth-refresh.timer"));
+  write_file(units.file("keap-auth-refresh@root.timer"), packaged_unit("keap-auth-refresh@.timer"));
+  write_file(units.file("keap-auth-refresh.service"), installed_unit("user/keap-auth-refresh.service"));
+  write_file(units.file("keap-auth-refresh.timer"), packaged_unit("user/keap-auth-refresh.timer"));
   for (const char* unit : {"keap-auth-refresh@root.service", "keap-auth-refresh@root.timer",
                            "keap-auth-refresh.service", "keap-auth-refresh.timer"}) {
-    // --man=no: the man page they name is installed with the package, not in a build tree.
-    auto result = run({k_systemd_analyze, "verify", "--man=no", units.file(unit)});
-    INFO(unit << ": " << result.out + result.err);
-    CHECK(result.exit_code == 0);
-    CHECK(result.err.find("keap-auth-refresh") == std::string::npos);
+    verify_unit(units, unit, "keap-auth-refresh");
   }
   for (const char* hardening : {"User=%i", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
                                 "NoNewPrivileges=yes", "RestrictAddressFamilies=", "SystemCallFilter=@system-service",
                                 "StateDirectory=keap-auth/%i", "LoadCredential=keap-client-secret:"}) {
     CHECK(system.find(hardening) != std::string::npos);
   }
+}
+
+TEST_CASE("package: the agent's systemd units pass systemd-analyze verify, hardened as the refresh units are",
+          "[operator][systemd][package][agent]") {
+  require_systemd_analyze();
+  // A folder each: the system's and the user's units have the same names. A .socket is verified with
+  // its service beside it, which it starts.
+  TempDir system_units;
+  TempDir user_units;
+  auto system = installed_unit("system/keap-auth-agent.service");
+  auto system_socket = packaged_unit("keap-auth-agent.socket");
+  auto user = installed_unit("user/keap-auth-agent.service");
+  auto user_socket = packaged_unit("user/keap-auth-agent.socket");
+  write_file(system_units.file("keap-auth-agent.service"), system);
+  write_file(system_units.file("keap-auth-agent.socket"), system_socket);
+  write_file(user_units.file("keap-auth-agent.service"), user);
+  write_file(user_units.file("keap-auth-agent.socket"), user_socket);
+  for (const auto* units : {&system_units, &user_units}) {
+    for (const char* unit : {"keap-auth-agent.service", "keap-auth-agent.socket"}) {
+      verify_unit(*units, unit, "keap-auth-agent");
+    }
+  }
+
+  // Both run the agent as systemd expects of it: READY=1 and the watchdog, SIGHUP to reload, restarted
+  // unless its config is unusable, and its default socket in the folder the .socket unit listens in,
+  // which must survive the agent's restarts.
+  for (const auto* unit : {&system, &user}) {
+    for (const auto& setting : std::vector<std::string>{
+             "Type=notify\n", "ExecStart=" + keap_auth() + " agent\n", "ExecReload=/bin/kill -HUP $MAINPID\n",
+             "WatchdogSec=", "Restart=on-failure\n", "RestartPreventExitStatus=2\n", "RuntimeDirectory=keap-auth\n",
+             "RuntimeDirectoryPreserve=yes\n", "UMask=0077\n"}) {
+      INFO(setting);
+      CHECK(unit->find(setting) != std::string::npos);
+    }
+  }
+  for (const auto* socket : {&system_socket, &user_socket}) {
+    CHECK(socket->find("ListenStream=%t/keap-auth/agent.sock\n") != std::string::npos);
+    CHECK(socket->find("RemoveOnStop=yes\n") != std::string::npos);
+  }
+  // The system's socket is the group keap-auth's, and the units say what the agent's config then needs.
+  CHECK(system_socket.find("SocketMode=0660\n") != std::string::npos);
+  CHECK(system_socket.find("SocketGroup=keap-auth\n") != std::string::npos);
+  CHECK(user_socket.find("SocketMode=0600\n") != std::string::npos);
+  CHECK(user_socket.find("SocketGroup=") == std::string::npos);
+  for (const auto* text : {&system, &system_socket}) {
+    CHECK(text->find(R"("agent": {"allow_groups": ["keap-auth"]})") != std::string::npos);
+  }
+
+  // The system unit runs as its own account with its own state folder, and keeps every hardening line
+  // of the refresh units, so the two cannot drift apart.
+  for (const char* setting : {"User=keap-auth\n", "Group=keap-auth\n", "StateDirectory=keap-auth/agent\n",
+                              "LoadCredential=keap-client-secret:", "SystemCallFilter=@chown\n"}) {
+    INFO(setting);
+    CHECK(system.find(setting) != std::string::npos);
+  }
+  auto refresh = packaged_unit("keap-auth-refresh@.service.in");
+  auto hardening = refresh.find("# Hardening");
+  REQUIRE(hardening != std::string::npos);
+  std::istringstream lines(refresh.substr(hardening));
+  size_t settings = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && !line.starts_with("#")) {
+      INFO(line);
+      CHECK(system.find("\n" + line + "\n") != std::string::npos);
+      ++settings;
+    }
+  }
+  CHECK(settings >= 20);
+}
+
+TEST_CASE("README: the main job (scripts/demo.sh) logs in against the emulator with curl as the browser",
+          "[operator][readme]") {
+  TempDir dir;
+  auto demo = run({"/bin/bash", std::string(KEAP_SOURCE_DIR) + "/scripts/demo.sh"},
+                  {{"KEAP_AUTH_BUILD", KEAP_BINARY_DIR}, {"KEAP_AUTH_DEMO", dir.file("demo")}});
+  INFO(demo.out << demo.err);
+  REQUIRE(demo.exit_code == 0);
+  CHECK(demo.out.find("demo: done") != std::string::npos);
+  auto summary = nlohmann::json::parse(read_file(dir.file("demo/summary.json")));
+  CHECK(summary["changed"] == true);
+  CHECK(summary["kind"] == "oauth_grant");
+  CHECK((file_mode(dir.file("demo/keap-credentials.json")) & 0777) == 0600);
 }

@@ -1,5 +1,6 @@
 #include "reference/reference.hpp"
 
+#include "agent/settings.hpp"
 #include "cli/parser.hpp"
 #include "commands/table.hpp"
 #include "core/config.hpp"
@@ -186,7 +187,10 @@ std::string man_page() {
   page += ".SH CONFIGURATION\nA JSON object. Values come from the first of: flags, the environment, the "
           "selected profile's section of the config file, its top level, defaults; "
           "\\fBkeap\\-auth config show\\fR prints each value and where it came from. The keys:\n";
-  for (const auto& key : key_descriptions()) {
+  auto keys = key_descriptions();
+  auto agent_keys = agent::key_descriptions();
+  keys.insert(keys.end(), agent_keys.begin(), agent_keys.end());
+  for (const auto& key : keys) {
     std::string set_by;
     for (const auto& [what, name] : {std::pair{"environment", key.environment}, std::pair{"flag", key.flag}}) {
       if (!name.empty()) {
@@ -430,15 +434,17 @@ std::string commands_markdown() {
   return text;
 }
 
-std::string config_keys_markdown() {
+std::string keys_markdown(const std::vector<KeyDescription>& keys) {
   std::string text = "| key | meaning | default | environment | flag |\n| --- | --- | --- | --- | --- |\n";
-  for (const auto& key : key_descriptions()) {
+  for (const auto& key : keys) {
     auto code = [](const std::string& word) { return word.empty() ? std::string() : "`" + word + "`"; };
     text += "| `" + key.name + "` | " + cell(key.meaning) + " | " + cell(key.default_value) + " | " +
             code(key.environment) + " | " + code(key.flag) + " |\n";
   }
   return text;
 }
+
+std::string config_keys_markdown() { return keys_markdown(key_descriptions()); }
 
 std::string exit_codes_markdown() {
   std::string text = "| code | meaning |\n| --- | --- |\n";
@@ -459,6 +465,9 @@ std::optional<std::string> markdown_section(const std::string& name) {
   }
   if (name == "exit-codes") {
     return exit_codes_markdown();
+  }
+  if (name == "agent-keys") {
+    return keys_markdown(agent::key_descriptions());
   }
   return std::nullopt;
 }

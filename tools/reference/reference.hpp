@@ -13,7 +13,8 @@ std::string bash_completion(); ///< for bash-completion's completions/ folder
 std::string zsh_completion();  ///< _keap-auth, for zsh's vendor-completions
 std::string fish_completion(); ///< keap-auth.fish, for fish's vendor_completions.d
 
-/// The Markdown of generated section `name` ("commands", "config-keys", "exit-codes"), or nothing.
+/// The Markdown of generated section `name` ("commands", "config-keys", "agent-keys", "exit-codes"), or
+/// nothing.
 std::optional<std::string> markdown_section(const std::string& name);
 
 /// `document` with what lies between each `<!-- generated: NAME -->` and the next
