@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds keap-auth and the benchmark, then prints the table that README.md's "Speed" section shows.
-#   bench/run.sh [RUNS] [PROFILES] [STORE_RUNS]
+#   bench/run.sh [RUNS] [PROFILES] [STORE_RUNS] [AGENT_REQUESTS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh > /dev/null
@@ -10,9 +10,11 @@ for package in time curl; do
     { [ "$(id -u)" -eq 0 ] || sudo=sudo; ${sudo:-} apt-get update -qq; ${sudo:-} apt-get install -y -qq "$package"; }
 done
 cmake -S . -B build -DKEAP_AUTH_BUILD_BENCH=ON > /dev/null
-cmake --build build --target bench_token bench_profiles bench_pgstore > /dev/null
+cmake --build build --target bench_token bench_profiles bench_pgstore bench_agent > /dev/null
 build/bench/bench_token "$PWD/build/keap-auth" "${1:-300}"
 echo
 build/bench/bench_profiles "$PWD/build/keap-auth" "${2:-1000}"
 echo
 build/bench/bench_pgstore "$PWD/build/keap-auth" "${3:-100}"
+echo
+build/bench/bench_agent "$PWD/build/keap-auth" "${4:-20000}"

@@ -4,6 +4,7 @@
 #include "agent/service.hpp"
 #include "agent/systemd.hpp"
 #include "agent/workers.hpp"
+#include "pgstore/listener.hpp"
 #include "util/posix_file.hpp"
 #include "util/text.hpp"
 
@@ -11,9 +12,11 @@
 #include <csignal>
 #include <ctime>
 #include <thread>
+#include <utility>
 
 #include <grp.h>
 #include <pthread.h>
+#include <sys/resource.h>
 
 namespace keap::agent {
 
@@ -108,6 +111,82 @@ private:
   std::thread m_thread;
 };
 
+/// With the PostgreSQL store: reads a profile again as soon as another host (or a CLI command) commits a
+/// change to it, from the store's announcements (LISTEN), instead of at the next store_poll. A lost
+/// session (a database restart) is made again; callers keep being served from memory meanwhile.
+class StoreWatcher {
+public:
+  StoreWatcher(std::function<std::shared_ptr<Service>()> current, const Log& log)
+      : m_current(std::move(current)), m_log(log), m_thread([this] { loop(); }) {}
+  ~StoreWatcher() {
+    {
+      std::lock_guard lock(m_mutex);
+      m_stopping = true;
+    }
+    m_wake.notify_all();
+    m_thread.join();
+  }
+
+private:
+  bool pause(std::chrono::seconds how_long) {
+    std::unique_lock lock(m_mutex);
+    return !m_wake.wait_for(lock, how_long, [this] { return m_stopping; });
+  }
+  bool stopping() {
+    std::lock_guard lock(m_mutex);
+    return m_stopping;
+  }
+
+  void loop() {
+    std::optional<pgstore::ChangeListener> listener;
+    std::shared_ptr<Service> listening_for;
+    bool said = false;
+    while (!stopping()) {
+      auto service = m_current();
+      if (service->postgres() == nullptr) {
+        listener.reset(); // the file store: each request looks at the file itself (until a reload says otherwise)
+        if (!pause(std::chrono::seconds(2))) {
+          return;
+        }
+        continue;
+      }
+      try {
+        if (!listener || listening_for != service) {
+          bool was_lost = !listener && listening_for == service;
+          listener.reset();
+          listener.emplace(*service->postgres());
+          listening_for = service;
+          if (std::exchange(said, false)) {
+            m_log.info("listening for the store's changes again", {});
+          }
+          if (was_lost) {
+            service->catch_up();
+          }
+        }
+        for (const auto& profile : listener->wait(std::chrono::seconds(1))) {
+          service->changed(profile);
+        }
+      } catch (const Error& error) {
+        listener.reset();
+        if (!std::exchange(said, true)) {
+          m_log.warn("not listening for the store's changes; reading it every store_poll until it answers again",
+                     {{"reason", error.what()}});
+        }
+        if (!pause(std::chrono::seconds(2))) {
+          return;
+        }
+      }
+    }
+  }
+
+  std::function<std::shared_ptr<Service>()> m_current;
+  const Log& m_log;
+  std::mutex m_mutex;
+  std::condition_variable m_wake;
+  bool m_stopping = false;
+  std::thread m_thread;
+};
+
 /// SIGINT, SIGTERM and SIGHUP are taken by the main thread alone, with sigtimedwait: blocked before any
 /// thread starts, so every thread inherits the mask and no handler runs in the middle of a refresh.
 sigset_t handled_signals() {
@@ -119,9 +198,20 @@ sigset_t handled_signals() {
   return set;
 }
 
+/// A server keeps a descriptor per connection: max_connections (1,024 by default) needs more than the
+/// usual soft limit, and the hard limit is the process's to take.
+void raise_descriptor_limit() {
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
+}
+
 } // namespace
 
 int run(const cli::GlobalOptions& global, const Flags& flags) {
+  raise_descriptor_limit();
   auto signals = handled_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   auto loaded = load(global, flags);
@@ -150,6 +240,7 @@ int run(const cli::GlobalOptions& global, const Flags& flags) {
   first->start();
   server.start(2);
   Scheduler scheduler(now_serving);
+  StoreWatcher watcher(now_serving, log);
   log.info("listening", {{"on", where}});
   notify_ready("serving on " + where);
 

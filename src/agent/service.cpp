@@ -294,14 +294,40 @@ Served Service::replace(const std::string& profile, const std::string& rejected)
   return served;
 }
 
-std::vector<ProfileState> Service::states() {
-  std::vector<std::pair<std::string, Slot*>> slots;
+void Service::changed(const std::string& profile) {
+  Slot* slot = nullptr;
   {
     std::lock_guard lock(m_slots_mutex);
-    for (auto& [profile, slot] : m_slots) {
-      slots.emplace_back(profile, slot.get());
-    }
+    auto found = m_slots.find(profile);
+    slot = found == m_slots.end() ? nullptr : found->second.get();
   }
+  if (slot != nullptr) {
+    reread(profile, *slot, true);
+  } else if (m_settings.profiles.empty() && is_profile_name(profile)) {
+    slot_of(profile); // a profile logged in on another host, served from now on
+  }
+}
+
+std::vector<std::pair<std::string, Service::Slot*>> Service::every_slot() {
+  std::vector<std::pair<std::string, Slot*>> slots;
+  std::lock_guard lock(m_slots_mutex);
+  for (auto& [profile, slot] : m_slots) {
+    slots.emplace_back(profile, slot.get()); // slots live as long as the service
+  }
+  return slots;
+}
+
+void Service::catch_up() {
+  auto slots = every_slot();
+  for (auto& [profile, slot] : slots) {
+    reread(profile, *slot, true);
+  }
+}
+
+pgstore::PgStore* Service::postgres() const { return dynamic_cast<pgstore::PgStore*>(m_context->store.get()); }
+
+std::vector<ProfileState> Service::states() {
+  auto slots = every_slot();
   std::vector<ProfileState> states;
   auto now = util::now_seconds();
   for (auto& [profile, slot] : slots) {
@@ -329,13 +355,7 @@ std::chrono::steady_clock::time_point Service::tick() {
   if (poll) {
     m_next_poll = Clock::now() + m_settings.store_poll;
   }
-  std::vector<std::pair<std::string, Slot*>> slots;
-  {
-    std::lock_guard lock(m_slots_mutex);
-    for (auto& [profile, slot] : m_slots) {
-      slots.emplace_back(profile, slot.get());
-    }
-  }
+  auto slots = every_slot();
   auto next = Clock::now() + std::chrono::seconds(60); // keep_alive is checked at least every minute
   if (m_context->config.store == "file") {
     next = Clock::now() + std::chrono::seconds(1); // a stat per profile: a login is seen within a second

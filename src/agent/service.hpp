@@ -4,6 +4,7 @@
 #include "agent/metrics.hpp"
 #include "agent/settings.hpp"
 #include "cli/context.hpp"
+#include "pgstore/pg_store.hpp"
 
 #include <chrono>
 #include <map>
@@ -78,6 +79,14 @@ public:
 
   std::vector<ProfileState> states();
 
+  /// Another process committed a change of `profile` to the store: read it again now.
+  void changed(const std::string& profile);
+  /// Reads every served profile again: the announcements made while no one listened are lost.
+  void catch_up();
+
+  /// The store's PostgreSQL side, when it is one (for the agent's change listener), or nullptr.
+  pgstore::PgStore* postgres() const;
+
   /// Refreshes what is due (ahead of time, or a refresh token older than keep_alive), reads again what
   /// changed, and returns when it should be called next.
   std::chrono::steady_clock::time_point tick();
@@ -85,6 +94,8 @@ public:
 private:
   struct Slot;
   Slot& slot_of(const std::string& profile);
+  /// The slots now served, taken under the lock and used after it.
+  std::vector<std::pair<std::string, Slot*>> every_slot();
   /// Reads the profile again when the store says it changed (or always, with `force`).
   void reread(const std::string& profile, Slot& slot, bool force);
   void adopt(const std::string& profile, Slot& slot, const std::optional<Credential>& credential);

@@ -294,9 +294,53 @@ Connection& Connection::operator=(Connection&& other) noexcept {
   return *this;
 }
 
+std::vector<std::string> Connection::notifications(std::chrono::milliseconds timeout) {
+  std::vector<std::string> payloads;
+  auto collect = [&] {
+    while (PGnotify* notice = PQnotifies(m_connection)) {
+      payloads.emplace_back(notice->extra);
+      PQfreemem(notice);
+    }
+  };
+  if (m_connection == nullptr) {
+    throw PgError(PgFailure::connection_lost, "", "the PostgreSQL store's listening session is closed");
+  }
+  collect();
+  if (!payloads.empty()) {
+    return payloads;
+  }
+  pollfd ready{PQsocket(m_connection), POLLIN, 0};
+  int count = ::poll(&ready, 1, static_cast<int>(timeout.count()));
+  if (count > 0 && (PQconsumeInput(m_connection) == 0 || PQstatus(m_connection) != CONNECTION_OK)) {
+    auto message = message_of(PQerrorMessage(m_connection));
+    close();
+    throw PgError(PgFailure::connection_lost, "", "the PostgreSQL store's listening session was lost: " + message);
+  }
+  collect();
+  return payloads;
+}
+
 bool Connection::alive() const { return m_connection != nullptr && PQstatus(m_connection) == CONNECTION_OK; }
 
 bool Connection::idle() const { return alive() && PQtransactionStatus(m_connection) == PQTRANS_IDLE; }
+
+bool Connection::reusable() {
+  if (!idle()) {
+    return false;
+  }
+  // The goodbye may come in one read and the end of file in the next.
+  for (int reads = 0; reads < 4 && idle(); ++reads) {
+    pollfd ready{PQsocket(m_connection), POLLIN, 0};
+    if (::poll(&ready, 1, 0) <= 0) {
+      return true;
+    }
+    if (PQconsumeInput(m_connection) == 0) {
+      close();
+      return false;
+    }
+  }
+  return idle();
+}
 
 void Connection::close() {
   if (m_connection != nullptr) {

@@ -90,9 +90,16 @@ public:
   /// The same, for statements without parameters.
   Rows exec(const std::string& sql, Clock::time_point deadline) { return exec(sql, {}, deadline); }
 
+  /// The payloads of the notifications (LISTEN) that arrived, waiting at most `timeout` for one;
+  /// empty when none came. PgError connection_lost when the session is gone.
+  std::vector<std::string> notifications(std::chrono::milliseconds timeout);
+
   bool alive() const;
   /// Alive, and in no transaction: fit to be used again.
   bool idle() const;
+  /// Idle, and the server has not closed it meanwhile: a restart or an administrator's kill leaves a
+  /// goodbye and an end of file on the socket, seen here without a round trip.
+  bool reusable();
   void close();
   /// What the server is, for messages: "127.0.0.1:5432/keap".
   std::string where() const;

@@ -150,6 +150,9 @@ Replay replay_journal(Connection& connection, const std::string& store_id, const
       return Replay::busy;
     }
     auto outcome = apply_locked(connection, *entry, path, actor, deadline);
+    if (outcome == Replay::applied) {
+      announce_change(connection, store_id, entry->profile, deadline);
+    }
     connection.exec(outcome == Replay::applied ? "COMMIT" : "ROLLBACK", deadline);
     if (outcome != Replay::conflict) {
       retire(path);

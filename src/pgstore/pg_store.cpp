@@ -73,7 +73,7 @@ Connection PgStore::take() {
   while (!m_idle.empty()) {
     auto connection = std::move(m_idle.back());
     m_idle.pop_back();
-    if (connection.idle()) {
+    if (connection.reusable()) {
       return connection;
     }
   }

@@ -148,6 +148,11 @@ const char* const k_insert_sql =
     "to_timestamp($14::bigint), $15, decode($16, 'hex'), $17, to_timestamp($18::bigint), $19, now(), $20, "
     "$21::integer)";
 
+void announce_change(Connection& connection, const std::string& store_id, const std::string& profile,
+                     Clock::time_point deadline) {
+  connection.exec("SELECT pg_notify($1, $2)", {std::string(k_change_channel), store_id + ":" + profile}, deadline);
+}
+
 const std::vector<std::string>& schema_statements() {
   static const std::vector<std::string> k_statements{
       "CREATE SCHEMA IF NOT EXISTS keap_auth",

@@ -49,6 +49,12 @@ std::vector<Param> write_params(const std::string& profile, const Credential& cr
 extern const char* const k_update_sql;
 extern const char* const k_insert_sql;
 
+/// The channel every change of a credential row is announced on, inside the transaction that makes it
+/// (so it is heard only once committed), with "STORE_ID:PROFILE" as payload: `keap-auth agent` LISTENs.
+inline constexpr const char* k_change_channel = "keap_auth_changes";
+void announce_change(Connection& connection, const std::string& store_id, const std::string& profile,
+                     Clock::time_point deadline);
+
 /// The SQL that makes the schema, statement by statement (store init), and the roles a DBA may add.
 const std::vector<std::string>& schema_statements();
 std::string schema_script(bool with_roles);

@@ -1,6 +1,7 @@
 #include "pgstore/transaction.hpp"
 
 #include "pgstore/journal.hpp"
+#include "pgstore/rows.hpp"
 #include "store/token_cache.hpp"
 #include "util/crash_point.hpp"
 #include "util/encoding.hpp"
@@ -147,6 +148,7 @@ int PgTransaction::failures_after(const Credential& fresh) const {
 }
 
 void PgTransaction::event(const std::string& kind, long long from, long long to) {
+  announce_change(m_connection, m_store.store_id(), m_profile, m_store.deadline());
   m_connection.exec("INSERT INTO keap_auth.events (profile, actor, kind, from_generation, to_generation) "
                     "VALUES ($1, $2, $3, $4::bigint, $5::bigint)",
                     {m_profile, m_store.settings().actor, kind, std::to_string(from), std::to_string(to)},

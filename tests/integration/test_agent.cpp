@@ -1,6 +1,7 @@
 // keap-auth agent, as a real process on a real Unix socket and loopback port, against the emulator.
 #include "support/agent_client.hpp"
 #include "support/fixtures.hpp"
+#include "support/pg_setup.hpp"
 #include "support/scripted_server.hpp"
 
 #include <catch2/catch.hpp>
@@ -374,4 +375,75 @@ TEST_CASE("agent: a rejected token is replaced once, and a key reported rejected
                            "{\"token\": \"" + setup.emulator.server.rest().personal_access_token() + "\"}");
   CHECK(refused.status == 409);
   CHECK(nlohmann::json::parse(refused.body)["error"]["exit_code"] == 4);
+}
+
+TEST_CASE("agent: with the PostgreSQL store, a refresh on another host is served within a second, and a "
+          "database restart drops no caller",
+          "[agent][postgres]") {
+  PgSetup setup(2);
+  setup.seed("default", 20h);
+  auto socket = setup.dir.file("agent.sock");
+  auto agent = setup.start({"agent", "--listen", "unix:" + socket}, 0);
+  REQUIRE(agent->wait_for_err("listening", 30s));
+  auto token_of = [&] {
+    auto answer = unix_get(socket, "/v1/token", "Accept: text/plain\r\n");
+    return answer.status == 200 ? answer.body.substr(0, answer.body.size() - 1) : std::string();
+  };
+  auto before = token_of();
+  REQUIRE_FALSE(before.empty());
+  auto refreshed = setup.keap({"refresh"}, 1); // the other host
+  INFO(refreshed.err);
+  REQUIRE(refreshed.exit_code == 0);
+  auto now_stored = setup.grant().access_token;
+  REQUIRE(now_stored != before);
+  CHECK(eventually([&] { return token_of() == now_stored; }, 1500ms)); // announced, not polled (60 s)
+
+  setup.cluster.restart();
+  CHECK(token_of() == now_stored); // served from memory while the database was away
+  auto again = setup.keap({"refresh"}, 1);
+  INFO(again.err);
+  REQUIRE(again.exit_code == 0);
+  auto newest = setup.grant().access_token;
+  CHECK(eventually([&] { return token_of() == newest; }, 10s)); // the listener came back
+  agent->send_signal(SIGTERM);
+  CHECK(agent->wait(20s).exit_code == 0);
+  CHECK(refresh_grants(setup.emulator, 0) == 2);
+}
+
+TEST_CASE("agent: SIGTERM during a refresh waits for the pair to be saved, then exits 0", "[agent][signals]") {
+  auto settings = emulator_settings();
+  settings.token_fault = slow_answer(1500ms);
+  Setup setup(settings);
+  auto old = seed_credentials(setup.emulator, setup.path(), -1h);
+  Agent agent(setup);
+  std::thread caller([&] { agent.get("/v1/token"); });
+  REQUIRE(wait_for_token_requests(setup.emulator, 1, 10s));
+  agent.process->send_signal(SIGTERM);
+  auto result = agent.process->wait(30s);
+  caller.join();
+  INFO(result.err);
+  CHECK(result.exit_code == 0);
+  auto saved = load_grant(setup.path());
+  CHECK(saved.refresh_token != old.refresh_token);
+  CHECK(setup.emulator.server.state().refresh_token_valid(saved.refresh_token, util::now_seconds()));
+}
+
+TEST_CASE("agent: kill -9 in the middle of a refresh leaves the credentials whole, and the next refresh works",
+          "[agent][kill]") {
+  for (const char* point : {"after-lock", "after-answer", "before-rename", "after-rename", "after-commit"}) {
+    DYNAMIC_SECTION(point) {
+      Setup setup;
+      seed_credentials(setup.emulator, setup.path(), -1h);
+      Agent agent(setup, {}, {{"KEAP_AUTH_TEST_CRASH_AT", point}});
+      auto answer = agent.get("/v1/token");
+      CHECK(answer.status == 0); // the agent died at the crash point before answering
+      agent.process->wait(10s);
+      auto text = read_file(setup.path());
+      REQUIRE_FALSE(text.empty());
+      CHECK((file_mode(setup.path()) & 0777) == 0600);
+      auto after = setup.keap({"refresh"});
+      INFO(after.err);
+      CHECK((after.exit_code == 0 || after.exit_code == 4)); // 4: Keap rotated the pair the agent never saved
+    }
+  }
 }
