@@ -350,6 +350,16 @@ std::vector<ProfileState> Service::states() {
   return states;
 }
 
+RefreshReason scheduled_reason(const OAuthGrant& stored, const std::string& scheduled_token,
+                               std::optional<TimePoint> refresh_at, const Settings& settings, TimePoint now) {
+  if (refresh_token_age(stored, now) >= settings.keep_alive) {
+    return RefreshReason::refresh_token_old;
+  }
+  bool ahead = settings.refresh_ahead && refresh_at && stored.access_token == scheduled_token && now >= *refresh_at;
+  return ahead || access_token_expires_within(stored, settings.min_valid, now) ? RefreshReason::access_token_expiring
+                                                                               : RefreshReason::none;
+}
+
 std::chrono::steady_clock::time_point Service::tick() {
   auto poll = Clock::now() >= m_next_poll;
   if (poll) {
@@ -378,13 +388,7 @@ std::chrono::steady_clock::time_point Service::tick() {
       continue; // nothing to refresh, or a dead refresh token that only a login revives
     }
     auto due = [&](const OAuthGrant& stored, util::TimePoint now) {
-      if (refresh_token_age(stored, now) >= m_settings.keep_alive) {
-        return RefreshReason::refresh_token_old;
-      }
-      bool ahead = m_settings.refresh_ahead && refresh_at && now >= *refresh_at;
-      return ahead || access_token_expires_within(stored, m_settings.min_valid, now)
-                 ? RefreshReason::access_token_expiring
-                 : RefreshReason::none;
+      return scheduled_reason(stored, grant->access_token, refresh_at, m_settings, now);
     };
     if (due(*grant, util::now_seconds()) != RefreshReason::none) {
       try {

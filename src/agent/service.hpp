@@ -50,6 +50,13 @@ struct ProfileState {
   bool usable = false; ///< valid for min_valid now, or refreshable
 };
 
+/// Why the schedule refreshes `stored` (the grant as the store holds it, read under its lock) at `now`,
+/// if it does. `scheduled_token` is the access token whose `refresh_at` the schedule was made from: once
+/// a caller's refresh (or another host's) has replaced it, that refresh_at no longer says anything, and
+/// only `min_valid` and `keep_alive` count.
+RefreshReason scheduled_reason(const OAuthGrant& stored, const std::string& scheduled_token,
+                               std::optional<TimePoint> refresh_at, const Settings& settings, TimePoint now);
+
 class Service {
 public:
   Service(std::shared_ptr<cli::Context> context, Settings settings, const Log& log, Metrics& metrics);
