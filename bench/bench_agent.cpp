@@ -199,6 +199,27 @@ int main(int argc, char** argv) {
   ask(probe, request, buffer); // every idle connection has been accepted by now
   long resident_idle = status_kib(agent, "VmRSS:");
 
+  // A caller beside those idle connections and 50 slow senders, each stopped in the middle of its headers.
+  std::vector<int> slow;
+  for (int i = 0; i < 50; ++i) {
+    int fd = connect_to(socket);
+    const std::string part = "GET /v1/token HTTP/1.1\r\nHo";
+    ::send(fd, part.data(), part.size(), MSG_NOSIGNAL);
+    slow.push_back(fd);
+  }
+  std::vector<double> crowded;
+  for (int i = 0; i < 1000; ++i) {
+    auto started = Clock::now();
+    if (!ask(probe, request, buffer)) {
+      std::fprintf(stderr, "bench_agent: a request beside the slow senders failed\n");
+      return 1;
+    }
+    crowded.push_back(std::chrono::duration<double, std::micro>(Clock::now() - started).count());
+  }
+  for (int fd : slow) {
+    ::close(fd);
+  }
+
   // The floors: a process per token.
   auto credentials = folder + "/creds/p7.json";
   auto pair = measure_paired(
@@ -215,6 +236,8 @@ int main(int argc, char** argv) {
       percentile(latencies, 0.5), percentile(latencies, 0.99), 1e6 / percentile(latencies, 0.5), resident);
   std::printf("| agent, 8 connections at once | | | %.0f | %ld KiB (1,000 idle connections open) |\n",
               static_cast<double>(answered.load()) / 3.0, resident_idle);
+  std::printf("| agent, beside 1,000 idle connections and 50 slow senders | %.0f µs | %.0f µs | | |\n",
+              percentile(crowded, 0.5), percentile(crowded, 0.99));
   std::printf("| `cat` of the credentials file (floor: a process per token) | %.0f µs | | %.0f | |\n",
               pair.floor.median_us, 1e6 / pair.floor.median_us);
   std::printf("| `keap-auth token` (a process per token) | %.0f µs | | %.0f | |\n", pair.measured.median_us,
