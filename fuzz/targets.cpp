@@ -1,7 +1,9 @@
 #include "targets.hpp"
 
 #include "agent/endpoints.hpp"
+#include "agent/proxy.hpp"
 #include "agent/settings.hpp"
+#include "net/wire.hpp"
 #include "api/error_body.hpp"
 #include "api/fields.hpp"
 #include "api/pagination.hpp"
@@ -430,6 +432,40 @@ void agent_request(std::string_view input) {
   }
 }
 
+/// A request the agent proxies to Keap: the server's reader, then the proxy's checks and the headers it
+/// forwards. Whatever comes in, no credential, hop-by-hop header or framing header of the caller's goes
+/// on, and a request the checks pass has no body on GET, HEAD or DELETE.
+void proxy_request(std::string_view input) {
+  net::ServerLimits limits;
+  limits.body_bytes = 1 << 20;
+  net::RequestReader reader(limits);
+  std::string buffered(input);
+  if (reader.feed(buffered) != net::RequestReader::Progress::complete) {
+    return;
+  }
+  auto request = reader.take();
+  auto problem = agent::request_problem(request);
+  if (!problem && (request.method == "GET" || request.method == "HEAD" || request.method == "DELETE")) {
+    require(request.body.empty());
+  }
+  int removed = 0;
+  auto hop_free = [](const net::Headers& headers) {
+    for (const auto& [name, value] : headers) {
+      for (const char* banned : {"Connection", "Transfer-Encoding", "Upgrade", "Keep-Alive", "TE", "Trailer"}) {
+        require(!net::same_token(name, banned));
+      }
+    }
+  };
+  auto forwarded = agent::forwarded_request_headers(request.headers, removed);
+  hop_free(forwarded);
+  for (const auto& [name, value] : forwarded) {
+    for (const char* banned : {"Authorization", "X-Keap-API-Key", "Host", "Content-Length", "Keap-Profile"}) {
+      require(!net::same_token(name, banned));
+    }
+  }
+  hop_free(agent::forwarded_response_headers(request.headers));
+}
+
 /// A config file's "agent" object, as `keap-auth agent` reads it.
 void agent_settings(std::string_view input) {
   Config config;
@@ -474,6 +510,7 @@ const std::vector<Target>& targets() {
       {"multipart", multipart},
       {"agent_request", agent_request},
       {"agent_settings", agent_settings},
+      {"proxy_request", proxy_request},
   };
   return k_targets;
 }

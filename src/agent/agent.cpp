@@ -226,11 +226,15 @@ int run(const cli::GlobalOptions& global, const Flags& flags) {
     return current;
   };
   auto access = access_of(loaded.settings, any_tcp(loaded.settings) ? tcp_key_from(loaded.settings.tcp_key_file) : "");
-  Endpoints endpoints(now_serving, access, metrics, log, *workers);
+  Pacer pacer; // outlives reloads: what was sent to Keap still counts
+  std::optional<Proxy> proxy(std::in_place, now_serving, pacer, metrics, log);
+  Endpoints endpoints(now_serving, access, metrics, log, *workers, *proxy);
   net::ServerLimits limits;
   limits.header_timeout = loaded.settings.header_timeout;
   limits.idle_timeout = loaded.settings.idle_timeout;
-  limits.body_timeout = loaded.settings.header_timeout;
+  limits.body_timeout = std::max<std::chrono::milliseconds>(loaded.settings.header_timeout,
+                                                            loaded.settings.upstream_timeout);
+  limits.body_bytes = loaded.settings.max_body; // a proxied call's body, buffered to be sent with a length
   limits.write_timeout = std::chrono::seconds(30);
   limits.max_connections = loaded.settings.max_connections;
   net::HttpServer server([&](net::ServerRequest request,
@@ -277,6 +281,7 @@ int run(const cli::GlobalOptions& global, const Flags& flags) {
   notify_stopping();
   log.info("stopping", {{"drain_timeout", std::to_string(loaded.settings.drain_timeout.count()) + "s"}});
   server.stop(loaded.settings.drain_timeout);
+  proxy.reset();
   workers.reset(); // what was asked before the stop is answered (or its client is gone) before endpoints go
   return 0;
 }

@@ -25,6 +25,9 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
+/// What the agent's own endpoints take in a body; a proxied call may send up to max_body.
+constexpr size_t k_endpoint_body_bytes = 64 * 1024;
+
 net::ServerResponse json_response(int status, const Json& body) {
   return {status,
           {{"Content-Type", "application/json"}, {"Cache-Control", "no-store"}},
@@ -64,12 +67,7 @@ const char* code_of(int status) {
 }
 
 net::ServerResponse error_response(int status, const std::string& message, const std::string& hint, int exit_code) {
-  return json_response(status, Json{{"schema", 1},
-                                    {"error",
-                                     {{"code", code_of(status)},
-                                      {"message", message},
-                                      {"hint", hint.empty() ? Json(nullptr) : Json(hint)},
-                                      {"exit_code", exit_code}}}});
+  return error_answer(status, code_of(status), message, hint, exit_code);
 }
 
 /// The status an Error from the service is answered with.
@@ -140,6 +138,16 @@ Json profile_json(const ProfileState& state, TimePoint now) {
 }
 
 } // namespace
+
+net::ServerResponse error_answer(int status, const std::string& code, const std::string& message,
+                                 const std::string& hint, int exit_code) {
+  return json_response(status, Json{{"schema", 1},
+                                    {"error",
+                                     {{"code", code},
+                                      {"message", message},
+                                      {"hint", hint.empty() ? Json(nullptr) : Json(hint)},
+                                      {"exit_code", exit_code}}}});
+}
 
 std::optional<TokenQuery> parse_token_query(std::string_view query) {
   auto parameters = util::parse_form(query);
@@ -245,8 +253,9 @@ net::ServerResponse refusal_answer(int status, const std::string& reason) {
 }
 
 Endpoints::Endpoints(std::function<std::shared_ptr<Service>()> current, Access access, Metrics& metrics, const Log& log,
-                     Workers& workers)
-    : m_current(std::move(current)), m_access(std::move(access)), m_metrics(metrics), m_log(log), m_workers(workers) {}
+                     Workers& workers, Proxy& proxy)
+    : m_current(std::move(current)), m_access(std::move(access)), m_metrics(metrics), m_log(log), m_workers(workers),
+      m_proxy(proxy) {}
 
 void Endpoints::handle(net::ServerRequest request, net::Responder responder) {
   if (allowed(request, responder)) {
@@ -293,7 +302,7 @@ void Endpoints::send(net::Responder& responder, const std::string& endpoint, net
   responder.send(std::move(response));
 }
 
-void Endpoints::route(const net::ServerRequest& request, net::Responder responder) {
+void Endpoints::route(net::ServerRequest& request, net::Responder responder) {
   struct Route {
     const char* path;
     const char* method;
@@ -308,7 +317,13 @@ void Endpoints::route(const net::ServerRequest& request, net::Responder responde
     route = request.path == candidate.path ? &candidate : route;
   }
   if (route == nullptr) {
-    return send(responder, "other", error_response(404, "no such endpoint", "see `man keap-auth` for the agent's", 2));
+    return m_proxy.handle(std::move(request), std::move(responder)); // Keap's API under api_base_url's path, else 404
+  }
+  if (request.body.size() > k_endpoint_body_bytes) { // the server took up to max_body for the proxy
+    return send(responder, route->path,
+                error_response(413, "the request's body is larger than " + std::to_string(k_endpoint_body_bytes) +
+                                        " bytes",
+                               "", 2));
   }
   if (request.method != route->method && !(request.method == "HEAD" && std::string(route->method) == "GET")) {
     auto response = error_response(405,

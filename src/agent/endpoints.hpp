@@ -2,6 +2,7 @@
 
 #include "agent/log.hpp"
 #include "agent/metrics.hpp"
+#include "agent/proxy.hpp"
 #include "agent/service.hpp"
 #include "agent/workers.hpp"
 #include "net/http_server.hpp"
@@ -46,13 +47,14 @@ std::string tcp_key_from(const std::string& path);
 class Endpoints {
 public:
   /// `current` gives the service in force (SIGHUP swaps it; requests in flight keep theirs).
+  /// Requests for no endpoint of the agent's go to `proxy`.
   Endpoints(std::function<std::shared_ptr<Service>()> current, Access access, Metrics& metrics, const Log& log,
-            Workers& workers);
+            Workers& workers, Proxy& proxy);
   void handle(net::ServerRequest request, net::Responder responder);
 
 private:
   bool allowed(const net::ServerRequest& request, net::Responder& responder);
-  void route(const net::ServerRequest& request, net::Responder responder);
+  void route(net::ServerRequest& request, net::Responder responder);
   void send(net::Responder& responder, const std::string& endpoint, net::ServerResponse response);
   void token(const net::ServerRequest& request, net::Responder responder);
   void rejected(const net::ServerRequest& request, net::Responder responder);
@@ -62,7 +64,12 @@ private:
   Metrics& m_metrics;
   const Log& m_log;
   Workers& m_workers;
+  Proxy& m_proxy;
 };
+
+/// An error as the agent answers it: {"schema": 1, "error": {code, message, hint, exit_code}}.
+net::ServerResponse error_answer(int status, const std::string& code, const std::string& message,
+                                 const std::string& hint, int exit_code);
 
 /// The agent's answer for a request the server refuses by itself (400, 408, 413, 414, 431, 505).
 net::ServerResponse refusal_answer(int status, const std::string& reason);

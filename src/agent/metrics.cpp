@@ -53,6 +53,17 @@ const std::vector<std::pair<std::string, std::string>>& metric_help() {
       {"keap_auth_requests_total", "Requests answered, by endpoint and status."},
       {"keap_auth_callers_refused_total", "Requests refused for who sent them (another user, a missing or wrong key)."},
       {"keap_auth_sink_writes_total", "Sink files written, by profile and result (ok, failed)."},
+      {"keap_auth_proxy_requests_total", "Calls proxied to Keap, by profile and the status the caller got."},
+      {"keap_auth_proxy_upstream_requests_total",
+       "Requests sent to Keap (attempts, replays and retries included), by pool and status (0: no answer)."},
+      {"keap_auth_proxy_credentials_removed_total",
+       "Authorization or X-Keap-API-Key headers callers sent, removed before the call went to Keap."},
+      {"keap_auth_proxy_admitted_total", "Requests the pacer admitted, by pool."},
+      {"keap_auth_proxy_wait_seconds", "Time requests waited for the pacer, by pool."},
+      {"keap_auth_proxy_refused_total", "Calls answered 429 by the agent itself (max_wait, or the day's quota held), by pool."},
+      {"keap_auth_proxy_keap_429_total", "429s from Keap, by pool."},
+      {"keap_auth_proxy_available", "What Keap's last headers said was left, by pool."},
+      {"keap_auth_proxy_refreshes_total", "Refreshes after a 401 from Keap, by profile."},
   };
   return k_help;
 }
@@ -62,8 +73,25 @@ void Metrics::change(const std::string& name, const std::string& type, const Lab
   std::lock_guard lock(m_mutex);
   auto& family = m_families[name];
   family.type = type;
-  auto& value = family.series[rendered(labels)];
+  auto& value = family.series[rendered(labels)]; // no suffix: a counter's or a gauge's own series
   value = replace ? amount : value + amount;
+}
+
+void Metrics::observe(const std::string& name, const Labels& labels, double seconds) {
+  static constexpr double k_bounds[] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10};
+  std::lock_guard lock(m_mutex);
+  auto& family = m_families[name];
+  family.type = "histogram";
+  for (double bound : k_bounds) {
+    auto with_bound = labels;
+    with_bound.emplace_back("le", number(bound));
+    family.series["_bucket" + rendered(with_bound)] += seconds <= bound ? 1 : 0;
+  }
+  auto infinite = labels;
+  infinite.emplace_back("le", "+Inf");
+  family.series["_bucket" + rendered(infinite)] += 1;
+  family.series["_sum" + rendered(labels)] += seconds;
+  family.series["_count" + rendered(labels)] += 1;
 }
 
 void Metrics::add(const std::string& name, const Labels& labels, double amount) {
@@ -80,7 +108,11 @@ std::string Metrics::text() const {
   for (const auto& [name, help] : metric_help()) {
     auto family = m_families.find(name);
     bool gauge = name.find("_total") == std::string::npos;
-    text += "# HELP " + name + " " + help + "\n# TYPE " + name + (gauge ? " gauge\n" : " counter\n");
+    auto type = family != m_families.end()     ? family->second.type
+                : name.ends_with("_wait_seconds") ? "histogram"
+                : gauge                           ? "gauge"
+                                                  : "counter";
+    text += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
     if (family == m_families.end()) {
       if (!gauge && name == "keap_auth_callers_refused_total") {
         text += name + " 0\n"; // a counter without labels exists from the start

@@ -1,5 +1,7 @@
 #include "agent/service.hpp"
 
+#include "core/destinations.hpp"
+
 #include "agent/sinks.hpp"
 #include "cli/inventory.hpp"
 #include "core/expiry.hpp"
@@ -66,7 +68,11 @@ struct Service::Slot {
 };
 
 Service::Service(std::shared_ptr<cli::Context> context, Settings settings, const Log& log, Metrics& metrics)
-    : m_context(std::move(context)), m_settings(std::move(settings)), m_log(log), m_metrics(metrics) {}
+    : m_context(std::move(context)), m_settings(std::move(settings)), m_log(log), m_metrics(metrics) {
+  if (auto* store = postgres()) {
+    m_shared_cells = std::make_unique<pgstore::SharedCells>(*store);
+  }
+}
 
 Service::~Service() = default;
 
@@ -260,6 +266,25 @@ std::optional<Served> Service::held_token(const std::string& profile, std::chron
     return std::nullopt;
   }
   return Served{profile, *slot->credential, slot->refresh_at};
+}
+
+Service::Upstream Service::upstream(const std::string& profile) {
+  const auto& config = slot_of(profile).config;
+  auto base = util::parse_url(config.api_base_url);
+  if (!base) {
+    throw Error(ExitCode::usage, "api_base_url of profile \"" + profile + "\" is not a URL",
+                "set it to Keap's (https://api.infusionsoft.com/crm/rest) or the emulator's");
+  }
+  while (base->path.size() > 1 && base->path.back() == '/') {
+    base->path.pop_back();
+  }
+  return {*base, config.ca_file};
+}
+
+void Service::check_destination(const std::string& profile, const util::Url& url, const Credential& credential) {
+  const auto& config = slot_of(profile).config;
+  auto location = config.store == "file" ? m_context->store->location(profile) : std::string();
+  keap::check_destination(config, "api_base_url", url, credential, location);
 }
 
 Served Service::replace(const std::string& profile, const std::string& rejected) {

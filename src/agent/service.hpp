@@ -4,6 +4,7 @@
 #include "agent/metrics.hpp"
 #include "agent/settings.hpp"
 #include "cli/context.hpp"
+#include "pgstore/pacing.hpp"
 #include "pgstore/pg_store.hpp"
 
 #include <chrono>
@@ -86,6 +87,16 @@ public:
 
   std::vector<ProfileState> states();
 
+  /// Where `profile`'s API calls go (the proxy): its api_base_url, and the ca_file to verify it with.
+  /// UnknownProfile; Error (exit 2) when api_base_url is not a URL.
+  struct Upstream {
+    util::Url base;
+    std::string ca_file;
+  };
+  Upstream upstream(const std::string& profile);
+  /// Error (exit 2) unless `credential` of `profile` may be sent to `url` (core/destinations.hpp).
+  void check_destination(const std::string& profile, const util::Url& url, const Credential& credential);
+
   /// Another process committed a change of `profile` to the store: read it again now.
   void changed(const std::string& profile);
   /// Reads every served profile again: the announcements made while no one listened are lost.
@@ -93,6 +104,8 @@ public:
 
   /// The store's PostgreSQL side, when it is one (for the agent's change listener), or nullptr.
   pgstore::PgStore* postgres() const;
+  /// The proxy's pacer cells in the PostgreSQL store, shared by every host; nullptr with the file store.
+  pgstore::SharedCells* shared_cells() const { return m_shared_cells.get(); }
 
   /// Refreshes what is due (ahead of time, or a refresh token older than keep_alive), reads again what
   /// changed, and returns when it should be called next.
@@ -117,6 +130,7 @@ private:
   std::mutex m_slots_mutex;
   std::map<std::string, std::unique_ptr<Slot>> m_slots;
   std::chrono::steady_clock::time_point m_next_poll;
+  std::unique_ptr<pgstore::SharedCells> m_shared_cells;
 };
 
 } // namespace keap::agent

@@ -95,6 +95,39 @@ Sink sink_of(const json& value, const std::string& origin, const std::filesystem
   return sink;
 }
 
+long long whole_number(const json& value, const std::string& origin, long long low, long long high) {
+  if (!value.is_number_integer() || value.get<long long>() < low || value.get<long long>() > high) {
+    throw setting_error(origin, "must be a whole number from " + std::to_string(low) + " to " + std::to_string(high) +
+                                    ", not " + util::dump_json(value));
+  }
+  return value.get<long long>();
+}
+
+PaceLimits limits_of(const json& value, const std::string& origin) {
+  static const std::pair<const char*, long long PaceLimits::*> k_names[] = {
+      {"client_per_minute", &PaceLimits::client_per_minute}, {"client_per_second", &PaceLimits::client_per_second},
+      {"key_per_minute", &PaceLimits::key_per_minute},       {"key_per_second", &PaceLimits::key_per_second},
+      {"tenant_per_minute", &PaceLimits::tenant_per_minute}};
+  if (!value.is_object()) {
+    throw setting_error(origin, std::string("must be an object, not ") + value.type_name(),
+                        R"(for example {"client_per_minute": 1500, "client_per_second": 25})");
+  }
+  PaceLimits limits;
+  for (const auto& entry : value.items()) {
+    const auto& name = entry.key();
+    const auto& item = entry.value();
+    auto known = std::find_if(std::begin(k_names), std::end(k_names),
+                              [&name](const auto& limit) { return name == limit.first; });
+    if (known == std::end(k_names)) {
+      throw setting_error(origin, "unknown limit \"" + util::printable_excerpt(name, 40) + "\"",
+                          "the limits are client_per_minute, client_per_second, key_per_minute, key_per_second and "
+                          "tenant_per_minute");
+    }
+    limits.*(known->second) = whole_number(item, origin + " \"" + name + "\"", 1, 100000000);
+  }
+  return limits;
+}
+
 /// One key of the "agent" object: how it is read, and what the documentation says of it.
 struct Key {
   const char* name;
@@ -198,6 +231,33 @@ const std::vector<Key>& keys() {
        }},
       {"log_format", "text or json.", "text", "--log-format",
        [](Settings& s, const json& v, const std::string& o, const Base&) { s.log_format = text_of(v, o); }},
+      {"max_body", "The largest request body the proxy takes, in bytes; a larger one is 413 and nothing is sent.",
+       "16777216", nullptr,
+       [](Settings& s, const json& v, const std::string& o, const Base&) {
+         s.max_body = static_cast<size_t>(whole_number(v, o, 1024, 1LL << 30));
+       }},
+      {"max_wait", "How long a proxied call may wait for the pacer and retries together before the agent answers 429.",
+       "10s", nullptr,
+       [](Settings& s, const json& v, const std::string& o, const Base&) { s.max_wait = duration_of(v, o, true); }},
+      {"upstream_connect_timeout", "How long the proxy waits for a connection to Keap.", "10s", nullptr,
+       [](Settings& s, const json& v, const std::string& o, const Base&) {
+         s.upstream_connect_timeout = duration_of(v, o);
+       }},
+      {"upstream_timeout", "How long one proxied request to Keap may take, its whole answer included.", "60s", nullptr,
+       [](Settings& s, const json& v, const std::string& o, const Base&) { s.upstream_timeout = duration_of(v, o); }},
+      {"pacing", "true: keep every call under agent.limits; false: send at once (Keap's 429s are still retried).",
+       "true", nullptr,
+       [](Settings& s, const json& v, const std::string& o, const Base&) {
+         if (!v.is_boolean()) {
+           throw setting_error(o, std::string("must be true or false, not ") + v.type_name());
+         }
+         s.pacing = v.get<bool>();
+       }},
+      {"limits",
+       "Keap's limits the proxy paces to: any of client_per_minute, client_per_second, key_per_minute, "
+       "key_per_second, tenant_per_minute.",
+       "Keap's: 1500, 25, 240, 10, 10000", nullptr,
+       [](Settings& s, const json& v, const std::string& o, const Base&) { s.limits = limits_of(v, o); }},
   };
   return k_keys;
 }

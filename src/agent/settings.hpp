@@ -1,5 +1,6 @@
 #pragma once
 
+#include "agent/pacing.hpp"
 #include "core/config.hpp"
 #include "core/config_keys.hpp"
 #include "util/environment.hpp"
@@ -51,6 +52,13 @@ struct Settings {
   std::vector<std::string> allow_groups;
   std::string tcp_key_file;        ///< filled in: beside the state folder's credentials unless set
   std::string log_format = "text"; ///< text | json
+  // The proxy (docs/agent.md, "Calls to Keap through the agent").
+  size_t max_body = 16 * 1024 * 1024; ///< a caller's request body; more is 413
+  std::chrono::seconds max_wait{10};  ///< for the pacer and retries together
+  std::chrono::seconds upstream_connect_timeout{10};
+  std::chrono::seconds upstream_timeout{60};
+  bool pacing = true; ///< false: no local limits (a benchmark; Keap's 429s are still retried)
+  PaceLimits limits;
 };
 
 /// What the command line says of the agent.

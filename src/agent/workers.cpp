@@ -9,7 +9,22 @@ Workers::Workers(size_t count) {
         std::function<void()> job;
         {
           std::unique_lock lock(m_mutex);
-          m_ready.wait(lock, [this] { return m_stopping || !m_jobs.empty(); });
+          for (;;) {
+            auto now = std::chrono::steady_clock::now();
+            while (!m_later.empty() && (m_later.begin()->first <= now || m_stopping)) {
+              m_jobs.push_back(std::move(m_later.begin()->second)); // due (or stopping: run it now)
+              m_later.erase(m_later.begin());
+            }
+            if (!m_jobs.empty() || m_stopping) {
+              break;
+            }
+            if (m_later.empty()) {
+              m_ready.wait(lock);
+            } else {
+              auto until = m_later.begin()->first; // a copy: another thread may take that entry meanwhile
+              m_ready.wait_until(lock, until);
+            }
+          }
           if (m_jobs.empty()) {
             return;
           }
@@ -39,6 +54,19 @@ void Workers::post(std::function<void()> job) {
     m_jobs.push_back(std::move(job));
   }
   m_ready.notify_one();
+}
+
+bool Workers::stopping() {
+  std::lock_guard lock(m_mutex);
+  return m_stopping;
+}
+
+void Workers::post_at(std::chrono::steady_clock::time_point when, std::function<void()> job) {
+  {
+    std::lock_guard lock(m_mutex);
+    m_later.emplace(when, std::move(job));
+  }
+  m_ready.notify_all(); // a sleeping thread may wait for a later time than this one
 }
 
 } // namespace keap::agent

@@ -17,6 +17,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <charconv>
+
 #include <thread>
 
 namespace keap::commands {
@@ -40,8 +42,9 @@ struct EmulatorOptions {
   std::optional<std::string> userinfo_fault; ///< a named fault of the userinfo endpoint
   bool tls = false;                          ///< serve HTTPS with the stored self-signed certificate
   int contacts = 100;                        ///< seeded REST API contacts
-  long long quota_per_day = 150000;
-  long long throttle_per_minute = 1500;
+  std::vector<std::string> api_limits;
+  long long large_file_bytes = 0;
+  double api_limits_scale = 1.0;
   std::vector<std::string> api_faults;   ///< NAME[:COUNT] for the next API calls
   std::vector<std::string> api_switches; ///< where Keap's behaviour is unknown: which way to play it
   std::string retry_after;               ///< a Retry-After on API 429s
@@ -76,10 +79,19 @@ void define(CLI::App& emulator, EmulatorOptions& options, GlobalOptions&) {
                     "Serve HTTPS with the stored self-signed certificate (clients need it as ca_file)");
   emulator.add_option("--contacts", options.contacts, "Contacts the REST API starts with (default 100)")
       ->check(CLI::Range(0, 1000000));
-  emulator.add_option("--quota-per-day", options.quota_per_day, "API calls a client id or key may make a day")
-      ->check(CLI::Range(1LL, 100000000LL));
-  emulator.add_option("--throttle-per-minute", options.throttle_per_minute, "API calls per rolling minute")
-      ->check(CLI::Range(1LL, 1000000LL));
+  emulator
+      .add_option("--api-limit", options.api_limits,
+                  "Set one of Keap's API limits: NAME=N with NAME one of " + emulator::ApiLimits::names() +
+                      " (repeatable; after --api-limits-scale)")
+      ->type_name("NAME=N")
+      ->allow_extra_args(false);
+  emulator.add_option("--api-limits-scale", options.api_limits_scale, "Multiply every API limit (default 1)")
+      ->check(CLI::Range(0.0001, 1000.0));
+  emulator
+      .add_option("--large-file-bytes", options.large_file_bytes,
+                  "Serve a file of N bytes at v2/files/" + std::to_string(emulator::k_large_file_id) +
+                      "/data, streamed (for downloads through the agent)")
+      ->check(CLI::Range(0LL, 1LL << 40));
   emulator
       .add_option("--api-fault", options.api_faults,
                   "Fail the next API calls: NAME[:COUNT] with NAME one of 401, 429, quota, 502, 503, 504, reset, "
@@ -121,8 +133,19 @@ void write_client_config(const std::string& path, const nlohmann::json& config) 
 emulator::RestSettings rest_settings(const EmulatorOptions& options) {
   emulator::RestSettings rest;
   rest.contacts = options.contacts;
-  rest.quota_per_day = options.quota_per_day;
-  rest.throttle_per_minute = options.throttle_per_minute;
+  rest.large_file_bytes = options.large_file_bytes;
+  rest.limits.scale(options.api_limits_scale);
+  for (const auto& text : options.api_limits) {
+    auto equals = text.find('=');
+    long long value = 0;
+    auto digits = equals == std::string::npos ? std::string() : text.substr(equals + 1);
+    auto [end, failed] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (equals == std::string::npos || digits.empty() || failed != std::errc{} || end != digits.data() + digits.size() ||
+        value < 1 || !rest.limits.set(text.substr(0, equals), value)) {
+      throw Error(ExitCode::usage, "--api-limit " + util::printable_excerpt(text, 64) + ": not NAME=N",
+                  "NAME is one of " + emulator::ApiLimits::names() + "; N a whole number of 1 or more");
+    }
+  }
   rest.retry_after = options.retry_after;
   for (const auto& name : options.api_switches) {
     emulator::apply_api_switch(rest, name); // the parser has checked the name

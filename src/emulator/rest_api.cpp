@@ -258,69 +258,141 @@ std::optional<ApiReply> RestApi::take_fault() {
   return std::nullopt;
 }
 
-std::optional<ApiReply> RestApi::count_call(const Subject& subject, TimePoint now, ApiReply& reply) {
+void RestApi::Usage::age(Moment at, long long day) {
+  if (day_number != day) { // the day's quota resets at 00:00 UTC
+    day_number = day;
+    used_today = 0;
+  }
+  while (!second.empty() && second.front() <= at - std::chrono::seconds(1)) {
+    second.pop_front(); // rolling windows: calls come back as they age out
+  }
+  while (!minute.empty() && minute.front() <= at - std::chrono::seconds(60)) {
+    minute.pop_front();
+  }
+}
+
+std::optional<ApiReply> RestApi::count_call(const Subject& subject, Moment at, TimePoint now, ApiReply& reply) {
   std::lock_guard lock(m_mutex);
-  auto& usage = m_usage[subject.pool];
+  const auto& limits = m_settings.limits;
+  bool key = subject.credential != "oauth";
+  auto per_second = key ? limits.key_per_second : limits.client_per_second;
+  auto per_minute = key ? limits.key_per_minute : limits.client_per_minute;
+  auto per_day = key ? limits.key_per_day : limits.client_per_day;
   auto day = now.time_since_epoch().count() / 86400;
-  if (usage.day_number != day) { // the day's quota resets at 00:00 UTC
-    usage.day_number = day;
-    usage.used_today = 0;
-  }
-  while (!usage.minute.empty() && usage.minute.front() <= now - 60s) {
-    usage.minute.pop_front(); // a rolling window: calls come back as they age out
-  }
+  auto& usage = m_usage[subject.pool];
+  auto& tenant = m_usage["tenant " + m_oauth.settings().app];
+  usage.age(at, day);
+  tenant.age(at, day);
+  auto quota_fault = [&] {
+    return gateway_fault(429, "Rate limit quota violation. Quota limit exceeded. Identifier : " + subject.credential,
+                         "policies.ratelimit.QuotaViolation");
+  };
   std::optional<ApiReply> refused;
-  if (usage.used_today >= m_settings.quota_per_day) {
-    refused = gateway_fault(429, "Rate limit quota violation. Quota limit exceeded. Identifier : " + subject.credential,
-                            "policies.ratelimit.QuotaViolation");
-  } else if (static_cast<long long>(usage.minute.size()) >= m_settings.throttle_per_minute) {
-    refused =
-        m_settings.app_throttle_body
-            ? json(429, {{"code", "429"},
-                         {"message", "Quota Exceeded"},
-                         {"status", "Request Throttled"},
-                         {"details", nullptr}})
-            : gateway_fault(429, "Rate limit quota violation. Quota limit exceeded. Identifier : " + subject.credential,
-                            "policies.ratelimit.QuotaViolation"); // the minute's fault looks like the day's
+  if (static_cast<long long>(usage.second.size()) >= per_second) {
+    // Apigee's spike arrest: its own fault, and no rate headers (design/api.md section 9).
+    auto rate = "MessageRate{messagesPerPeriod=" + std::to_string(per_second) + ", periodInMicroseconds=1000000}";
+    auto spike = gateway_fault(429, "Spike arrest violation. Allowed rate : " + rate,
+                               "policies.ratelimit.SpikeArrestViolation");
+    if (!m_settings.retry_after.empty()) {
+      spike.headers.emplace_back("Retry-After", m_settings.retry_after);
+    }
+    return spike;
+  }
+  if (usage.used_today >= per_day || tenant.used_today >= limits.tenant_per_day) {
+    refused = quota_fault();
+  } else if (static_cast<long long>(usage.minute.size()) >= per_minute ||
+             static_cast<long long>(tenant.minute.size()) >= limits.tenant_per_minute) {
+    refused = m_settings.app_throttle_body ? json(429, {{"code", "429"},
+                                                        {"message", "Quota Exceeded"},
+                                                        {"status", "Request Throttled"},
+                                                        {"details", nullptr}})
+                                           : quota_fault(); // the minute's fault looks like the day's
   } else {
-    ++usage.used_today;
-    usage.minute.push_back(now);
+    for (auto* pool : {&usage, &tenant}) {
+      ++pool->used_today;
+      pool->second.push_back(at);
+      pool->minute.push_back(at);
+    }
   }
-  auto next_midnight = (day + 1) * 86400;
-  auto expiry = m_settings.quota_expiry_in_milliseconds ? next_midnight * 1000 : next_midnight;
-  auto& headers = refused ? refused->headers : reply.headers;
-  auto quota_left = std::max(0LL, m_settings.quota_per_day - usage.used_today);
-  auto minute_used = static_cast<long long>(usage.minute.size());
-  auto minute_left = std::max(0LL, m_settings.throttle_per_minute - minute_used);
-  headers.insert(headers.end(), {{"x-keap-product-quota-limit", std::to_string(m_settings.quota_per_day)},
-                                 {"x-keap-product-quota-time-unit", "day"},
-                                 {"x-keap-product-quota-interval", "1"},
-                                 {"x-keap-product-quota-available", std::to_string(quota_left)},
-                                 {"x-keap-product-quota-used", std::to_string(usage.used_today)},
-                                 {"x-keap-product-quota-expiry-time", std::to_string(expiry)},
-                                 {"x-keap-product-throttle-limit", std::to_string(m_settings.throttle_per_minute)},
-                                 {"x-keap-product-throttle-time-unit", "minute"},
-                                 {"x-keap-product-throttle-interval", "1"},
-                                 {"x-keap-product-throttle-available", std::to_string(minute_left)},
-                                 {"x-keap-product-throttle-used", std::to_string(minute_used)}});
-  if (m_settings.tenant_headers == "scalar") {
-    headers.insert(headers.end(), {{"x-keap-tenant-throttle-limit", "10000"},
-                                   {"x-keap-tenant-throttle-used", std::to_string(minute_used)},
-                                   {"x-keap-tenant-throttle-available", std::to_string(10000 - minute_used)}});
-  } else if (m_settings.tenant_headers == "pipe") {
-    headers.insert(
-        headers.end(),
-        {{"x-keap-tenant-throttle-limit", "10000|250000"},
-         {"x-keap-tenant-throttle-time-unit", "minute|day"},
-         {"x-keap-tenant-throttle-interval", "1|1"},
-         {"x-keap-tenant-throttle-used", std::to_string(minute_used) + "|" + std::to_string(usage.used_today)},
-         {"x-keap-tenant-throttle-available",
-          std::to_string(10000 - minute_used) + "|" + std::to_string(250000 - usage.used_today)}});
-  }
+  add_rate_headers(refused ? refused->headers : reply.headers, subject, usage, tenant, day);
   if (refused && !m_settings.retry_after.empty()) {
     refused->headers.emplace_back("Retry-After", m_settings.retry_after);
   }
   return refused;
+}
+
+void RestApi::add_rate_headers(std::vector<std::pair<std::string, std::string>>& headers, const Subject& subject,
+                               const Usage& usage, const Usage& tenant, long long day) const {
+  const auto& limits = m_settings.limits;
+  bool key = subject.credential != "oauth";
+  auto per_minute = key ? limits.key_per_minute : limits.client_per_minute;
+  auto per_day = key ? limits.key_per_day : limits.client_per_day;
+  auto next_midnight = (day + 1) * 86400;
+  auto expiry = m_settings.quota_expiry_in_milliseconds ? next_midnight * 1000 : next_midnight;
+  auto minute_used = static_cast<long long>(usage.minute.size());
+  auto text = [](long long number) { return std::to_string(std::max(0LL, number)); };
+  headers.insert(headers.end(), {{"x-keap-product-quota-limit", text(per_day)},
+                                 {"x-keap-product-quota-time-unit", "day"},
+                                 {"x-keap-product-quota-interval", "1"},
+                                 {"x-keap-product-quota-available", text(per_day - usage.used_today)},
+                                 {"x-keap-product-quota-used", text(usage.used_today)},
+                                 {"x-keap-product-quota-expiry-time", std::to_string(expiry)},
+                                 {"x-keap-product-throttle-limit", text(per_minute)},
+                                 {"x-keap-product-throttle-time-unit", "minute"},
+                                 {"x-keap-product-throttle-interval", "1"},
+                                 {"x-keap-product-throttle-available", text(per_minute - minute_used)},
+                                 {"x-keap-product-throttle-used", text(minute_used)}});
+  auto tenant_minute = static_cast<long long>(tenant.minute.size());
+  if (m_settings.tenant_headers == "scalar") {
+    headers.insert(headers.end(), {{"x-keap-tenant-throttle-limit", text(limits.tenant_per_minute)},
+                                   {"x-keap-tenant-throttle-used", text(tenant_minute)},
+                                   {"x-keap-tenant-throttle-available", text(limits.tenant_per_minute - tenant_minute)}});
+  } else if (m_settings.tenant_headers == "pipe") {
+    headers.insert(headers.end(),
+                   {{"x-keap-tenant-throttle-limit", text(limits.tenant_per_minute) + "|" + text(limits.tenant_per_day)},
+                    {"x-keap-tenant-throttle-time-unit", "minute|day"},
+                    {"x-keap-tenant-throttle-interval", "1|1"},
+                    {"x-keap-tenant-throttle-used", text(tenant_minute) + "|" + text(tenant.used_today)},
+                    {"x-keap-tenant-throttle-available", text(limits.tenant_per_minute - tenant_minute) + "|" +
+                                                             text(limits.tenant_per_day - tenant.used_today)}});
+  }
+}
+
+void ApiLimits::scale(double factor) {
+  for (auto* limit : {&client_per_second, &client_per_minute, &client_per_day, &key_per_second, &key_per_minute,
+                      &key_per_day, &tenant_per_minute, &tenant_per_day}) {
+    *limit = std::max(1LL, static_cast<long long>(static_cast<double>(*limit) * factor));
+  }
+}
+
+namespace {
+struct LimitName {
+  const char* name;
+  long long ApiLimits::*limit;
+};
+constexpr LimitName k_limit_names[] = {
+    {"client_per_second", &ApiLimits::client_per_second}, {"client_per_minute", &ApiLimits::client_per_minute},
+    {"client_per_day", &ApiLimits::client_per_day},       {"key_per_second", &ApiLimits::key_per_second},
+    {"key_per_minute", &ApiLimits::key_per_minute},       {"key_per_day", &ApiLimits::key_per_day},
+    {"tenant_per_minute", &ApiLimits::tenant_per_minute}, {"tenant_per_day", &ApiLimits::tenant_per_day}};
+} // namespace
+
+bool ApiLimits::set(std::string_view name, long long value) {
+  for (const auto& entry : k_limit_names) {
+    if (name == entry.name) {
+      this->*entry.limit = value;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string ApiLimits::names() {
+  std::string text;
+  for (const auto& entry : k_limit_names) {
+    text += (text.empty() ? "" : ", ") + std::string(entry.name);
+  }
+  return text;
 }
 
 ApiReply RestApi::handle(const ApiCall& call, TimePoint now) {
@@ -335,6 +407,8 @@ ApiReply RestApi::handle(const ApiCall& call, TimePoint now) {
                           "",
                           "",
                           call.body,
+                          net::sha256(call.body),
+                          call.arrived.value_or(std::chrono::steady_clock::now()),
                           0};
   for (const auto& [name, value] : call.headers) {
     record.header_names.push_back(name);
@@ -350,7 +424,10 @@ ApiReply RestApi::handle(const ApiCall& call, TimePoint now) {
     reply = v2_error(400, "BAD_REQUEST", "Send one credential: Authorization or X-Keap-API-Key, not both");
   } else if (!subject) {
     reply = unauthorized(); // the gateway authenticates before it routes
-  } else if (auto refused = count_call(*subject, now, reply)) {
+  } else if (auto refused = count_call(*subject,
+                                        call.arrived ? call.arrived->time_since_epoch()
+                                                     : std::chrono::duration_cast<Moment>(now.time_since_epoch()),
+                                        now, reply)) {
     reply = *refused;
   } else {
     auto headers = std::move(reply.headers);
@@ -406,6 +483,14 @@ ApiReply RestApi::route(const ApiCall& call, const Subject& subject, TimePoint n
   }
   if (parts.size() == 2 && parts[1] == "tags" && method == "GET") {
     return list_tags(call);
+  }
+  if (parts.size() == 4 && parts[0] == "v2" && parts[1] == "files" && parts[3] == "data" && method == "GET") {
+    if (number(parts[2]) != k_large_file_id || m_settings.large_file_bytes <= 0) {
+      return v2_error(404, "NOT_FOUND", "File not found");
+    }
+    ApiReply data{200, "", "application/octet-stream", {}};
+    data.streamed_bytes = m_settings.large_file_bytes;
+    return data;
   }
   if (parts.size() == 2 && parts[1] == "files" && method == "POST") {
     return parts[0] == "v1" ? upload_file_v1(call) : upload_file_v2(call);

@@ -202,6 +202,35 @@ void Server::serve(net::ServerRequest request, const net::Responder& responder) 
   log_request(request, status);
 }
 
+namespace {
+
+/// Writes `total` bytes of a pattern a piece at a time, each after the one before has gone: the
+/// emulator holds one piece, whatever the size.
+struct Feeder : std::enable_shared_from_this<Feeder> {
+  Feeder(std::shared_ptr<net::ResponseStream> response, long long length) : stream(std::move(response)), total(length) {}
+  void next() {
+    if (sent >= total) {
+      return stream->finish();
+    }
+    auto size = std::min<long long>(64 * 1024, total - sent);
+    std::string piece(static_cast<size_t>(size), 'k');
+    sent += size;
+    stream->write(std::move(piece), [self = shared_from_this()](bool written) {
+      written ? self->next() : self->stream->abort();
+    });
+  }
+  std::shared_ptr<net::ResponseStream> stream;
+  long long total;
+  long long sent = 0;
+};
+
+void stream_body(std::shared_ptr<net::ResponseStream> stream, long long total) {
+  std::make_shared<Feeder>(std::move(stream), total)->next();
+}
+
+} // namespace
+
+
 void Server::serve_rest(const net::ServerRequest& request, const net::Responder& responder) {
   ApiCall call;
   call.method = request.method;
@@ -209,6 +238,7 @@ void Server::serve_rest(const net::ServerRequest& request, const net::Responder&
   call.query = request.query;
   call.headers = request.headers;
   call.body = request.body;
+  call.arrived = std::chrono::steady_clock::now();
   call.chunked = request.header("Transfer-Encoding").find("chunked") != std::string::npos;
   if (auto boundary = multipart_boundary(request.header("Content-Type"))) {
     call.parts = parse_multipart(request.body, *boundary).value_or(FormParts{});
@@ -223,6 +253,10 @@ void Server::serve_rest(const net::ServerRequest& request, const net::Responder&
   net::ServerResponse response{reply.status, reply.headers, reply.body, false};
   if (!reply.body.empty() || !reply.content_type.empty()) {
     response.headers.emplace_back("Content-Type", reply.content_type);
+  }
+  if (reply.streamed_bytes > 0) {
+    response.headers.emplace_back("Content-Length", std::to_string(reply.streamed_bytes));
+    return stream_body(responder.stream(response), reply.streamed_bytes);
   }
   responder.send(std::move(response), reply.delay);
 }

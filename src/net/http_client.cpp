@@ -50,7 +50,10 @@ std::string serialize(const HttpRequest& request, Headers& sent) {
   if (!valid_target(target)) {
     throw refuse("the URL holds a blank or a control character");
   }
-  sent = {{"Host", request.url.authority()}, {"User-Agent", user_agent()}};
+  sent = {{"Host", request.url.authority()}};
+  if (header_value(request.headers, "User-Agent").empty()) {
+    sent.emplace_back("User-Agent", user_agent());
+  }
   for (const auto& header : request.headers) {
     sent.push_back(header);
   }
@@ -115,8 +118,9 @@ namespace {
 class Exchange {
 public:
   Exchange(asio::io_context& io, ssl::context* tls, Connection& connection, const HttpRequest& request,
-           const HttpOptions& options, Clock::time_point end)
-      : m_io(io), m_tls(tls), m_connection(connection), m_request(request), m_options(options), m_end(end) {}
+           const HttpOptions& options, Clock::time_point end, BodyStream* stream)
+      : m_io(io), m_tls(tls), m_connection(connection), m_request(request), m_options(options), m_end(end),
+        m_stream(stream) {}
 
   HttpResponse run(const std::string& bytes) {
     m_bytes = &bytes;
@@ -148,8 +152,15 @@ private:
   bool past_deadline() const { return Clock::now() >= m_end - std::chrono::milliseconds(5); }
 
   void resolve() {
-    auto resolver = std::make_shared<tcp::resolver>(m_io);
     m_connection.plain = std::make_unique<beast::tcp_stream>(m_io);
+    beast::error_code not_an_address;
+    auto address = asio::ip::make_address(m_request.url.host, not_an_address);
+    if (!not_an_address) { // an address needs no resolver (whose first use starts a thread)
+      auto port = static_cast<unsigned short>(m_request.url.port);
+      return connect(tcp::resolver::results_type::create(tcp::endpoint(address, port), m_request.url.host,
+                                                         std::to_string(port)));
+    }
+    auto resolver = std::make_shared<tcp::resolver>(m_io);
     resolver->async_resolve(m_request.url.host, std::to_string(m_request.url.port),
                             [this, resolver](const beast::error_code& error, tcp::resolver::results_type results) {
                               if (error) {
@@ -236,7 +247,11 @@ private:
 
   void read_header() {
     ResponseReader::Limits limits{m_options.max_header_bytes, m_options.max_header_lines, m_options.max_body};
-    m_reader.emplace(limits, m_request.method == "HEAD");
+    ResponseReader::BodySink sink;
+    if (m_stream) {
+      sink = [this](std::string_view piece) { return take_piece(piece); };
+    }
+    m_reader.emplace(limits, m_request.method == "HEAD", std::move(sink));
     m_header_deadline = limit(m_options.read_timeout);
     read_more();
   }
@@ -259,6 +274,20 @@ private:
                         : m_connection.plain->async_read_some(asio::buffer(m_chunk), done);
   }
 
+  /// A piece of the body when the caller gave a stream: to the stream once it said so, else kept.
+  bool take_piece(std::string_view piece) {
+    if (!m_begun) {
+      m_begun = true;
+      m_stream->streaming = m_stream->begin(m_reader->status(), m_reader->headers());
+    }
+    if (m_stream->streaming) {
+      return m_stream->piece(piece);
+    }
+    m_kept.append(piece);
+    m_kept_too_large = m_kept.size() > m_options.max_body;
+    return !m_kept_too_large;
+  }
+
   void progress(ResponseReader::Progress progress) {
     switch (progress) {
     case ResponseReader::Progress::more:
@@ -269,6 +298,10 @@ private:
       break;
     }
     auto [kind, what] = m_reader->failure();
+    if (m_kept_too_large) {
+      return fail(TransportFailure::too_large, "the response from " + endpoint() + " is larger than " +
+                                                   std::to_string(m_options.max_body) + " bytes; refused");
+    }
     if (kind == TransportFailure::too_large) {
       return fail(kind, "the response from " + endpoint() + " " + what + "; refused");
     }
@@ -288,6 +321,9 @@ private:
 
   void finish() {
     m_response = m_reader->take();
+    if (m_stream && !m_stream->streaming) {
+      m_response.body = std::move(m_kept);
+    }
     if (!m_reader->keep_alive()) {
       m_connection.close();
     } else {
@@ -310,6 +346,10 @@ private:
   std::string m_input;
   std::optional<TransportError> m_failure;
   HttpResponse m_response;
+  BodyStream* m_stream;
+  bool m_begun = false;
+  std::string m_kept; ///< the body, when a stream was given but did not take it
+  bool m_kept_too_large = false;
 };
 
 } // namespace
@@ -322,7 +362,8 @@ HttpClient::HttpClient(HttpOptions options) : m_options(std::move(options)), m_i
 
 HttpClient::~HttpClient() = default;
 
-HttpResponse HttpClient::send(const HttpRequest& request, std::optional<Clock::time_point> deadline) {
+HttpResponse HttpClient::send(const HttpRequest& request, std::optional<Clock::time_point> deadline,
+                              BodyStream* stream) {
   auto started = Clock::now();
   // One exchange never takes longer than connect + 2 x read timeout, and never past the caller's deadline.
   auto end = started + m_options.connect_timeout + 2 * m_options.read_timeout;
@@ -364,7 +405,7 @@ HttpResponse HttpClient::send(const HttpRequest& request, std::optional<Clock::t
     tls = &*m_impl->tls;
   }
   auto& connection = m_impl->connections[request.url.origin()];
-  Exchange exchange(m_impl->io, tls, connection, request, m_options, end);
+  Exchange exchange(m_impl->io, tls, connection, request, m_options, end, stream);
   std::optional<HttpResponse> response;
   std::optional<TransportError> failure;
   try {

@@ -22,6 +22,8 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 struct HttpRequest {
   std::string method = "GET";
+  /// Host and User-Agent are the client's to set (a User-Agent in `headers` replaces its own); the
+  /// body is always sent with a Content-Length (never chunked): Keap rejects bodies without one.
   util::Url url;
   Headers headers;
   std::string body; ///< always sent with a Content-Length (never chunked): Keap rejects bodies without one
@@ -73,6 +75,17 @@ private:
   TransportFailure m_failure;
 };
 
+/// Where an answer's body goes as it arrives instead of into HttpResponse::body (the agent's proxy
+/// streams a download to its caller without holding it whole).
+struct BodyStream {
+  /// Called with the status and headers at the first piece of the body (never for an answer without
+  /// one): true to have the body passed to `piece`, false to keep it in the response within max_body.
+  std::function<bool(int status, const Headers& headers)> begin;
+  /// One piece of the body, in order; false stops reading (the connection is closed, send() throws).
+  std::function<bool(std::string_view piece)> piece;
+  bool streaming = false; ///< set once `begin` said yes: the body went to `piece`
+};
+
 /// Sends requests with certificate and host-name verification always on, keeping one connection per
 /// origin alive between requests. Answers come back whatever their status; TransportError (exit 5),
 /// naming the endpoint and the reason, when none arrives. Every part of an answer is bounded: its
@@ -88,7 +101,8 @@ public:
   /// One exchange, which must end by connect + 2 x read timeout and by `deadline` when one is given (a
   /// server that dribbles a byte at a time would otherwise reset the read timeout forever).
   HttpResponse send(const HttpRequest& request,
-                    std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt);
+                    std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt,
+                    BodyStream* stream = nullptr);
 
   const HttpOptions& options() const { return m_options; }
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 
 namespace keap::net {
 
@@ -177,7 +178,9 @@ bool RequestReader::keep_alive() const { return m_parser->keep_alive(); }
 struct ResponseReader::Parser : public http::basic_parser<false> {
   Parser(const Limits& reader_limits, BodySink body_sink) : limits(reader_limits), sink(std::move(body_sink)) {
     header_limit(static_cast<std::uint32_t>(std::min<size_t>(limits.header_bytes, 0xffffffffU)));
-    body_limit(sink ? boost::optional<std::uint64_t>() : boost::optional<std::uint64_t>(limits.body_bytes));
+    // With a sink the body is not kept, so it has no limit here. Not boost::none: Beast 1.74 compares a
+    // Content-Length with the optional limit as `len > body_limit_`, which is true for none.
+    body_limit(sink ? std::numeric_limits<std::uint64_t>::max() : std::uint64_t(limits.body_bytes));
     eager(true);
   }
 

@@ -180,6 +180,34 @@ const std::vector<std::string>& schema_statements() {
       "at timestamptz NOT NULL DEFAULT now(), actor text NOT NULL, kind text NOT NULL, "
       "from_generation bigint, to_generation bigint, detail text)",
       "INSERT INTO keap_auth.meta (store_id, schema_version) VALUES (gen_random_uuid(), 1) ON CONFLICT DO NOTHING",
+      // The agent's pacer (pgstore/pacing.hpp): one GCRA cell per pool of Keap's, shared by every host.
+      // Added to version 1 as a table of its own: `store init` on an older store adds it, and an agent
+      // that finds none paces its own host.
+      "CREATE TABLE IF NOT EXISTS keap_auth.pacing (pool text PRIMARY KEY, "
+      "theoretical_arrival_us bigint NOT NULL DEFAULT 0, held_until_us bigint NOT NULL DEFAULT 0)",
+      // One admission, agent::Gcra's arithmetic on the database's clock. The clock is read after the rows
+      // are locked: read before, a wait for another host's admission would make this one late, and a
+      // late request lands in the window of the ones after it.
+      "CREATE OR REPLACE FUNCTION keap_auth.admit(pools text[], intervals bigint[], bursts bigint[], "
+      "max_wait_us bigint) RETURNS TABLE (admitted boolean, wait_us bigint) LANGUAGE plpgsql AS $$\n"
+      "DECLARE now_us bigint; longest bigint := 0; held bigint := 0; cell record;\n"
+      "BEGIN\n"
+      "  INSERT INTO keap_auth.pacing (pool) SELECT unnest(pools) ON CONFLICT DO NOTHING;\n"
+      "  PERFORM 1 FROM keap_auth.pacing WHERE pool = ANY(pools) ORDER BY pool FOR UPDATE;\n"
+      "  now_us := (extract(epoch FROM clock_timestamp()) * 1000000)::bigint;\n"
+      "  FOR cell IN SELECT p.theoretical_arrival_us AS tat, p.held_until_us AS held_until, w.interval_us, w.burst\n"
+      "      FROM keap_auth.pacing p JOIN unnest(pools, intervals, bursts) AS w(pool, interval_us, burst)\n"
+      "      ON w.pool = p.pool LOOP\n"
+      "    longest := greatest(longest, greatest(cell.tat, now_us) + cell.interval_us - cell.interval_us * "
+      "cell.burst - now_us);\n"
+      "    held := greatest(held, cell.held_until - now_us);\n"
+      "  END LOOP;\n"
+      "  IF held > 0 THEN RETURN QUERY SELECT false, held; RETURN; END IF;\n"
+      "  IF longest > max_wait_us THEN RETURN QUERY SELECT false, longest; RETURN; END IF;\n"
+      "  UPDATE keap_auth.pacing p SET theoretical_arrival_us = greatest(p.theoretical_arrival_us, now_us + longest) "
+      "+ w.interval_us FROM unnest(pools, intervals) AS w(pool, interval_us) WHERE p.pool = w.pool;\n"
+      "  RETURN QUERY SELECT true, longest;\n"
+      "END $$",
   };
   return k_statements;
 }
@@ -199,6 +227,7 @@ std::string schema_script(bool with_roles) {
               "GRANT SELECT ON keap_auth.meta TO keap_auth_rw;\n"
               "GRANT SELECT, INSERT, UPDATE ON keap_auth.credentials TO keap_auth_rw;\n"
               "GRANT INSERT ON keap_auth.events TO keap_auth_rw;\n"
+              "GRANT SELECT, INSERT, UPDATE ON keap_auth.pacing TO keap_auth_rw;\n"
               "GRANT USAGE ON SEQUENCE keap_auth.events_id_seq TO keap_auth_rw;\n";
   }
   return script + "COMMIT;\n";

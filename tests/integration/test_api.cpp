@@ -37,7 +37,13 @@ bool has_name(const std::vector<std::string>& names, const std::string& wanted) 
 emulator::RestSettings rest_with(int contacts, long long quota = 150000) {
   emulator::RestSettings rest;
   rest.contacts = contacts;
-  rest.quota_per_day = quota;
+  rest.limits.client_per_day = quota;
+  rest.limits.key_per_day = quota;
+  // These tests are about the CLI, not pacing: the per-second and minute pools out of the way.
+  for (auto* limit : {&rest.limits.client_per_second, &rest.limits.client_per_minute, &rest.limits.key_per_second,
+                      &rest.limits.key_per_minute}) {
+    *limit = 1000000;
+  }
   return rest;
 }
 

@@ -26,7 +26,8 @@ std::map<std::string, std::string> Host::files() const {
   return files;
 }
 
-PgSetup::PgSetup(size_t host_count, emulator::Settings settings, nlohmann::json extra) : emulator(std::move(settings)) {
+PgSetup::PgSetup(size_t host_count, emulator::Settings settings, nlohmann::json extra, emulator::RestSettings rest)
+    : emulator(std::move(settings), std::move(rest)) {
   cluster.create_database("keap");
   key_file = dir.file("store.keys");
   nlohmann::json store = {{"store", "postgres"},

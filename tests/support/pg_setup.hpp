@@ -21,7 +21,8 @@ struct Host {
 /// A throwaway PostgreSQL cluster with a `keap` database, an emulator, a config with "store": "postgres"
 /// pointing at both, a key file, and `hosts` hosts; the store initialised by the first.
 struct PgSetup {
-  explicit PgSetup(size_t hosts = 1, emulator::Settings settings = emulator_settings(), nlohmann::json extra = {});
+  explicit PgSetup(size_t hosts = 1, emulator::Settings settings = emulator_settings(), nlohmann::json extra = {},
+                   emulator::RestSettings rest = {});
 
   /// keap-auth ARGUMENTS --config CONFIG on host `host`, to completion.
   ProcessResult keap(std::vector<std::string> arguments, size_t host = 0, std::map<std::string, std::string> env = {});

@@ -117,3 +117,58 @@ TEST_CASE("pacing: a pool without room for its burst is refused", "[agent][pacin
   CHECK_THROWS_AS(Gcra(10, 1s, 0), std::invalid_argument);
   CHECK_THROWS_AS(Gcra(10, 0s, 1), std::invalid_argument);
 }
+
+TEST_CASE("agent::Pacer: places are reserved first come first served, refused beyond max_wait, held for the day",
+          "[agent][pacing]") {
+  using std::chrono::milliseconds;
+  using std::chrono::seconds;
+  Pacer pacer;
+  std::vector<PoolSpec> pools{{"client:x/second", 10, seconds(1), 1}};
+  Nanoseconds now{seconds(1000)};
+  std::vector<Nanoseconds> waits;
+  for (int i = 0; i < 5; ++i) {
+    auto admission = pacer.reserve(pools, now, seconds(10));
+    REQUIRE(admission.admitted);
+    waits.push_back(admission.wait);
+  }
+  // Five callers at once: each one interval (100 ms) after the one before, in the order they came.
+  for (size_t i = 0; i < waits.size(); ++i) {
+    CHECK(waits[i] == milliseconds(100) * static_cast<long>(i));
+  }
+  auto refused = pacer.reserve(pools, now, milliseconds(300));
+  CHECK_FALSE(refused.admitted);
+  CHECK(refused.wait == milliseconds(500)); // when a place would be: Retry-After
+  CHECK(pacer.reserve(pools, now, seconds(10)).wait == milliseconds(500)); // the refusal took no place
+
+  pacer.hold("client:x/second", now + seconds(60));
+  auto held = pacer.reserve(pools, now + seconds(30), seconds(10));
+  CHECK_FALSE(held.admitted);
+  CHECK(held.wait == seconds(30));
+  CHECK(pacer.reserve(pools, now + seconds(61), seconds(10)).admitted);
+}
+
+TEST_CASE("pools_for: a grant draws on its client id and tenant, a key on its own pools, never named by "
+          "a secret",
+          "[agent][pacing]") {
+  keap::OAuthGrant grant;
+  grant.client_id = "client-1";
+  grant.app = "ab123";
+  grant.access_token = "secret-token";
+  auto pools = pools_for(grant, PaceLimits{});
+  REQUIRE(pools.size() == 3);
+  CHECK(pools[0].name == "client:client-1/minute");
+  CHECK(pools[0].limit == 1500);
+  CHECK(pools[0].burst == 25);
+  CHECK(pools[1].name == "client:client-1/second");
+  CHECK(pools[2].name == "tenant:ab123/minute");
+  keap::ApiKey key;
+  key.key = "KeapAK-secret-key";
+  auto key_pools = pools_for(key, PaceLimits{});
+  REQUIRE(key_pools.size() == 2);
+  CHECK(key_pools[0].limit == 240);
+  CHECK(key_pools[1].limit == 10);
+  for (const auto& pool : key_pools) {
+    CHECK(pool.name.find("secret") == std::string::npos);
+    CHECK(pool.period > std::chrono::seconds(0));
+  }
+}

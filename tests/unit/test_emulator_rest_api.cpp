@@ -128,7 +128,7 @@ TEST_CASE("emulator::rest_api: bodies without a length, chunked, not UTF-8, or o
   auto key = api.rest.personal_access_token();
   auto post = [&](const std::string& body_text, bool length, bool chunked) {
     ApiCall request{"POST",    "/v1/contacts", "", {{"X-Keap-API-Key", key}, {"Content-Type", "application/json"}},
-                    body_text, chunked,        {}};
+                    body_text, chunked,        std::nullopt, {}};
     if (length) {
       request.headers.emplace_back("Content-Length", std::to_string(body_text.size()));
     }
@@ -169,8 +169,8 @@ TEST_CASE("emulator::rest_api: error bodies per layer and files' required fields
 
 TEST_CASE("emulator::rest_api: quota and throttle headers, a rolling minute, the day's quota", "[emulator][rest]") {
   RestSettings settings;
-  settings.quota_per_day = 4;
-  settings.throttle_per_minute = 2;
+  settings.limits.key_per_day = 4;
+  settings.limits.key_per_minute = 2;
   Api api(settings);
   auto first = api.call("GET", "/v1/contacts");
   REQUIRE(header(first, "x-keap-product-quota-available") == "3");
@@ -194,7 +194,7 @@ TEST_CASE("emulator::rest_api: quota and throttle headers, a rolling minute, the
   REQUIRE(apply_api_switch(seconds, "quota-expiry-seconds"));
   REQUIRE(apply_api_switch(seconds, "tenant-headers-pipe"));
   REQUIRE(apply_api_switch(seconds, "app-throttle-body"));
-  seconds.throttle_per_minute = 1;
+  seconds.limits.key_per_minute = 1;
   Api other(seconds);
   auto answer = other.call("GET", "/v1/contacts");
   REQUIRE(header(answer, "x-keap-product-quota-expiry-time").size() == 10);
