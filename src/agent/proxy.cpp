@@ -260,8 +260,14 @@ void Proxy::begin(const std::shared_ptr<Call>& call) {
   } catch (const UnknownProfile& error) {
     return refuse(call, 404, "unknown_profile", error.what(), error.hint());
   } catch (const Error& error) {
-    return refuse(call, error.code() == ExitCode::relogin ? 503 : error.code() == ExitCode::usage ? 403 : 503,
-                  error.code() == ExitCode::relogin ? "login_required" : "unavailable", error.what(), error.hint());
+    // A login is needed (4), the store or Keap is unreachable (5), or the config forbids sending this
+    // credential to api_base_url (2: core/destinations.hpp).
+    bool forbidden = error.code() == ExitCode::usage;
+    return refuse(call, forbidden ? 403 : 503,
+                  forbidden                                 ? "forbidden"
+                  : error.code() == ExitCode::relogin ? "login_required"
+                                                            : "unavailable",
+                  error.what(), error.hint());
   }
   admit(call);
 }
@@ -579,7 +585,11 @@ void Proxy::answer(const std::shared_ptr<Call>& call, net::ServerResponse respon
 
 void Proxy::refuse(const std::shared_ptr<Call>& call, int status, const std::string& code, const std::string& message,
                    const std::string& hint, std::optional<long long> retry_after) {
-  auto response = error_answer(status, code, message, hint, status == 429 ? 7 : status == 404 ? 2 : 5);
+  auto exit_code = status == 429 ? ExitCode::rate_limited
+                   : status == 400 || status == 403 || status == 404 ? ExitCode::usage
+                   : code == "login_required"                        ? ExitCode::relogin
+                                                                     : ExitCode::unavailable;
+  auto response = error_answer(status, code, message, hint, static_cast<int>(exit_code));
   response.headers.emplace_back("Keap-Agent-Error", code);
   if (retry_after) {
     response.headers.emplace_back("Retry-After", std::to_string(*retry_after));

@@ -203,6 +203,36 @@ TEST_CASE("agent proxy: bodies Keap cannot take and smuggling and other paths ar
   CHECK(agent.get("/healthz").status == 200); // and it serves on
 }
 
+TEST_CASE("agent proxy: Expect 100-continue and chunks go to Keap with a length, and a body over max_body is 413",
+          "[agent][proxy]") {
+  Setup setup(emulator_settings(), {{"agent", {{"max_body", 2048}}}});
+  seed_credentials(setup.emulator, setup.path(), 20h);
+  Agent agent(setup);
+  auto chunked = agent.send("POST /crm/rest/v1/contacts HTTP/1.1\r\nHost: a\r\nConnection: close\r\n"
+                            "Content-Type: application/json\r\nExpect: 100-continue\r\n"
+                            "Transfer-Encoding: chunked\r\n\r\n" +
+                            [] {
+                              std::string body;
+                              for (char c : k_contact) {
+                                body += "1\r\n" + std::string(1, c) + "\r\n"; // a byte a chunk
+                              }
+                              return body + "0\r\n\r\n";
+                            }());
+  INFO(chunked.raw);
+  CHECK(chunked.raw.find("HTTP/1.1 201 ") != std::string::npos); // after a 100 Continue, if the server sent one
+  auto requests = seen(setup);
+  REQUIRE(requests.size() == 1);
+  CHECK(requests[0].content_length == static_cast<long long>(k_contact.size()));
+  CHECK(requests[0].transfer_encoding.empty());
+  CHECK(requests[0].body == k_contact);
+  for (const auto& name : requests[0].header_names) {
+    CHECK(util::lower(name) != "expect");
+  }
+  auto large = agent.send(post_request("/crm/rest/v1/contacts", std::string(4096, ' ')));
+  CHECK(large.status == 413);
+  CHECK(seen(setup).size() == 1);
+}
+
 TEST_CASE("agent proxy: a 200 MiB download streams through with the agent under 64 MiB resident",
           "[agent][proxy][memory]") {
   emulator::RestSettings rest;
