@@ -22,9 +22,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using Milliseconds = std::chrono::milliseconds;
 
-/// Threads that send to Keap: each keeps its own connection alive, and a caller waiting for the pacer
-/// holds none, so a few carry the host's whole rate (Keap's limits are tens a second).
-constexpr size_t k_proxy_workers = 8;
+/// Threads that send to Keap, each keeping its own connection alive. A caller waiting for the pacer holds
+/// none, but one waiting for Keap's answer or for a refresh after a 401 does: enough that a slow Keap
+/// (or a refresh) does not keep the next callers from being looked at.
+constexpr size_t k_proxy_workers = 32;
 
 /// An answer up to this size (most of Keap's) is read whole and sent in one piece; a larger one, or
 /// one of unknown length, is streamed as it arrives.
@@ -334,14 +335,14 @@ void Proxy::attempt(const std::shared_ptr<Call>& call) {
   }
   ++call->attempts;
   size_t streamed = 0;
-  std::optional<bool> again; ///< decided at the head: this answer is not the last
+  bool observed = false;
 
   net::BodyStream body;
   body.begin = [&](int status, const net::Headers& headers) {
     observe(call, status, headers);
-    again = retry_after_status(call, status, headers);
-    if (*again) {
-      return false; // kept: the call goes again and this answer is never shown
+    observed = true;
+    if (may_go_again(call, status)) {
+      return false; // kept: decided once it is whole, and never scheduled while this exchange still reads
     }
     auto length = net::header_value(headers, "content-length");
     long bytes = 0;
@@ -395,11 +396,10 @@ void Proxy::attempt(const std::shared_ptr<Call>& call) {
     call->stream->finish();
     return done(call, response.status, streamed);
   }
-  if (!again) {
+  if (!observed) {
     observe(call, response.status, response.headers);
-    again = retry_after_status(call, response.status, response.headers);
   }
-  if (*again) {
+  if (retry_after_status(call, response.status, response.headers)) {
     return; // the next attempt is on its way
   }
   answer(call, {response.status, final_headers(call, response.status, response.headers), std::move(response.body),
@@ -520,6 +520,13 @@ void Proxy::shared_failed(const Error& error) {
                {{"reason", error.what()},
                 {"hint", error.hint().empty() ? "run `keap-auth store init` (it adds the pacing table)" : error.hint()}});
   }
+}
+
+/// Whether an answer with `status` might be followed by another attempt (then it is read whole first).
+bool Proxy::may_go_again(const std::shared_ptr<Call>& call, int status) const {
+  bool transient = status == 502 || status == 503 || status == 504;
+  return (status == 401 && !call->is_key() && !call->replayed) || status == 429 ||
+         (transient && idempotent(call->request.method) && call->transient_retries < 2);
 }
 
 /// Whether this answer is not the last: a 401 with a grant (one refresh and one replay), a 429 with

@@ -58,6 +58,7 @@ private:
   void admit(const std::shared_ptr<Call>& call);
   void attempt(const std::shared_ptr<Call>& call);
   void later(const std::shared_ptr<Call>& call, std::chrono::nanoseconds delay, bool pace);
+  bool may_go_again(const std::shared_ptr<Call>& call, int status) const;
   bool retry_after_status(const std::shared_ptr<Call>& call, int status, const net::Headers& headers);
   void observe(const std::shared_ptr<Call>& call, int status, const net::Headers& headers);
   net::Headers final_headers(const std::shared_ptr<Call>& call, int status, const net::Headers& headers);

@@ -416,7 +416,8 @@ ApiReply RestApi::handle(const ApiCall& call, TimePoint now) {
   auto subject = authenticate(call, now, record);
   record.credential = subject ? subject->credential : "";
   ApiReply reply;
-  if (auto fault = take_fault(); fault && fault->status != 0) {
+  auto fault = take_fault();
+  if (fault && fault->status != 0) {
     reply = *fault;
   } else if (auto problem = framing_problem(call)) {
     reply = *problem;
@@ -433,9 +434,9 @@ ApiReply RestApi::handle(const ApiCall& call, TimePoint now) {
     auto headers = std::move(reply.headers);
     reply = route(call, *subject, now);
     reply.headers.insert(reply.headers.begin(), headers.begin(), headers.end());
-    if (fault) {
-      reply.delay = fault->delay;
-    }
+  }
+  if (fault) {
+    reply.delay = fault->delay; // a slow answer, whatever it says (a 401 included)
   }
   record.status = reply.status;
   std::lock_guard lock(m_mutex);

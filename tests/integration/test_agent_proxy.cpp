@@ -292,6 +292,9 @@ TEST_CASE("agent proxy: sixteen callers whose token Keap rejects cause one refre
   Setup setup;
   auto grant = seed_credentials(setup.emulator, setup.path(), 20h);
   setup.emulator.server.state().expire_access_token(grant.access_token); // the agent does not know yet
+  // The first sixteen answers come 3 s late, so every caller has sent with the old token before the
+  // first 401 (and the refresh) comes back.
+  setup.emulator.server.rest().add_fault(emulator::ApiFault::slow, 16);
   Agent agent(setup);
   std::vector<AgentAnswer> answers(16);
   std::vector<std::thread> callers;
