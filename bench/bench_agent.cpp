@@ -49,45 +49,8 @@ int connect_to(const std::string& path) {
   return fd;
 }
 
-/// One request on a kept-alive connection, read to the end of its body; false when the agent failed.
-bool ask(int fd, const std::string& request, std::string& buffer) {
-  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
-    return false;
-  }
-  buffer.clear();
-  char chunk[4096];
-  for (;;) {
-    auto head_end = buffer.find("\r\n\r\n");
-    if (head_end != std::string::npos) {
-      auto at = buffer.find("Content-Length: ");
-      auto length = at == std::string::npos ? 0 : std::strtoul(buffer.c_str() + at + 16, nullptr, 10);
-      if (buffer.size() >= head_end + 4 + length) {
-        return buffer.compare(0, 12, "HTTP/1.1 200") == 0;
-      }
-    }
-    auto count = ::read(fd, chunk, sizeof chunk);
-    if (count <= 0) {
-      return false;
-    }
-    buffer.append(chunk, static_cast<size_t>(count));
-  }
-}
 
-long status_kib(pid_t pid, const char* field) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind(field, 0) == 0) {
-      return std::atol(line.c_str() + std::strlen(field));
-    }
-  }
-  return 0;
-}
 
-double percentile(std::vector<double> values, double fraction) {
-  std::sort(values.begin(), values.end());
-  return values[static_cast<size_t>(fraction * static_cast<double>(values.size() - 1))];
-}
 
 } // namespace
 

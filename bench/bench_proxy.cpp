@@ -6,6 +6,7 @@
 //   requests a second through each at 64 connections, and the agent's memory with 1,000 callers open
 // All three in front of the same loopback upstream: an in-process emulator with its limits out of the
 // way. Nothing is asserted.
+#include "bench_support.hpp"
 #include "emulator/server.hpp"
 #include "oauth/token_client.hpp"
 #include "util/atomic_file.hpp"
@@ -35,6 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+using namespace keap::bench;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -66,48 +68,8 @@ int free_port() {
   return ntohs(address.sin_port);
 }
 
-/// One request on a kept-alive connection, read to the end of its body; false unless a 200 came.
-bool ask(int fd, const std::string& request, std::string& buffer) {
-  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
-    return false;
-  }
-  buffer.clear();
-  char chunk[16384];
-  for (;;) {
-    auto head_end = buffer.find("\r\n\r\n");
-    if (head_end != std::string::npos) {
-      auto at = buffer.find("ontent-Length: ");
-      if (at == std::string::npos) {
-        at = buffer.find("ontent-length: ");
-      }
-      auto length = at == std::string::npos ? 0 : std::strtoul(buffer.c_str() + at + 15, nullptr, 10);
-      if (buffer.size() >= head_end + 4 + length) {
-        return buffer.compare(0, 12, "HTTP/1.1 200") == 0;
-      }
-    }
-    auto count = ::read(fd, chunk, sizeof chunk);
-    if (count <= 0) {
-      return false;
-    }
-    buffer.append(chunk, static_cast<size_t>(count));
-  }
-}
 
-double percentile(std::vector<double> values, double fraction) {
-  std::sort(values.begin(), values.end());
-  return values[static_cast<size_t>(fraction * static_cast<double>(values.size() - 1))];
-}
 
-long status_kib(pid_t pid, const char* field) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind(field, 0) == 0) {
-      return std::atol(line.c_str() + std::strlen(field));
-    }
-  }
-  return 0;
-}
 
 struct Way {
   const char* name;

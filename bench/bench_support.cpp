@@ -4,10 +4,13 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <string>
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -105,6 +108,49 @@ Pair measure_paired(int runs, const Case& floor, const Case& measured, const std
   }
   return {{median(floor_times), peak(floor, scratch, peak_runs)},
           {median(measured_times), peak(measured, scratch, peak_runs)}};
+}
+
+/// One request on a kept-alive connection, read to the end of its body; false unless a 200 came.
+bool ask(int fd, const std::string& request, std::string& buffer) {
+  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
+    return false;
+  }
+  buffer.clear();
+  char chunk[16384];
+  for (;;) {
+    auto head_end = buffer.find("\r\n\r\n");
+    if (head_end != std::string::npos) {
+      auto at = buffer.find("ontent-Length: ");
+      if (at == std::string::npos) {
+        at = buffer.find("ontent-length: ");
+      }
+      auto length = at == std::string::npos ? 0 : std::strtoul(buffer.c_str() + at + 15, nullptr, 10);
+      if (buffer.size() >= head_end + 4 + length) {
+        return buffer.compare(0, 12, "HTTP/1.1 200") == 0;
+      }
+    }
+    auto count = ::read(fd, chunk, sizeof chunk);
+    if (count <= 0) {
+      return false;
+    }
+    buffer.append(chunk, static_cast<size_t>(count));
+  }
+}
+
+double percentile(std::vector<double> values, double fraction) {
+  std::sort(values.begin(), values.end());
+  return values[static_cast<size_t>(fraction * static_cast<double>(values.size() - 1))];
+}
+
+long status_kib(pid_t pid, const char* field) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(field, 0) == 0) {
+      return std::atol(line.c_str() + std::strlen(field));
+    }
+  }
+  return 0;
 }
 
 } // namespace keap::bench

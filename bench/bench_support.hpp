@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/types.h>
+
 namespace keap::bench {
 
 /// Runs `command` (stdout to `stdout_file`, stderr to `output`) and returns the wall time in µs; exits
@@ -43,5 +45,15 @@ Case single(std::function<std::vector<std::string>()> prepare);
 /// times under GNU time for the peak memory (`peak_runs`).
 Pair measure_paired(int runs, const Case& floor, const Case& measured, const std::string& scratch, int warm_up = 5,
                     int peak_runs = 15);
+
+/// One request on a kept-alive connection, read to the end of its body (Content-Length in any case);
+/// false unless a 200 came.
+bool ask(int fd, const std::string& request, std::string& buffer);
+
+/// The value at `fraction` (0.5: the median) of `values`.
+double percentile(std::vector<double> values, double fraction);
+
+/// A field of /proc/PID/status in KiB ("VmRSS:", "VmHWM:"), or 0.
+long status_kib(pid_t pid, const char* field);
 
 } // namespace keap::bench
